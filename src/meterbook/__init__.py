@@ -1,0 +1,3 @@
+"""Meterbook: what your AI vendors cost, computed exactly from your own exports."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,181 @@
+"""The `meterbook` command (cli.md): the desktop app, and every job headless.
+
+Exit status: 0 success, 1 the input was refused (the reason on stderr), 2 wrong usage. No
+traceback reaches the user: unexpected errors are logged to a file and summarised.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from meterbook import __version__
+from meterbook.core.cost import BY_KEYS, SOURCES, MissingRate
+from meterbook.core.periods import parse_month, zone
+from meterbook.core.plans import PlanFileError
+from meterbook.importers.errors import ImportRefused
+from meterbook.store.database import DatabaseError
+from meterbook.store.settings import RatesFileError
+
+log = logging.getLogger("meterbook")
+
+
+class Refused(Exception):
+    """Input refused: printed on stderr, exit status 1."""
+
+
+def _month(text: str) -> str:
+    try:
+        y, m = parse_month(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return f"{y:04d}-{m:02d}"
+
+
+def _date(text: str) -> str:
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date; expected YYYY-MM-DD (e.g. 2026-03-01) or an ISO 8601 "
+            "date-time (e.g. 2026-03-01T12:00:00+02:00)") from None
+    return text
+
+
+def _tz(text: str) -> str:
+    try:
+        zone(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="meterbook", description="What your AI vendors cost, from your own exports.")
+    p.add_argument("--version", action="version", version=f"meterbook {__version__}")
+    p.add_argument("--db", metavar="PATH_OR_URL",
+                   help="database file or SQLAlchemy URL (default: $METERBOOK_DB, else "
+                        "meterbook.db in your data folder)")
+    p.add_argument("--tz", type=_tz, metavar="ZONE",
+                   help="time zone for days, weeks and months (default: the saved setting, "
+                        "else this computer's)")
+    p.add_argument("--demo", action="store_true", help="open a fresh demo database")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    gui = sub.add_parser("gui", help="start the desktop app")
+    gui.add_argument("--demo", action="store_true", dest="gui_demo")
+    gui.add_argument("--screenshot", metavar="DIR")
+
+    demo = sub.add_parser("demo", help="fill the database with realistic demo data")
+    demo.add_argument("--months", type=int, default=6)
+
+    imp = sub.add_parser("import", help="import usage files")
+    imp.add_argument("files", nargs="+", metavar="FILE")
+    imp.add_argument("--skip-bad-lines", action="store_true",
+                     help="import the valid lines; keep the refused ones with the batch")
+    imp.add_argument("--dry-run", action="store_true", help="check and count, save nothing")
+    imp.add_argument("--format", choices=("table", "json"), default="table")
+
+    imports = sub.add_parser("imports", help="the import history").add_subparsers(
+        dest="action", metavar="ACTION", required=True)
+    imports.add_parser("list", help="every batch")
+    undo = imports.add_parser("undo", help="remove a batch and re-price what depended on it")
+    undo.add_argument("batch", type=int)
+
+    plans = sub.add_parser("plans", help="pricing plans").add_subparsers(
+        dest="action", metavar="ACTION", required=True)
+    plans_import = plans.add_parser("import", help="save the plans of a TOML file")
+    plans_import.add_argument("file", metavar="FILE.toml")
+    plans_export = plans.add_parser("export", help="write every plan as TOML")
+    plans_export.add_argument("-o", "--output", metavar="FILE")
+    plans.add_parser("list", help="the saved plans and their versions")
+
+    cost = sub.add_parser("cost", help="what the usage cost")
+    cost.add_argument("--by", choices=BY_KEYS, default="month")
+    cost.add_argument("--from", dest="from_", type=_date, metavar="DATE",
+                      help="first day, inclusive (YYYY-MM-DD)")
+    cost.add_argument("--to", type=_date, metavar="DATE", help="last day, exclusive")
+    cost.add_argument("--month", type=_month, metavar="YYYY-MM")
+    cost.add_argument("--source", choices=SOURCES, default="auto")
+    cost.add_argument("--plans", metavar="FILE.toml",
+                      help="price with these plans instead of the saved ones (nothing saved)")
+    cost.add_argument("--tz", type=_tz, dest="cost_tz", metavar="ZONE")
+    cost.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+    settings = sub.add_parser("settings", help="show or change the home currency and time zone")
+    settings.add_argument("--currency", metavar="CODE", help="home currency, e.g. EUR")
+    settings.add_argument("--timezone", metavar="ZONE", help="report time zone, e.g. Europe/Paris")
+
+    rates = sub.add_parser("rates", help="exchange rates into the home currency").add_subparsers(
+        dest="action", metavar="ACTION", required=True)
+    rate_set = rates.add_parser("set", help="one rate: CURRENCY MONTH RATE")
+    rate_set.add_argument("currency")
+    rate_set.add_argument("month", type=_month)
+    rate_set.add_argument("rate")
+    rates.add_parser("list", help="every saved rate")
+    rate_import = rates.add_parser("import", help="a CSV with columns currency,month,rate")
+    rate_import.add_argument("file")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "cost" and args.month and (args.from_ or args.to):
+        parser.error("--month cannot be combined with --from/--to")
+    try:
+        return _dispatch(args)
+    except (Refused, DatabaseError, PlanFileError, ImportRefused, MissingRate,
+            RatesFileError) as exc:
+        print(f"meterbook: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("meterbook: cancelled; nothing was changed", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the last line of defence: a message and a log, no traceback
+        where = _log_unexpected(exc)
+        print(f"meterbook: unexpected error: {exc}\n(details were written to {where})",
+              file=sys.stderr)
+        return 1
+
+
+def _log_unexpected(exc: Exception) -> Path:
+    import platformdirs
+
+    folder = Path(platformdirs.user_log_dir("Meterbook", appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "meterbook.log"
+    handler = logging.FileHandler(path, encoding="utf-8")
+    log.addHandler(handler)
+    log.error("unexpected error", exc_info=exc)
+    handler.close()
+    log.removeHandler(handler)
+    return path
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from meterbook import commands
+
+    if args.command is None and not args.demo:
+        return commands.gui(args, demo=False)
+    handlers: dict[str | None, Callable[[argparse.Namespace], int]] = {
+        None: lambda a: commands.gui(a, demo=True),
+        "gui": lambda a: commands.gui(a, demo=a.gui_demo or a.demo),
+        "demo": commands.demo,
+        "import": commands.import_usage,
+        "imports": commands.imports,
+        "plans": commands.plans,
+        "cost": commands.cost,
+        "settings": commands.settings,
+        "rates": commands.rates,
+    }
+    return handlers[args.command](args)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)

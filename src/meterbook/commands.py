@@ -1,0 +1,316 @@
+"""What each `meterbook` subcommand does: parse nothing, print results, raise for refusals.
+
+cli.py owns the arguments and exit statuses; the work itself is in core/store/importers, which
+the desktop app calls too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlmodel import Session
+
+from meterbook.cli import Refused
+from meterbook.core.periods import parse_day, zone
+from meterbook.core.records import from_epoch_us
+from meterbook.store import settings as settings_store
+from meterbook.store.database import Database, open_database
+
+
+def _open(args: argparse.Namespace) -> Database:
+    return open_database(args.db)
+
+
+def _report_tz(args: argparse.Namespace, db: Database) -> str:
+    """--tz, else the saved setting, else this computer's zone, else UTC."""
+    chosen = getattr(args, "cost_tz", None) or args.tz
+    if chosen:
+        return chosen
+    with Session(db.engine) as session:
+        saved = settings_store.report_timezone(session)
+    if saved:
+        return saved
+    try:
+        import tzlocal
+
+        return tzlocal.get_localzone_name() or "UTC"
+    except Exception:  # no zone configured on this computer
+        return "UTC"
+
+
+class _TerminalProgress:
+    """Progress on stderr, only when stderr is a terminal (cli.md)."""
+
+    def __init__(self, what: str):
+        self.what = what
+        self.on = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.on and total:
+            print(f"\r{self.what}: {100 * done // total:3d}%", end="", file=sys.stderr,
+                  flush=True)
+
+    def close(self) -> None:
+        if self.on:
+            print("\r" + " " * (len(self.what) + 6) + "\r", end="", file=sys.stderr)
+
+
+def gui(args: argparse.Namespace, demo: bool) -> int:
+    # The desktop app arrives with its own issue; until then the demo prints its monthly costs.
+    if demo:
+        db = open_database(args.db or str(_fresh_demo_path()))
+        _fill_demo(db, months=6)
+        print(f"Demo database: {db.url.removeprefix('sqlite:///')}\n")
+        args.cost_tz = "UTC"
+        args.by, args.from_, args.to, args.month = "month", None, None, None
+        args.source, args.plans, args.format = "auto", None, "table"
+        return _print_cost(args, db)
+    raise Refused("the desktop app is not part of this version yet; run `meterbook --help` "
+                  "for the commands, or `meterbook --demo` to see demo costs")
+
+
+def _fresh_demo_path() -> Path:
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="meterbook-demo-"))
+    return folder / "demo.db"
+
+
+def _fill_demo(db: Database, months: int) -> None:
+    from meterbook.core.demo import demo_data
+    from meterbook.store.demo_store import save_demo
+
+    plans, records = demo_data(end=datetime.now(UTC), months=months)
+    save_demo(db, plans, records)
+
+
+def demo(args: argparse.Namespace) -> int:
+    if args.months < 1 or args.months > 36:
+        raise Refused("--months must be between 1 and 36")
+    db = _open(args)
+    _fill_demo(db, args.months)
+    print(f"Demo data ({args.months} months) saved in {db.url}")
+    return 0
+
+
+def import_usage(args: argparse.Namespace) -> int:
+    from meterbook.importers.pipeline import import_files
+
+    for name in args.files:
+        if not Path(name).is_file():
+            raise Refused(f"{name}: no such file")
+    db = _open(args)
+    progress = _TerminalProgress("importing")
+    try:
+        summary = import_files(db, args.files, skip_bad_lines=args.skip_bad_lines,
+                               dry_run=args.dry_run, progress=progress)
+    except Exception as exc:
+        progress.close()
+        from meterbook.importers.errors import ImportRefused
+
+        if isinstance(exc, ImportRefused) and args.format == "json":
+            print(json.dumps(_refused_json(args.files, exc), indent=2))
+        raise
+    progress.close()
+    for error in summary.errors:
+        print(error, file=sys.stderr)
+    if args.format == "json":
+        print(json.dumps(summary.as_json(), indent=2))
+        return 0
+    if summary.lines == 0:
+        print(f"{', '.join(summary.files)}: no usage lines; nothing imported")
+        return 0
+    verb = "would add" if summary.dry_run else "added"
+    where = f" as batch {summary.batch}" if summary.batch else ""
+    print(f"{', '.join(summary.files)} ({summary.profile}): {summary.lines:,} lines, "
+          f"{verb} {summary.added:,}{where}, {summary.duplicates:,} already imported, "
+          f"{summary.refused:,} refused")
+    return 0
+
+
+def _refused_json(files: list[str], exc) -> dict:
+    return {"batch": None, "files": [Path(f).name for f in files], "profile": "canonical",
+            "lines": None, "added": 0, "duplicates": 0, "refused": len(exc.errors),
+            "errors": [{"file": e.file, "line": e.line, "message": e.detail}
+                       for e in exc.errors]}
+
+
+def imports(args: argparse.Namespace) -> int:
+    from meterbook.store.batches import list_batches, undo_batch
+
+    db = _open(args)
+    if args.action == "undo":
+        try:
+            removed = undo_batch(db, args.batch)
+        except KeyError:
+            raise Refused(f"there is no import batch {args.batch} "
+                          "(see `meterbook imports list`)") from None
+        print(f"Removed batch {args.batch}: {removed:,} records; charges re-priced")
+        return 0
+    batches = list_batches(db)
+    if not batches:
+        print("No imports yet.")
+        return 0
+    print(f"{'BATCH':>5}  {'WHEN (UTC)':16}  {'FORMAT':10}  {'LINES':>9}  {'ADDED':>9}  "
+          f"{'DUPL.':>7}  {'REFUSED':>7}  FILES")
+    for b in batches:
+        when = from_epoch_us(b.created_us).strftime("%Y-%m-%d %H:%M")
+        print(f"{b.id:>5}  {when:16}  {b.profile:10}  {b.lines:>9,}  {b.added:>9,}  "
+              f"{b.duplicates:>7,}  {b.refused:>7,}  {', '.join(b.files.splitlines())}")
+    return 0
+
+
+def plans(args: argparse.Namespace) -> int:
+    from meterbook.store import plan_ops
+
+    db = _open(args)
+    if args.action == "import":
+        if not Path(args.file).is_file():
+            raise Refused(f"{args.file}: no such file")
+        result = plan_ops.import_plan_file(db, args.file)
+        print(f"{args.file}: saved {result.saved} plan version(s) ({result.replaced} replaced); "
+              f"{result.repriced:,} record(s) re-priced")
+        return 0
+    if args.action == "export":
+        text = plan_ops.export_plans(db)
+        if args.output:
+            Path(args.output).write_text(text, encoding="utf-8")
+            print(f"Plans written to {args.output}", file=sys.stderr)
+        else:
+            sys.stdout.write(text)
+        return 0
+    saved = plan_ops.list_plans(db)
+    if not saved:
+        print("No plans yet: `meterbook plans import FILE.toml` adds some.")
+        return 0
+    print(f"{'PLAN':32}  {'VENDOR':10}  {'MODEL':24}  {'FROM':10}  {'CUR':3}  PRICES")
+    for _, plan in saved:
+        start = f"{plan.effective_from:%Y-%m-%d}" if plan.effective_from else "always"
+        print(f"{plan.name[:32]:32}  {plan.vendor[:10]:10}  {plan.model[:24]:24}  {start:10}  "
+              f"{plan.currency:3}  {_price_summary(plan)}")
+    return 0
+
+
+def _price_summary(plan) -> str:
+    parts = []
+    unit = f"/{plan.token_unit:,} tok" if plan.token_unit != 1_000_000 else "/M tok"
+    if plan.input or plan.output:
+        parts.append(f"in {plan.input} out {plan.output}{unit}")
+    if plan.request:
+        parts.append(f"{plan.request}/request")
+    if plan.unit_price:
+        parts.append(f"{plan.unit_price}/{plan.unit_size:,} units")
+    if plan.volume:
+        parts.append(f"{plan.volume.mode} tiers on {plan.volume.meter}")
+    if plan.size_tiers:
+        parts.append(f"{len(plan.size_tiers)} size tier(s)")
+    if plan.monthly_fee:
+        parts.append(f"fee {plan.monthly_fee}/month")
+    if plan.monthly_minimum:
+        parts.append(f"minimum {plan.monthly_minimum}/month")
+    return "; ".join(parts) or "free"
+
+
+def cost(args: argparse.Namespace) -> int:
+    return _print_cost(args, _open(args))
+
+
+def _print_cost(args: argparse.Namespace, db: Database) -> int:
+    from meterbook.core.plan_files import read_plans
+    from meterbook.reports import cost_output
+    from meterbook.store.cost_query import CostQuery, run_cost_query
+    from meterbook.store.plan_store import load_plans
+
+    tz_name = _report_tz(args, db)
+    tz = zone(tz_name)
+    from_us = to_us = None
+    if args.month:
+        y, m = (int(x) for x in args.month.split("-"))
+        from_us = parse_day(f"{y:04d}-{m:02d}-01", tz)
+        y2, m2 = (y + 1, 1) if m == 12 else (y, m + 1)
+        to_us = parse_day(f"{y2:04d}-{m2:02d}-01", tz)
+    else:
+        from_us = parse_day(args.from_, tz) if args.from_ else None
+        to_us = parse_day(args.to, tz) if args.to else None
+    if from_us is not None and to_us is not None and to_us <= from_us:
+        raise Refused("--to must be after --from (--to is exclusive)")
+    whatif = None
+    if args.plans:
+        path = Path(args.plans)
+        if not path.is_file():
+            raise Refused(f"{args.plans}: no such file")
+        whatif = read_plans(path.read_text(encoding="utf-8-sig"), str(path))
+        from meterbook.core.plan_checks import check_plan_set
+        from meterbook.core.plans import PlanFileError
+
+        problems = check_plan_set(whatif)
+        if problems:
+            raise PlanFileError(str(path), problems)
+    with Session(db.engine) as session:
+        home = settings_store.home_currency(session)
+        rates = settings_store.rates_for(session)
+        saved = load_plans(session)
+        query = CostQuery(by=args.by, source=args.source, tz=tz, from_us=from_us, to_us=to_us,
+                          home_currency=home, rates=rates, whatif=whatif)
+        report = run_cost_query(session.connection(), query, saved)
+    if args.format == "json":
+        print(cost_output.as_json(report))
+    elif args.format == "csv":
+        sys.stdout.write(cost_output.as_csv(report))
+    else:
+        sys.stdout.write(cost_output.as_table(report, tz_name))
+    return 0
+
+
+def settings(args: argparse.Namespace) -> int:
+    db = _open(args)
+    with Session(db.engine) as session:
+        try:
+            if args.currency:
+                settings_store.set_home_currency(session, code=args.currency)
+            if args.timezone:
+                settings_store.set_report_timezone(session, name=args.timezone)
+        except ValueError as exc:
+            raise Refused(str(exc)) from None
+        session.commit()
+        home = settings_store.home_currency(session)
+        tz = settings_store.report_timezone(session)
+    print(f"home currency: {home}")
+    print(f"time zone:     {tz or 'not set (this computer’s zone is used)'}")
+    print(f"database:      {db.url}")
+    return 0
+
+
+def rates(args: argparse.Namespace) -> int:
+    db = _open(args)
+    with Session(db.engine) as session:
+        if args.action == "set":
+            try:
+                settings_store.set_rate(session, currency=args.currency, month=args.month,
+                                        rate=args.rate)
+            except ValueError as exc:
+                raise Refused(str(exc)) from None
+            session.commit()
+            print(f"1 {args.currency.upper()} = {args.rate} "
+                  f"{settings_store.home_currency(session)} in {args.month}")
+            return 0
+        if args.action == "import":
+            if not Path(args.file).is_file():
+                raise Refused(f"{args.file}: no such file")
+            count = settings_store.import_rates_csv(session, path=args.file)
+            session.commit()
+            print(f"{args.file}: {count} rate(s) saved")
+            return 0
+        home = settings_store.home_currency(session)
+        saved = settings_store.list_rates(session)
+    if not saved:
+        print(f"No exchange rates. Home currency: {home}.")
+        return 0
+    print(f"{'CURRENCY':8}  {'MONTH':7}  RATE (in {home})")
+    for currency, month, rate in saved:
+        print(f"{currency:8}  {month:7}  {rate}")
+    return 0

@@ -1,0 +1,130 @@
+"""What `meterbook cost` reports: rows of usage and cost per key, in the home currency.
+
+The store feeds sums (per key, month and currency) into a CostSheet; the sheet converts money
+into the home currency with the month's exchange rate and keeps everything exact. A missing
+rate is an error that names the currency and month, never a silent 1:1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from meterbook.core.money import EXACT, MICRO, from_nano
+
+BY_KEYS = ("request", "conversation", "day", "week", "month", "vendor", "model", "project",
+           "plan")
+SOURCES = ("auto", "computed", "billed")
+COUNT_FIELDS = ("requests", "input_tokens", "cached_input_tokens", "cache_write_tokens",
+                "output_tokens")
+
+
+class MissingRate(Exception):
+    def __init__(self, currency: str, month: str):
+        self.currency = currency
+        self.month = month
+        super().__init__(f"no exchange rate for {currency} in {month} "
+                         f"(meterbook rates set {currency} {month} RATE)")
+
+
+@dataclass
+class CostRow:
+    key: str
+    requests: int = 0
+    input_tokens: int = 0
+    cached_input_tokens: int = 0
+    cache_write_tokens: int = 0
+    output_tokens: int = 0
+    units_micro: int = 0
+    usage_cost: Decimal = Decimal(0)
+    fixed_cost: Decimal = Decimal(0)
+    unpriced_requests: int = 0
+    details: dict[str, str] = field(default_factory=dict)  # e.g. a request's time and model
+
+    @property
+    def units(self) -> Decimal:
+        return Decimal(self.units_micro) / MICRO
+
+    @property
+    def cost(self) -> Decimal:
+        return self.usage_cost + self.fixed_cost
+
+    def add(self, other: CostRow) -> None:
+        for name in (*COUNT_FIELDS, "units_micro", "unpriced_requests"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.usage_cost += other.usage_cost
+        self.fixed_cost += other.fixed_cost
+
+
+@dataclass
+class CostReport:
+    currency: str
+    by: str
+    source: str
+    rows: list[CostRow]
+    total: CostRow
+
+
+class CostSheet:
+    """Accumulates sums per key; money is kept per (currency, month) until converted."""
+
+    def __init__(self, home_currency: str, rates: Mapping[tuple[str, str], Decimal]):
+        self.home = home_currency
+        self.rates = rates
+        self._rows: dict[str, CostRow] = {}
+        # key -> (currency, month) -> nano, for money not in the home currency
+        self._foreign: dict[str, dict[tuple[str, str], int]] = {}
+        self._home_nano: dict[str, int] = {}
+        self._fixed: dict[str, Decimal] = {}
+        self.extra_fixed = Decimal(0)  # fixed charges that belong to no row (see add_fixed)
+
+    def row(self, key: str, display: str | None = None) -> CostRow:
+        """The row for `key`; `display` is the key shown when it differs (one row a record)."""
+        found = self._rows.get(key)
+        if found is None:
+            found = self._rows[key] = CostRow(key if display is None else display)
+        return found
+
+    def add_money(self, key: str, nano: int, currency: str, month: str) -> None:
+        if not nano:
+            return
+        if currency == self.home:
+            self._home_nano[key] = self._home_nano.get(key, 0) + nano
+        else:
+            bucket = self._foreign.setdefault(key, {})
+            bucket[(currency, month)] = bucket.get((currency, month), 0) + nano
+
+    def add_fixed(self, key: str | None, amount: Decimal, currency: str, month: str) -> None:
+        """A month's fixed charge; key None keeps it in the total only (e.g. --by model)."""
+        value = self.convert(amount, currency, month)
+        if key is None:
+            self.extra_fixed += value
+        else:
+            self.row(key)
+            self._fixed[key] = self._fixed.get(key, Decimal(0)) + value
+
+    def convert(self, amount: Decimal, currency: str, month: str) -> Decimal:
+        if currency == self.home or not amount:
+            return amount
+        rate = self.rates.get((currency, month))
+        if rate is None:
+            raise MissingRate(currency, month)
+        return EXACT.multiply(amount, rate)
+
+    def report(self, by: str, source: str, sort: bool = True) -> CostReport:
+        """Rows sorted by key, or in the order they were first added (sort=False)."""
+        rows = []
+        total = CostRow("total")
+        for key, row in self._rows.items():
+            usage = from_nano(self._home_nano.get(key, 0))
+            for (currency, month), nano in self._foreign.get(key, {}).items():
+                usage += self.convert(from_nano(nano), currency, month)
+            row.usage_cost = usage
+            row.fixed_cost = self._fixed.get(key, Decimal(0))
+            total.add(row)
+            rows.append(row)
+        total.fixed_cost += self.extra_fixed
+        if sort:
+            rows.sort(key=lambda r: r.key)
+        return CostReport(self.home, by, source, rows, total)

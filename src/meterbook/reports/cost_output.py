@@ -1,0 +1,101 @@
+"""`meterbook cost` output: an aligned table for people, exact CSV and JSON for programs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from meterbook.core.cost import CostReport, CostRow
+from meterbook.core.money import format_display, format_exact, format_quantity
+
+CSV_COLUMNS = ("key", "requests", "input_tokens", "cached_input_tokens", "cache_write_tokens",
+               "output_tokens", "units", "usage_cost", "fixed_cost", "cost", "unpriced_requests")
+DETAIL_COLUMNS = ("timestamp", "vendor", "model", "project", "plan")  # --by request only
+
+
+def row_json(row: CostRow) -> dict:
+    out = {
+        "key": row.key, "requests": row.requests, "input_tokens": row.input_tokens,
+        "cached_input_tokens": row.cached_input_tokens,
+        "cache_write_tokens": row.cache_write_tokens, "output_tokens": row.output_tokens,
+        "units": format_quantity(row.units), "usage_cost": format_exact(row.usage_cost),
+        "fixed_cost": format_exact(row.fixed_cost), "cost": format_exact(row.cost),
+        "unpriced_requests": row.unpriced_requests,
+    }
+    out.update(row.details)
+    return out
+
+
+def as_json(report: CostReport) -> str:
+    return json.dumps({
+        "currency": report.currency, "by": report.by, "source": report.source,
+        "rows": [row_json(r) for r in report.rows], "total": row_json(report.total),
+    }, indent=2, ensure_ascii=False)
+
+
+def as_csv(report: CostReport) -> str:
+    buf = io.StringIO()
+    details = [c for c in DETAIL_COLUMNS if report.by == "request"]
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow([*CSV_COLUMNS, *details])
+    for row in [*report.rows, report.total]:
+        data = row_json(row)
+        writer.writerow([data[c] for c in CSV_COLUMNS] + [data.get(c, "") for c in details])
+    return buf.getvalue()
+
+
+def as_table(report: CostReport, tz_name: str) -> str:
+    """Aligned columns, money to 2 decimals with separators, unpriced requests and a total."""
+    show_units = any(r.units_micro for r in report.rows)
+    show_write = any(r.cache_write_tokens for r in report.rows)
+    show_fixed = report.total.fixed_cost != 0
+    header = [report.by.upper(), "REQUESTS", "INPUT", "CACHED"]
+    header += ["CACHE WRITE"] * show_write + ["OUTPUT"] + ["UNITS"] * show_units
+    header += ["USAGE", "FIXED"] * show_fixed + ["COST", "UNPRICED"]
+    if report.by == "request":
+        header[1:1] = ["TIME (UTC)", "MODEL"]
+
+    def cells(row: CostRow, key: str) -> list[str]:
+        out = [key]
+        if report.by == "request":
+            out += [row.details.get("timestamp", "")[:19].replace("T", " "),
+                    row.details.get("model", "")]
+        out += [f"{row.requests:,}", f"{row.input_tokens:,}", f"{row.cached_input_tokens:,}"]
+        out += [f"{row.cache_write_tokens:,}"] * show_write + [f"{row.output_tokens:,}"]
+        out += [_units(row)] * show_units
+        if show_fixed:
+            out += [format_display(row.usage_cost), format_display(row.fixed_cost)]
+        out += [format_display(row.cost), f"{row.unpriced_requests:,}" if
+                row.unpriced_requests else "-"]
+        return out
+
+    body = [cells(r, r.key or "(none)") for r in report.rows]
+    total = cells(report.total, "TOTAL")
+    if report.by == "request":
+        total[1:3] = ["", ""]
+    widths = [max(len(r[i]) for r in [header, *body, total]) for i in range(len(header))]
+    text_cols = {0, 1, 2} if report.by == "request" else {0}
+
+    def line(values: list[str]) -> str:
+        return "  ".join(v.ljust(w) if i in text_cols else v.rjust(w)
+                         for i, (v, w) in enumerate(zip(values, widths, strict=True))).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    out = [f"Cost in {report.currency} by {report.by} (source: {report.source}, "
+           f"time zone: {tz_name})", "", line(header), rule]
+    out += [line(r) for r in body] or ["(no usage in this period)"]
+    out += [rule, line(total)]
+    if report.total.unpriced_requests:
+        n = report.total.unpriced_requests
+        out += ["", f"{n:,} request{'s' if n != 1 else ''} unpriced: no plan covers them, so "
+                "they are not in the cost (not counted as zero). See `meterbook plans list`."]
+    if report.total.fixed_cost and report.by in ("request", "conversation", "model", "project"):
+        out += ["", f"The total includes {format_display(report.total.fixed_cost)} of monthly "
+                "fixed charges (fees, minimums), which belong to no single " + report.by + "."]
+    return "\n".join(out) + "\n"
+
+
+def _units(row: CostRow) -> str:
+    whole, frac = divmod(row.units_micro, 10**6)
+    return f"{whole:,}" + (format_quantity(row.units)[len(str(whole)):] if frac else "")

@@ -1,0 +1,41 @@
+"""The import history: listing batches and undoing one with everything derived from it."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from meterbook.store import repricing
+from meterbook.store.database import Database
+from meterbook.store.plan_store import load_plans
+from meterbook.store.sql import sql
+from meterbook.store.tables import ImportBatch
+
+
+def list_batches(db: Database) -> list[ImportBatch]:
+    with Session(db.engine) as session:
+        return list(session.exec(select(ImportBatch).order_by(col(ImportBatch.id))))
+
+
+def undo_batch(db: Database, batch_id: int) -> int:
+    """Remove a batch's records and refused lines, then re-price what depended on them (the
+    same vendors from that month on: graduated tiers move when earlier usage goes away).
+    Returns how many records were removed; KeyError when there is no such batch."""
+    with Session(db.engine) as session:
+        if session.get(ImportBatch, batch_id) is None:
+            raise KeyError(batch_id)
+        conn = session.connection()
+        vendors = {v for (v,) in conn.exec_driver_sql(sql(conn, """
+            SELECT DISTINCT m.vendor FROM usage_record r JOIN meter m ON m.id = r.meter_id
+            WHERE r.batch_id = ?"""), (batch_id,))}
+        earliest = conn.exec_driver_sql(sql(conn, """
+            SELECT min(timestamp_us) FROM usage_record WHERE batch_id = ?"""),
+            (batch_id,)).scalar_one()
+        removed = conn.exec_driver_sql(
+            sql(conn, "DELETE FROM usage_record WHERE batch_id = ?"), (batch_id,)).rowcount
+        conn.exec_driver_sql(sql(conn, "DELETE FROM refused_line WHERE batch_id = ?"),
+                             (batch_id,))
+        conn.exec_driver_sql(sql(conn, "DELETE FROM import_batch WHERE id = ?"), (batch_id,))
+        if vendors:
+            repricing.reprice(conn, load_plans(session), vendors, earliest, rebuild_rollup=True)
+        session.commit()
+    return removed

@@ -1,0 +1,365 @@
+"""Answers `meterbook cost`: sums of stored usage and charges per key, in the home currency.
+
+Three ways to the same figures, chosen for speed:
+- the hourly rollup, for day/week/month/vendor/model/project/plan in a zone whose offset is a
+  whole number of hours (nearly all): a few thousand rows instead of millions;
+- one GROUP BY over the records, for conversations;
+- a pass over the records in Python, for single requests, what-if plans (priced here, nothing
+  saved) and the rare half-hour zones.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Connection
+
+from meterbook.core.cost import CostReport, CostSheet
+from meterbook.core.fixed_charges import fixed_charges
+from meterbook.core.money import from_nano
+from meterbook.core.periods import (
+    US_PER_HOUR,
+    MonthIndex,
+    is_whole_hour_zone,
+    month_labels_between,
+    parse_month,
+    week_key,
+    zone,
+)  # fmt: skip
+from meterbook.core.plans import Plan
+from meterbook.core.pricing import PricingEngine
+from meterbook.core.records import PricingRow, from_epoch_us, to_epoch_us
+from meterbook.store.repricing import scope_start
+from meterbook.store.rollup import _SUMS
+from meterbook.store.sql import sql
+from meterbook.store.usage_store import Meters
+
+_FAR = 2**62
+
+
+@dataclass
+class CostQuery:
+    by: str = "month"
+    source: str = "auto"
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    from_us: int | None = None  # inclusive
+    to_us: int | None = None  # exclusive
+    home_currency: str = "USD"
+    rates: dict | None = None  # (currency, month) -> Decimal
+    whatif: Sequence[Plan] | None = None  # price with these plans instead of the saved ones
+
+
+class _Keyer:
+    """Turns (instant, meter, plan) into the row key of the chosen --by, caching local times."""
+
+    def __init__(self, by: str, tz: ZoneInfo, meters: Meters, plan_names: dict[int, str]):
+        self.by, self.tz, self.meters, self.plan_names = by, tz, meters, plan_names
+        self._local: dict[int, datetime] = {}
+
+    def local(self, ts_us: int) -> datetime:
+        return from_epoch_us(ts_us).astimezone(self.tz)
+
+    def hour_local(self, hour: int) -> datetime:
+        found = self._local.get(hour)
+        if found is None:
+            found = self._local[hour] = self.local(hour * US_PER_HOUR)
+        return found
+
+    def key(self, local: datetime, meter_id: int, plan_id: int) -> str:
+        by = self.by
+        if by == "month":
+            return f"{local:%Y-%m}"
+        if by == "day":
+            return f"{local:%Y-%m-%d}"
+        if by == "week":
+            return week_key(local)
+        if by == "vendor":
+            return self.meters.keys[meter_id][0]
+        if by == "model":
+            return self.meters.keys[meter_id][1]
+        if by == "project":
+            return self.meters.keys[meter_id][2]
+        if by == "plan":
+            return self.plan_names.get(plan_id, "")
+        raise ValueError(by)
+
+
+def _add_sums(sheet: CostSheet, key: str, month: str, sums: Sequence[int], plan_currency: str,
+              billed_currency: str, priced: bool, source: str, display: str | None = None):
+    """sums: records, 5 counts, units, charge, billed, unbilled charge, unbilled requests."""
+    row = sheet.row(key, display)
+    row.requests += sums[1]
+    row.input_tokens += sums[2]
+    row.cached_input_tokens += sums[3]
+    row.cache_write_tokens += sums[4]
+    row.output_tokens += sums[5]
+    row.units_micro += sums[6]
+    charge, billed, unbilled_charge, unbilled_requests = sums[7], sums[8], sums[9], sums[10]
+    if source == "computed":
+        sheet.add_money(key, charge, plan_currency, month)
+        if not priced:
+            row.unpriced_requests += sums[1]
+    elif source == "billed":
+        sheet.add_money(key, billed, billed_currency, month)
+        row.unpriced_requests += unbilled_requests
+    else:
+        sheet.add_money(key, billed, billed_currency, month)
+        sheet.add_money(key, unbilled_charge, plan_currency, month)
+        if not priced:
+            row.unpriced_requests += unbilled_requests
+
+
+def run_cost_query(conn: Connection, q: CostQuery, saved: list[tuple[int, Plan]]) -> CostReport:
+    meters = Meters(conn)
+    # Plans that are not saved get pretend ids, counted from 1 as saved ones are.
+    plan_list = saved if q.whatif is None else list(enumerate(q.whatif, start=1))
+    plans = {pid: p for pid, p in plan_list}
+    names = {pid: p.name for pid, p in plan_list}
+    currencies = {pid: p.currency for pid, p in plan_list}
+    sheet = CostSheet(q.home_currency, q.rates or {})
+    keyer = _Keyer(q.by, q.tz, meters, names)
+    plan_usage: dict[tuple[str, str], Decimal] | None = None
+    if q.whatif is not None or q.by == "request" or not _rollup_fits(q, conn):
+        plan_usage = _python_pass(conn, q, sheet, keyer, plan_list, meters)
+    elif q.by == "conversation":
+        _conversation_pass(conn, q, sheet, currencies)
+    else:
+        _rollup_pass(conn, q, sheet, keyer, currencies)
+    if q.source != "billed":
+        months = _covered_months(conn, q)
+        if months:
+            if plan_usage is None:
+                plan_usage = _saved_plan_usage(conn, plans, months)
+            _add_fixed(sheet, q, list(plans.values()), months, plan_usage)
+    return sheet.report(q.by, q.source, sort=q.by != "request")
+
+
+def _rollup_fits(q: CostQuery, conn: Connection) -> bool:
+    aligned = all(t is None or t % US_PER_HOUR == 0 for t in (q.from_us, q.to_us))
+    if not aligned:
+        return False
+    if q.by in ("vendor", "model", "project", "plan") and str(q.tz) == "UTC":
+        return True
+    first, last = _record_span(conn, q)
+    return first is None or is_whole_hour_zone(q.tz, first, last)
+
+
+def _record_span(conn: Connection, q: CostQuery) -> tuple[int | None, int | None]:
+    lo = -_FAR if q.from_us is None else q.from_us
+    hi = _FAR if q.to_us is None else q.to_us
+    first, last = conn.exec_driver_sql(sql(conn, """SELECT min(hour), max(hour) FROM usage_rollup
+        WHERE hour >= ? AND hour < ?"""), (lo // US_PER_HOUR, -(-hi // US_PER_HOUR))).one()
+    if first is None:
+        return None, None
+    return first * US_PER_HOUR, (last + 1) * US_PER_HOUR
+
+
+def _month_of_hour(keyer: _Keyer, hour: int) -> str:
+    return f"{keyer.hour_local(hour):%Y-%m}"
+
+
+def _rollup_pass(conn, q: CostQuery, sheet: CostSheet, keyer: _Keyer, currencies) -> None:
+    lo = -_FAR if q.from_us is None else q.from_us // US_PER_HOUR
+    hi = _FAR if q.to_us is None else q.to_us // US_PER_HOUR
+    by_meter = q.by in ("vendor", "model", "project")
+    group = "hour, meter_id, plan_version_id, currency" if by_meter else \
+        "hour, plan_version_id, currency"
+    columns = group if by_meter else "hour, 0, plan_version_id, currency"
+    rows = conn.exec_driver_sql(sql(conn, f"""
+        SELECT {columns}, sum(records), sum(requests), sum(input_tokens),
+            sum(cached_input_tokens), sum(cache_write_tokens), sum(output_tokens),
+            sum(units_micro), sum(charge_nano), sum(billed_nano), sum(unbilled_charge_nano),
+            sum(unbilled_requests)
+        FROM usage_rollup WHERE hour >= ? AND hour < ? GROUP BY {group}"""), (lo, hi))
+    for hour, meter_id, plan_id, currency, *sums in rows:
+        local = keyer.hour_local(hour)
+        key = keyer.key(local, meter_id, plan_id)
+        _add_sums(sheet, key, f"{local:%Y-%m}", sums, currencies.get(plan_id, ""), currency,
+                  plan_id != 0, q.source)
+
+
+def _range_sql(q: CostQuery) -> tuple[str, list[int]]:
+    where, params = [], []
+    if q.from_us is not None:
+        where.append("timestamp_us >= ?")
+        params.append(q.from_us)
+    if q.to_us is not None:
+        where.append("timestamp_us < ?")
+        params.append(q.to_us)
+    return ((" WHERE " + " AND ".join(where)) if where else ""), params
+
+
+def _conversation_pass(conn, q: CostQuery, sheet: CostSheet, currencies) -> None:
+    cond, params = _range_sql(q)
+    month_expr, month_labels = _month_case(conn, q)
+    month_group = "" if month_expr == "0" else ", " + month_expr
+    rows = conn.exec_driver_sql(sql(conn, f"""
+        SELECT coalesce(conversation_id, ''), coalesce(plan_version_id, 0),
+            coalesce(currency, ''), {month_expr}, {_SUMS}
+        FROM usage_record{cond}
+        GROUP BY coalesce(conversation_id, ''), coalesce(plan_version_id, 0),
+            coalesce(currency, ''){month_group}"""), tuple(params))
+    for conv, plan_id, currency, month, *sums in rows:
+        _add_sums(sheet, conv, month_labels[month], sums, currencies.get(plan_id, ""), currency,
+                  plan_id != 0, q.source)
+
+
+def _month_case(conn, q: CostQuery) -> tuple[str, list[str]]:
+    """A SQL expression numbering each record's month in the report zone, and the labels.
+
+    Only needed to convert foreign currencies at the right month's rate; when everything is
+    in the home currency it is the constant 0, which costs nothing to group by.
+    """
+    foreign = conn.exec_driver_sql(sql(conn, """
+        SELECT count(*) FROM usage_rollup r LEFT JOIN plan_version p ON p.id = r.plan_version_id
+        WHERE (r.currency <> '' AND r.currency <> ?) OR (p.currency IS NOT NULL AND
+        p.currency <> ?)"""), (q.home_currency, q.home_currency)).scalar_one()
+    if not foreign:
+        return "0", ["-"]
+    first, last = _record_span(conn, q)
+    if first is None:
+        return "0", ["-"]
+    index = MonthIndex(q.tz, first, last)
+    parts = [f"WHEN timestamp_us < {s} THEN {i - 1}" for i, s in enumerate(index.starts) if i]
+    expr = f"CASE {' '.join(parts)} ELSE {len(index.starts) - 1} END" if parts else "0"
+    return expr, index.labels
+
+
+def _python_pass(conn, q: CostQuery, sheet, keyer, plan_list, meters):
+    """Every record in range through Python: per-request rows, what-if pricing, odd zones.
+
+    Returns each plan's usage charges per billing month when it priced with what-if plans.
+    """
+    cond, params = _range_sql(q)
+    start = q.from_us
+    if q.whatif is not None:
+        start = scope_start(q.from_us)  # whole billing months, for volume tiers
+        cond, params = _range_sql(CostQuery(from_us=start, to_us=_month_after(q.to_us)))
+    rows = conn.exec_driver_sql(sql(conn, f"""
+        SELECT id, timestamp_us, meter_id, requests, input_tokens, cached_input_tokens,
+            cache_write_tokens, output_tokens, units_micro, charge_nano, plan_version_id,
+            billed_nano, currency, request_id
+        FROM usage_record{cond} ORDER BY timestamp_us, id"""), tuple(params)).fetchall()
+    plans = dict(plan_list)
+    usage: dict[tuple[str, str], Decimal] | None = None
+    if q.whatif is not None:
+        engine = PricingEngine([p for _, p in plan_list])
+        keys = {mid: k[:4] for mid, k in meters.keys.items()}
+        priced = engine.price([PricingRow(r[0], r[1], *keys[r[2]], *r[3:9]) for r in rows])
+        rows = [(*r[:9], charge, None if idx is None else idx + 1, *r[11:])
+                for r, (charge, idx) in zip(rows, priced, strict=True)]
+        usage = _usage_by_billing_month(rows, plans)
+    lo = -_FAR if q.from_us is None else q.from_us
+    hi = _FAR if q.to_us is None else q.to_us
+    per_request = q.by == "request"
+    for r in rows:
+        ts = r[1]
+        if not lo <= ts < hi:
+            continue
+        local = keyer.local(ts)
+        plan_id = r[10] or 0
+        plan = plans.get(plan_id)
+        if per_request:
+            key, display = str(r[0]), r[13] or ""
+        else:
+            key, display = keyer.key(local, r[2], plan_id), None
+        billed = r[11]
+        sums = (1, r[3], r[4], r[5], r[6], r[7], r[8], r[9] or 0, billed or 0,
+                (r[9] or 0) if billed is None else 0, r[3] if billed is None else 0)
+        _add_sums(sheet, key, f"{local:%Y-%m}", sums, plan.currency if plan else "",
+                  r[12] or "", plan is not None, q.source, display)
+        if per_request:
+            m = meters.keys[r[2]]
+            sheet.row(key).details.update(
+                timestamp=from_epoch_us(ts).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), vendor=m[0],
+                model=m[1], project=m[2], plan=plan.name if plan else "")
+    return usage
+
+
+def _month_after(to_us: int | None) -> int | None:
+    if to_us is None:
+        return None
+    moment = from_epoch_us(to_us)
+    y, m = moment.year + (moment.month // 12), moment.month % 12 + 1
+    return to_epoch_us(datetime(y, m, 1, tzinfo=moment.tzinfo)) + 14 * US_PER_HOUR
+
+
+def _usage_by_billing_month(rows, plans: dict[int, Plan]) -> dict[tuple[str, str], Decimal]:
+    nano: dict[tuple[str, str], int] = defaultdict(int)
+    for r in rows:
+        plan = plans.get(r[10] or 0)
+        if plan is not None and r[9]:
+            local = from_epoch_us(r[1]).astimezone(zone(plan.billing_timezone))
+            nano[(plan.name, f"{local:%Y-%m}")] += r[9]
+    return {k: from_nano(v) for k, v in nano.items()}
+
+
+def _saved_plan_usage(conn, plans: dict[int, Plan], months: list[str]):
+    """Usage charges per plan name and billing month, from the rollup (hour resolution)."""
+    # Billing months begin within 14 hours of the UTC month: two days either side is enough.
+    first_y, first_m = parse_month(months[0])
+    last_y, last_m = parse_month(months[-1])
+    lo = to_epoch_us(datetime(first_y, first_m, 1, tzinfo=UTC)) // US_PER_HOUR - 48
+    end_y, end_m = (last_y + 1, 1) if last_m == 12 else (last_y, last_m + 1)
+    hi = to_epoch_us(datetime(end_y, end_m, 1, tzinfo=UTC)) // US_PER_HOUR + 48
+    rows = conn.exec_driver_sql(sql(conn, """
+        SELECT hour, plan_version_id, sum(charge_nano) FROM usage_rollup
+        WHERE hour >= ? AND hour < ? AND plan_version_id <> 0
+        GROUP BY hour, plan_version_id"""), (lo, hi))
+    nano: dict[tuple[str, str], int] = defaultdict(int)
+    for hour, plan_id, charge in rows:
+        plan = plans.get(plan_id)
+        if plan is None:
+            continue
+        local = from_epoch_us(hour * US_PER_HOUR).astimezone(zone(plan.billing_timezone))
+        nano[(plan.name, f"{local:%Y-%m}")] += charge
+    return {k: from_nano(v) for k, v in nano.items()}
+
+
+def _covered_months(conn, q: CostQuery) -> list[str]:
+    """Billing months whose first day lies in [from, to) (report zone); without a range, every
+    month from the first to the last that holds a record."""
+    if q.from_us is None and q.to_us is None:
+        first, last = conn.exec_driver_sql(
+            "SELECT min(timestamp_us), max(timestamp_us) FROM usage_record").one()
+        if first is None:
+            return []
+        return month_labels_between(f"{from_epoch_us(first).astimezone(q.tz):%Y-%m}",
+                                    f"{from_epoch_us(last).astimezone(q.tz):%Y-%m}")
+    lo = from_epoch_us(q.from_us).astimezone(q.tz) if q.from_us is not None else None
+    hi = from_epoch_us(q.to_us).astimezone(q.tz) if q.to_us is not None else None
+    if lo is None or hi is None:
+        first, last = conn.exec_driver_sql(
+            "SELECT min(timestamp_us), max(timestamp_us) FROM usage_record").one()
+        if first is None:
+            return []
+        lo = lo or from_epoch_us(first).astimezone(q.tz)
+        hi = hi or from_epoch_us(last + 1).astimezone(q.tz)
+    months = []
+    y, m = lo.year, lo.month
+    while (y, m) <= (hi.year, hi.month):
+        first_day = datetime(y, m, 1, tzinfo=q.tz)
+        if lo <= first_day < hi:
+            months.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return months
+
+
+def _fixed_key(by: str, plan: str, vendor: str, month: str) -> str | None:
+    """Where a month's fixed charge goes: its month, first day or week, vendor or plan; other
+    keys (request, conversation, model, project) have no share of it: the total only."""
+    y, m = parse_month(month)
+    first = date(y, m, 1)
+    return {"month": month, "day": first.isoformat(), "week": week_key(first),
+            "vendor": vendor, "plan": plan}.get(by)
+
+
+def _add_fixed(sheet: CostSheet, q: CostQuery, plans, months, usage) -> None:
+    for charge in fixed_charges(plans, months, usage):
+        key = _fixed_key(q.by, charge.plan, charge.vendor, charge.month)
+        sheet.add_fixed(key, charge.total, charge.currency, charge.month)

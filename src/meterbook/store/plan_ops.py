@@ -1,0 +1,86 @@
+"""Saving plans as one transaction: check the whole set, save, re-price what they can touch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import Session
+
+from meterbook.core.plan_checks import check_plan_set
+from meterbook.core.plan_files import read_plans, write_plans
+from meterbook.core.plans import Plan, PlanFileError
+from meterbook.core.records import to_epoch_us
+from meterbook.store import repricing
+from meterbook.store.database import Database
+from meterbook.store.plan_store import delete_plan, load_plans, save_plans
+
+
+@dataclass
+class SavedPlans:
+    saved: int  # plan versions saved
+    replaced: int  # stored versions they replaced
+    repriced: int  # records whose charge or plan changed
+
+
+def _key(plan: Plan) -> tuple[str, int | None]:
+    return plan.name, None if plan.effective_from is None else to_epoch_us(plan.effective_from)
+
+
+def save_plan_set(
+    db: Database, plans: list[Plan], source: str = "<plans>",
+    progress: Callable[[int, int], None] | None = None,
+) -> SavedPlans:
+    """Save plan versions (replacing those with the same name and start) and re-price.
+
+    The stored plans and the new ones are checked together (e.g. two plans tied for the same
+    usage); any problem refuses the lot with PlanFileError and changes nothing.
+    """
+    with Session(db.engine) as session:
+        stored = load_plans(session)
+        incoming = {_key(p) for p in plans}
+        after = [p for _, p in stored if _key(p) not in incoming] + plans
+        problems = check_plan_set(after)
+        if problems:
+            raise PlanFileError(source, problems)
+        _ids, replaced = save_plans(session, plans=plans)
+        session.flush()
+        vendors, earliest = repricing.plan_scope([*plans, *replaced])
+        conn = session.connection()
+        count = repricing.reprice(conn, load_plans(session), vendors, earliest,
+                                  progress=progress)
+        session.commit()
+    return SavedPlans(len(plans), len(replaced), count)
+
+
+def import_plan_file(db: Database, path: str | Path) -> SavedPlans:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise PlanFileError(str(path), []) from exc
+    return save_plan_set(db, read_plans(text, str(path)), str(path))
+
+
+def remove_plan(db: Database, name: str) -> int:
+    """Delete every version of a plan; its records are re-priced (by others, or unpriced)."""
+    with Session(db.engine) as session:
+        removed = delete_plan(session, name=name)
+        if not removed:
+            raise KeyError(name)
+        session.flush()
+        vendors, earliest = repricing.plan_scope(removed)
+        count = repricing.reprice(session.connection(), load_plans(session), vendors, earliest)
+        session.commit()
+    return count
+
+
+def export_plans(db: Database) -> str:
+    with Session(db.engine) as session:
+        return write_plans([p for _, p in load_plans(session)])
+
+
+def list_plans(db: Database) -> list[tuple[int, Plan]]:
+    with Session(db.engine) as session:
+        return load_plans(session)

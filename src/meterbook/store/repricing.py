@@ -1,0 +1,104 @@
+"""Re-pricing stored usage with the pricing engine, only where plans can have changed a charge.
+
+All plans competing for a record share its vendor, and volume tiers accumulate within one plan
+and billing month, so re-pricing every record of the affected vendors from the start of the
+affected billing month on is complete: no record outside that scope can change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.engine import Connection
+
+from meterbook.core.plans import Plan
+from meterbook.core.pricing import PricingEngine
+from meterbook.core.records import PricingRow, from_epoch_us, to_epoch_us
+from meterbook.store import rollup
+from meterbook.store.sql import in_list, sql
+from meterbook.store.usage_store import Meters
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+_CHUNK = 50_000
+
+
+def scope_start(from_us: int | None) -> int | None:
+    """An instant early enough to include the whole billing month of `from_us` in any zone.
+
+    Billing months start at local midnight, between UTC-12 and UTC+14: the UTC month before
+    the day before `from_us`, less 14 hours, is safely before that month's first instant.
+    """
+    if from_us is None:
+        return None
+    day_before = from_epoch_us(from_us) - timedelta(days=1)
+    month = datetime(day_before.year, day_before.month, 1, tzinfo=UTC)
+    return to_epoch_us(month - timedelta(hours=14))
+
+
+def plan_scope(plans: Iterable[Plan]) -> tuple[set[str], int | None]:
+    """The vendors and earliest instant a set of changed or removed plan versions can touch."""
+    vendors, starts = set(), []
+    for plan in plans:
+        vendors.add(plan.vendor.lower())
+        starts.append(None if plan.effective_from is None else to_epoch_us(plan.effective_from))
+    earliest = None if (not starts or None in starts) else min(starts)
+    return vendors, earliest
+
+
+def reprice(
+    conn: Connection,
+    plans: list[tuple[int, Plan]],
+    vendors: set[str] | None,
+    from_us: int | None,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    rebuild_rollup: bool = False,
+) -> int:
+    """Price the records in scope with the saved plans; returns how many charges changed.
+
+    Runs in the caller's transaction; raise from `cancelled` (or roll back) to undo it.
+    """
+    meters = Meters(conn)
+    meter_ids = None if vendors is None else meters.ids_for_vendors(vendors)
+    if meter_ids == []:
+        return 0  # no record of these vendors: nothing to price, nothing to roll up
+    start = scope_start(from_us)
+    where, params = [], []
+    if start is not None:
+        where.append("timestamp_us >= ?")
+        params.append(start)
+    if meter_ids is not None:
+        where.append("meter_id IN " + in_list(conn, meter_ids))
+        params.extend(meter_ids)
+    cond = (" WHERE " + " AND ".join(where)) if where else ""
+    rows = conn.exec_driver_sql(sql(conn, f"""
+        SELECT id, timestamp_us, meter_id, requests, input_tokens, cached_input_tokens,
+               cache_write_tokens, output_tokens, units_micro, charge_nano, plan_version_id
+        FROM usage_record{cond} ORDER BY timestamp_us, id"""), tuple(params)).fetchall()
+    keys = {mid: (k[0], k[1], k[2], k[3]) for mid, k in meters.keys.items()}
+    pricing_rows = [PricingRow(r[0], r[1], *keys[r[2]], *r[3:9]) for r in rows]
+    engine = PricingEngine([plan for _, plan in plans])
+    ids = [pid for pid, _ in plans]
+    results = engine.price(pricing_rows)
+    changed = []
+    for r, (charge, index) in zip(rows, results, strict=True):
+        plan_id = None if index is None else ids[index]
+        if charge != r[9] or plan_id != r[10]:
+            changed.append((charge, plan_id, r[0]))
+    total = len(changed)
+    update = sql(conn, "UPDATE usage_record SET charge_nano = ?, plan_version_id = ? WHERE id = ?")
+    for done in range(0, total, _CHUNK):
+        if cancelled and cancelled():
+            raise RepriceCancelled()
+        conn.exec_driver_sql(update, changed[done:done + _CHUNK])
+        if progress:
+            progress(min(done + _CHUNK, total), total)
+    if changed or rebuild_rollup:
+        rollup.rebuild(conn, meter_ids, start)
+    return total
+
+
+class RepriceCancelled(Exception):
+    pass

@@ -1,0 +1,180 @@
+"""The database tables (SQLModel). Schema changes go through Alembic (store/migrations).
+
+Money is integer nano-units (10^-9 of the currency) or decimal text, never float; instants are
+integer microseconds since the Unix epoch, UTC; `units` are integer micro-units (10^-6).
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Field, SQLModel
+
+# Named constraints let later Alembic batch migrations on SQLite drop or alter a foreign key or
+# unique constraint by name; SQLite itself keeps no names for unnamed ones. Must be set before
+# the first table class below is defined.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Setting(SQLModel, table=True):
+    key: str = Field(primary_key=True)
+    value: str
+
+
+class ExchangeRate(SQLModel, table=True):
+    """How many units of the home currency one unit of `currency` was worth in `month`."""
+
+    __tablename__ = "exchange_rate"
+    currency: str = Field(primary_key=True)  # ISO 4217
+    month: str = Field(primary_key=True)  # YYYY-MM
+    rate: str  # decimal text
+
+
+class PlanVersion(SQLModel, table=True):
+    """One [[plan]] table of pricing-plans.md. Prices are decimal text; NULL means not given."""
+
+    __tablename__ = "plan_version"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True)
+    vendor: str = Field(index=True)  # lower-case
+    model: str = "*"
+    project: str = "*"
+    service_tier: str | None = None
+    currency: str = "USD"
+    effective_from_us: int | None = None
+    priority: int = 0
+    source: str | None = None
+    token_unit: int = 1_000_000
+    input: str = "0"
+    cached_input: str | None = None
+    cache_write: str | None = None
+    output: str = "0"
+    request: str = "0"
+    unit_price: str = "0"
+    unit_size: int = 1
+    multiplier: str = "1"
+    volume_meter: str | None = None
+    volume_mode: str | None = None
+    monthly_fee: str = "0"
+    monthly_minimum: str = "0"
+    free_trial_days: int = 0
+    billing_timezone: str = "UTC"
+
+
+class PlanSizeTier(SQLModel, table=True):
+    __tablename__ = "plan_size_tier"
+    id: int | None = Field(default=None, primary_key=True)
+    plan_version_id: int = Field(foreign_key="plan_version.id", index=True, ondelete="CASCADE")
+    position: int
+    above_input_tokens: int
+    input: str | None = None
+    cached_input: str | None = None
+    cache_write: str | None = None
+    output: str | None = None
+    request: str | None = None
+    unit_price: str | None = None
+
+
+class PlanVolumeTier(SQLModel, table=True):
+    __tablename__ = "plan_volume_tier"
+    id: int | None = Field(default=None, primary_key=True)
+    plan_version_id: int = Field(foreign_key="plan_version.id", index=True, ondelete="CASCADE")
+    position: int
+    up_to: int | None = None  # NULL: the final, open tier
+    price: str
+
+
+class ImportBatch(SQLModel, table=True):
+    __tablename__ = "import_batch"
+    id: int | None = Field(default=None, primary_key=True)
+    created_us: int
+    files: str  # file names, one per line
+    profile: str
+    lines: int = 0
+    added: int = 0
+    duplicates: int = 0
+    refused: int = 0
+
+
+class RefusedLine(SQLModel, table=True):
+    """A line refused under --skip-bad-lines, kept with its batch so nothing read is lost."""
+
+    __tablename__ = "refused_line"
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="import_batch.id", index=True, ondelete="CASCADE")
+    file: str
+    line: int
+    message: str
+    text: str
+
+
+class Meter(SQLModel, table=True):
+    """What is metered: a vendor's model for a project and service tier.
+
+    Records point here instead of repeating these texts, which keeps the usage table narrow and
+    lets the pricing engine match each meter once rather than once per record.
+    """
+
+    __tablename__ = "meter"
+    id: int | None = Field(default=None, primary_key=True)
+    vendor: str  # lower-case
+    model: str
+    project: str = ""  # "" when the record has none
+    service_tier: str = ""
+    unit_name: str = ""
+
+
+class UsageRow(SQLModel, table=True):
+    """A canonical usage record (usage-data.md) with its computed charge."""
+
+    __tablename__ = "usage_record"
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="import_batch.id", index=True)
+    timestamp_us: int = Field(index=True)
+    meter_id: int = Field(foreign_key="meter.id")
+    requests: int = 1
+    input_tokens: int = 0
+    cached_input_tokens: int = 0
+    cache_write_tokens: int = 0
+    output_tokens: int = 0
+    units_micro: int = 0
+    request_id: str | None = None
+    conversation_id: str | None = Field(default=None, index=True)
+    user: str | None = None
+    api_key: str | None = None
+    billed_nano: int | None = None
+    currency: str | None = None  # of billed_nano
+    # Set by the pricing engine: NULL plan_version_id means unpriced (never $0).
+    charge_nano: int | None = None
+    plan_version_id: int | None = Field(default=None, index=True)
+    # Identity for idempotent imports: "r:<request_id>" or "c:<content hash>:<occurrence>".
+    dedupe_key: str = Field(unique=True)
+
+
+class UsageRollup(SQLModel, table=True):
+    """Sums of usage per UTC hour, meter, pricing plan version and billed currency.
+
+    Kept in step with usage_record by every write, so month and dashboard figures read a few
+    thousand rows instead of millions. plan_version_id 0 is "unpriced", currency "" is "no bill".
+    """
+
+    __tablename__ = "usage_rollup"
+    hour: int = Field(primary_key=True)  # microseconds since epoch // 3_600_000_000
+    meter_id: int = Field(primary_key=True)
+    plan_version_id: int = Field(primary_key=True)
+    currency: str = Field(primary_key=True)
+    records: int = 0
+    requests: int = 0
+    input_tokens: int = 0
+    cached_input_tokens: int = 0
+    cache_write_tokens: int = 0
+    output_tokens: int = 0
+    units_micro: int = 0
+    charge_nano: int = 0  # computed charges
+    billed_nano: int = 0  # vendors' own charges
+    unbilled_charge_nano: int = 0  # computed charges of records that have no billed cost
+    unbilled_requests: int = 0  # requests of records without billed cost

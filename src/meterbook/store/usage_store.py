@@ -1,0 +1,85 @@
+"""Writing usage: meters, import batches and records, in bulk, in the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from sqlalchemy.engine import Connection
+
+from meterbook.core.money import MICRO, to_nano
+from meterbook.core.records import UsageRecord, to_epoch_us
+from meterbook.store.sql import marks, sql
+
+_RECORD_COLUMNS = (
+    "batch_id", "timestamp_us", "meter_id", "requests", "input_tokens", "cached_input_tokens",
+    "cache_write_tokens", "output_tokens", "units_micro", "request_id", "conversation_id",
+    "\"user\"", "api_key", "billed_nano", "currency", "dedupe_key",
+)  # fmt: skip
+
+MeterKey = tuple[str, str, str, str, str]  # vendor, model, project, service_tier, unit_name
+
+
+class Meters:
+    """The meter table as a dict, loaded once per transaction; new meters are inserted on use."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self.ids: dict[MeterKey, int] = {}
+        self.keys: dict[int, MeterKey] = {}
+        rows = conn.exec_driver_sql(
+            "SELECT id, vendor, model, project, service_tier, unit_name FROM meter")
+        for mid, *key in rows:
+            self.ids[tuple(key)] = mid
+            self.keys[mid] = tuple(key)
+
+    def id_for(self, record: UsageRecord) -> int:
+        key = (record.vendor, record.model, record.project or "", record.service_tier or "",
+               record.unit_name or "")
+        found = self.ids.get(key)
+        if found is None:
+            found = self.conn.exec_driver_sql(
+                sql(self.conn, "INSERT INTO meter (vendor, model, project, service_tier, "
+                    "unit_name) VALUES (?, ?, ?, ?, ?) RETURNING id"), key).scalar_one()
+            self.ids[key] = found
+            self.keys[found] = key
+        return found
+
+    def ids_for_vendors(self, vendors: Iterable[str]) -> list[int]:
+        wanted = {v.lower() for v in vendors}
+        return sorted(mid for mid, key in self.keys.items() if key[0].lower() in wanted)
+
+
+def create_batch(conn: Connection, files: list[str], profile: str, now: datetime | None = None
+                 ) -> int:
+    created = to_epoch_us(now or datetime.now(UTC))
+    return conn.exec_driver_sql(
+        sql(conn, "INSERT INTO import_batch (created_us, files, profile, lines, added, "
+            "duplicates, refused) VALUES (?, ?, ?, 0, 0, 0, 0) RETURNING id"),
+        (created, "\n".join(files), profile)).scalar_one()
+
+
+def record_tuple(batch_id: int, meter_id: int, r: UsageRecord, dedupe_key: str) -> tuple:
+    return (
+        batch_id, to_epoch_us(r.timestamp), meter_id, r.requests, r.input_tokens,
+        r.cached_input_tokens, r.cache_write_tokens, r.output_tokens, int(r.units * MICRO),
+        r.request_id, r.conversation_id, r.user, r.api_key,
+        None if r.billed_cost is None else to_nano(r.billed_cost),
+        r.currency if r.billed_cost is not None else None, dedupe_key,
+    )
+
+
+def insert_records(conn: Connection, rows: list[tuple]) -> None:
+    """Insert record tuples (record_tuple); lines already stored (same dedupe key) are skipped."""
+    if not rows:
+        return
+    cols = ", ".join(_RECORD_COLUMNS)
+    statement = (f"INSERT INTO usage_record ({cols}) VALUES ({marks(conn, len(_RECORD_COLUMNS))})"
+                 " ON CONFLICT (dedupe_key) DO NOTHING")
+    conn.exec_driver_sql(statement, rows)
+
+
+def batch_record_count(conn: Connection, batch_id: int) -> int:
+    return conn.exec_driver_sql(
+        sql(conn, "SELECT count(*) FROM usage_record WHERE batch_id = ?"), (batch_id,)
+    ).scalar_one()

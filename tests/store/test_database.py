@@ -1,0 +1,300 @@
+"""Opening databases: location, pragmas, schema migrations, backups and refusals."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlmodel import SQLModel
+
+import meterbook.store.database as database
+from meterbook.store.database import (
+    DatabaseError,
+    backup_sqlite,
+    default_database_path,
+    open_database,
+    resolve_url,
+)
+from meterbook.store.tables import Setting
+
+
+@pytest.fixture(autouse=True)
+def _no_env(monkeypatch):
+    monkeypatch.delenv("METERBOOK_DB", raising=False)
+
+
+def _revision(path: Path) -> str:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def _backups(path: Path) -> list[Path]:
+    return sorted(path.parent.glob(f"{path.name}.bak-*"))
+
+
+# --- where the database is ----------------------------------------------------------------------
+
+
+def test_default_path_is_in_the_user_data_folder(monkeypatch, tmp_path):
+    folder = tmp_path / "data" / "Meterbook"
+    calls = []
+
+    def fake_user_data_dir(appname, appauthor=None):
+        calls.append((appname, appauthor))
+        return str(folder)
+
+    monkeypatch.setattr(database.platformdirs, "user_data_dir", fake_user_data_dir)
+    assert default_database_path() == folder / "meterbook.db"
+    assert folder.is_dir()
+    assert calls == [("Meterbook", False)]
+
+
+def test_explicit_path_beats_environment_beats_default(monkeypatch, tmp_path):
+    monkeypatch.setattr(database, "default_database_path", lambda: tmp_path / "default.db")
+    assert resolve_url(None) == f"sqlite:///{tmp_path / 'default.db'}"
+    monkeypatch.setenv("METERBOOK_DB", str(tmp_path / "env.db"))
+    assert resolve_url(None) == f"sqlite:///{tmp_path / 'env.db'}"
+    assert resolve_url(str(tmp_path / "arg.db")) == f"sqlite:///{tmp_path / 'arg.db'}"
+
+
+def test_urls_pass_through_and_relative_paths_become_absolute(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    assert resolve_url("relative.db") == f"sqlite:///{tmp_path.resolve() / 'relative.db'}"
+    url = "postgresql+psycopg://me:secret@host/meterbook"
+    assert resolve_url(url) == url
+    monkeypatch.setenv("METERBOOK_DB", url)
+    assert resolve_url(None) == url
+    assert resolve_url("") == url  # an empty --db counts as not given
+
+
+def test_open_database_uses_the_environment_variable(monkeypatch, tmp_path):
+    path = tmp_path / "from-env.db"
+    monkeypatch.setenv("METERBOOK_DB", str(path))
+    with open_database() as db:
+        assert db.path == path.resolve()
+    assert path.exists()
+
+
+# --- a new database ---------------------------------------------------------------------------
+
+
+def test_new_database_is_at_head_with_wal_and_foreign_keys(tmp_path):
+    path = tmp_path / "new.db"
+    with open_database(str(path)) as db:
+        assert db.url == f"sqlite:///{path}"
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+            assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -65536
+            assert conn.exec_driver_sql("PRAGMA temp_store").scalar() == 2  # MEMORY
+        with db.session() as session:
+            session.add(Setting(key="k", value="v"))
+            session.commit()
+        with db.session() as session:
+            assert session.get(Setting, "k").value == "v"
+    assert _revision(path) == "0001"
+    assert _backups(path) == []
+
+
+def test_migrations_produce_exactly_the_tables_of_tables_py(tmp_path):
+    """Fails when tables.py changes without a migration: write one (see alembic.ini)."""
+    with open_database(str(tmp_path / "schema.db")) as db, db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, SQLModel.metadata) == []
+
+
+def test_opening_an_up_to_date_database_changes_nothing_and_makes_no_backup(tmp_path):
+    path = tmp_path / "m.db"
+    open_database(str(path)).close()
+    before = path.read_bytes()
+    with open_database(str(path)):
+        pass
+    assert path.read_bytes() == before
+    assert _backups(path) == []
+
+
+# --- refusals -----------------------------------------------------------------------------------
+
+
+def test_database_of_a_newer_meterbook_is_refused_untouched(tmp_path):
+    path = tmp_path / "future.db"
+    open_database(str(path)).close()
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(DatabaseError, match=r"newer version of Meterbook \(schema 9999\)") as e:
+        open_database(str(path))
+    assert str(path) in str(e.value)
+    assert "upgrade Meterbook" in str(e.value)
+    assert path.read_bytes() == before
+    assert _backups(path) == []
+
+
+def test_text_file_is_refused_untouched(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_text("these are my notes, not a database\n" * 20)
+    before = path.read_bytes()
+    with pytest.raises(DatabaseError, match="is not a Meterbook database") as e:
+        open_database(str(path))
+    assert str(path) in str(e.value)
+    assert path.read_bytes() == before
+
+
+def test_sqlite_file_of_another_program_is_refused_untouched(tmp_path):
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE contacts (name TEXT)")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(DatabaseError, match=r"not a Meterbook database: .*contacts"):
+        open_database(str(path))
+    assert path.read_bytes() == before
+
+
+def test_missing_folder_is_reported(tmp_path):
+    with pytest.raises(DatabaseError, match="cannot open"):
+        open_database(str(tmp_path / "no" / "such" / "folder" / "m.db"))
+
+
+# --- upgrades and backups ---------------------------------------------------------------------
+
+
+def test_backup_copies_committed_data_including_the_wal(tmp_path):
+    path = tmp_path / "m.db"
+    with open_database(str(path)) as db:
+        with db.session() as session:
+            session.add(Setting(key="home_currency", value="EUR"))
+            session.commit()
+        # The engine is still open, so the row may live only in the WAL so far.
+        first = backup_sqlite(path, "0001")
+        second = backup_sqlite(path, "0001")
+    assert first == tmp_path / "m.db.bak-0001"
+    assert second == tmp_path / "m.db.bak-0001-2"  # an earlier backup is never overwritten
+    for copy in (first, second):
+        conn = sqlite3.connect(copy)
+        try:
+            assert conn.execute("SELECT value FROM setting").fetchall() == [("EUR",)]
+        finally:
+            conn.close()
+
+
+_REVISION_0002 = """
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table("extra", sa.Column("id", sa.Integer(), primary_key=True))
+    with op.batch_alter_table("setting") as batch_op:
+        batch_op.add_column(sa.Column("note", sa.String(), nullable=True))
+    FAIL
+
+
+def downgrade():
+    pass
+"""
+
+
+@pytest.fixture
+def migrations_with_0002(tmp_path, monkeypatch):
+    """Our migrations plus a revision 0002 (which fails if asked to), as a newer Meterbook's."""
+
+    def install(fail: bool) -> None:
+        folder = tmp_path / "migrations"
+        shutil.copytree(
+            database.MIGRATIONS_DIR, folder, ignore=shutil.ignore_patterns("__pycache__")
+        )
+        text = _REVISION_0002.replace(
+            "    FAIL\n", "    raise RuntimeError('boom')\n" if fail else ""
+        )
+        (folder / "versions" / "0002_test.py").write_text(text)
+        monkeypatch.setattr(database, "MIGRATIONS_DIR", folder)
+
+    return install
+
+
+def test_upgrade_of_a_database_with_data_takes_a_backup_first(tmp_path, migrations_with_0002):
+    path = tmp_path / "old.db"
+    with open_database(str(path)) as db, db.session() as session:
+        session.add(Setting(key="home_currency", value="EUR"))
+        session.commit()
+
+    migrations_with_0002(fail=False)
+    with open_database(str(path)) as db, db.session() as session:
+        assert session.get(Setting, "home_currency").value == "EUR"
+    assert _revision(path) == "0002"
+    [backup] = _backups(path)
+    assert backup.name == "old.db.bak-0001"
+    assert _revision(backup) == "0001"
+    conn = sqlite3.connect(backup)
+    try:
+        assert conn.execute("SELECT key, value FROM setting").fetchall() == [
+            ("home_currency", "EUR")
+        ]
+    finally:
+        conn.close()
+
+
+def test_brand_new_database_gets_every_revision_and_no_backup(tmp_path, migrations_with_0002):
+    migrations_with_0002(fail=False)
+    path = tmp_path / "new.db"
+    open_database(str(path)).close()
+    assert _revision(path) == "0002"
+    assert _backups(path) == []
+
+
+def test_failed_upgrade_leaves_the_database_as_it_was(tmp_path, migrations_with_0002):
+    path = tmp_path / "old.db"
+    open_database(str(path)).close()
+    migrations_with_0002(fail=True)
+    with pytest.raises(DatabaseError, match=r"could not upgrade .* from schema 0001: boom"):
+        open_database(str(path))
+    # One transaction: neither the new table nor the rebuilt setting table was kept.
+    assert _revision(path) == "0001"
+    conn = sqlite3.connect(path)
+    try:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        columns = [row[1] for row in conn.execute("PRAGMA table_info(setting)")]
+    finally:
+        conn.close()
+    assert "extra" not in tables
+    assert not any(name.startswith("_alembic_tmp") for name in tables)
+    assert columns == ["key", "value"]
+    assert [b.name for b in _backups(path)] == ["old.db.bak-0001"]
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_in_memory_database_is_refused(url):
+    with pytest.raises(DatabaseError, match="needs a database file"):
+        open_database(url)
+
+
+def test_bad_url_unknown_database_and_missing_driver_are_reported():
+    with pytest.raises(DatabaseError, match="not a database path or URL"):
+        open_database("sqlite://:not-a-port/x")
+    with pytest.raises(DatabaseError, match="does not know this kind of database") as e:
+        open_database("nosuchdialect://me:secret@somewhere/db")
+    assert "secret" not in str(e.value)
+    pytest.importorskip("sqlalchemy.dialects.postgresql")
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        with pytest.raises(DatabaseError, match="driver is not installed") as e:
+            open_database("postgresql+psycopg://me:secret@localhost/meterbook")
+        assert "secret" not in str(e.value)
