@@ -362,8 +362,10 @@ def _fast_source(present: dict[str, int]) -> str:
         add("            raise _Slow")
         add("    else:")
         add('        currency = None if billed_cost is None else "USD"')
-    else:
+    elif "billed_cost" in present:
         add('    currency = None if billed_cost is None else "USD"')
+    else:
+        add("    currency = None")
     add(f"    return record({', '.join(CANONICAL_FIELDS)})")
     return "\n".join(code)
 
@@ -490,7 +492,7 @@ def parse_canonical(
                         continue
                 if len(row) != width:
                     if any(cell.strip() for cell in row):
-                        message = f"has {len(row)} cells; expected {width} like the header"
+                        message = f"has {_cells(len(row))}; expected {_cells(width)} like the header"
                         yield start, LineError(file_name, start, None, message), row
                     continue
                 try:
@@ -516,6 +518,10 @@ def parse_canonical(
             raise _undecodable(file_name, end + 1, exc) from None
 
 
+def _cells(count: int) -> str:
+    return "1 cell" if count == 1 else f"{count} cells"
+
+
 def _undecodable(file_name: str, line: int, exc: UnicodeDecodeError) -> ImportRefused:
     message = f"cannot be decoded as {exc.encoding} text ({exc.reason}) at or after this line"
     return ImportRefused([LineError(file_name, line, None, message)])
@@ -531,7 +537,8 @@ def _sniff(head: bytes, file_name: str) -> tuple[str, str]:
     UTF-8 and UTF-16/32 with a byte-order mark are what spreadsheets and vendors write; UTF-8
     is read with "surrogateescape" so that a stray bad byte refuses its line, not the file.
     Files that are not UTF-8 but look like Latin-1 text (no control bytes) are read as
-    cp1252, Excel's "CSV" on Windows. UTF-16 without a BOM is not recognised (it has NULs).
+    cp1252, Excel's "CSV" on Windows. A sample more than 1% NUL bytes is binary (so is UTF-16
+    without a BOM); fewer NULs are taken as damaged lines, refused one by one.
     """
     if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16: FF FE 00 00
         return "utf-32", "strict"
@@ -543,16 +550,20 @@ def _sniff(head: bytes, file_name: str) -> tuple[str, str]:
     def refuse(why: str) -> ImportRefused:
         return ImportRefused([LineError(file_name, 0, None, f"is not a text file ({why})")])
 
-    if b"\x00" in head:
+    # Binary formats (SQLite, UTF-16 without BOM...) are full of NULs; a text file with a stray
+    # NUL in a line or two is still text, and parse_canonical refuses just those lines.
+    nuls = head.count(b"\x00")
+    if nuls * 100 > len(head):
         raise refuse(f"NUL bytes in its first {_SNIFF_BYTES // 1024} KB")
+    sample = head.replace(b"\x00", b"") if nuls else head
     try:
         # final=False: the sample may end in the middle of a multi-byte character.
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) < _SNIFF_BYTES)
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=len(head) < _SNIFF_BYTES)
         return "utf-8-sig", "surrogateescape"
     except UnicodeDecodeError:
         pass
     controls = set(range(32)) - {9, 10, 12, 13}
-    if controls.isdisjoint(head):
+    if controls.isdisjoint(sample):
         return "cp1252", "surrogateescape"
     raise refuse("neither UTF-8 nor Latin-1 text")
 

@@ -35,7 +35,6 @@ from meterbook.core.plans import Plan
 from meterbook.core.pricing import PricingEngine
 from meterbook.core.records import PricingRow, from_epoch_us, to_epoch_us
 from meterbook.store.repricing import scope_start
-from meterbook.store.rollup import _SUMS
 from meterbook.store.sql import sql
 from meterbook.store.usage_store import Meters
 
@@ -70,6 +69,9 @@ class _Keyer:
             found = self._local[hour] = self.local(hour * US_PER_HOUR)
         return found
 
+    def month(self, hour: int) -> str:
+        return f"{self.hour_local(hour):%Y-%m}"
+
     def key(self, local: datetime, meter_id: int, plan_id: int) -> str:
         by = self.by
         if by == "month":
@@ -89,29 +91,31 @@ class _Keyer:
         raise ValueError(by)
 
 
-def _add_sums(sheet: CostSheet, key: str, month: str, sums: Sequence[int], plan_currency: str,
-              billed_currency: str, priced: bool, source: str, display: str | None = None):
-    """sums: records, 5 counts, units, charge, billed, unbilled charge, unbilled requests."""
+def _add(sheet: CostSheet, key: str, month: str, counts: Sequence[int], billed: int,
+         billed_currency: str, charge: int, plan_currency: str, unpriced: int,
+         display: str | None = None) -> None:
+    """counts: requests, 4 token buckets, units; money already chosen by source."""
     row = sheet.row(key, display)
-    row.requests += sums[1]
-    row.input_tokens += sums[2]
-    row.cached_input_tokens += sums[3]
-    row.cache_write_tokens += sums[4]
-    row.output_tokens += sums[5]
-    row.units_micro += sums[6]
-    charge, billed, unbilled_charge, unbilled_requests = sums[7], sums[8], sums[9], sums[10]
+    row.requests += counts[0]
+    row.input_tokens += counts[1]
+    row.cached_input_tokens += counts[2]
+    row.cache_write_tokens += counts[3]
+    row.output_tokens += counts[4]
+    row.units_micro += counts[5]
+    row.unpriced_requests += unpriced
+    sheet.add_money(key, billed, billed_currency, month)
+    sheet.add_money(key, charge, plan_currency, month)
+
+
+def _by_source(source: str, sums: Sequence[int], priced: bool) -> tuple[int, int, int]:
+    """(billed money, computed money, unpriced requests) of sums laid out as _SUMS."""
+    requests, charge, billed, unbilled_charge, unbilled_requests = (
+        sums[1], sums[7], sums[8], sums[9], sums[10])
     if source == "computed":
-        sheet.add_money(key, charge, plan_currency, month)
-        if not priced:
-            row.unpriced_requests += sums[1]
-    elif source == "billed":
-        sheet.add_money(key, billed, billed_currency, month)
-        row.unpriced_requests += unbilled_requests
-    else:
-        sheet.add_money(key, billed, billed_currency, month)
-        sheet.add_money(key, unbilled_charge, plan_currency, month)
-        if not priced:
-            row.unpriced_requests += unbilled_requests
+        return 0, charge, 0 if priced else requests
+    if source == "billed":
+        return billed, 0, unbilled_requests
+    return billed, unbilled_charge, 0 if priced else unbilled_requests
 
 
 def run_cost_query(conn: Connection, q: CostQuery, saved: list[tuple[int, Plan]]) -> CostReport:
@@ -134,7 +138,9 @@ def run_cost_query(conn: Connection, q: CostQuery, saved: list[tuple[int, Plan]]
         months = _covered_months(conn, q)
         if months:
             if plan_usage is None:
-                plan_usage = _saved_plan_usage(conn, plans, months)
+                with_minimum = {i: p for i, p in plans.items() if p.monthly_minimum}
+                plan_usage = _saved_plan_usage(conn, with_minimum, months) if with_minimum \
+                    else {}
             _add_fixed(sheet, q, list(plans.values()), months, plan_usage)
     return sheet.report(q.by, q.source, sort=q.by != "request")
 
@@ -159,28 +165,48 @@ def _record_span(conn: Connection, q: CostQuery) -> tuple[int | None, int | None
     return first * US_PER_HOUR, (last + 1) * US_PER_HOUR
 
 
-def _month_of_hour(keyer: _Keyer, hour: int) -> str:
-    return f"{keyer.hour_local(hour):%Y-%m}"
+_ROLLUP_MONEY = {  # (billed money, computed money, unpriced requests) per source
+    "computed": ("0", "sum(charge_nano)",
+                 "sum(CASE WHEN plan_version_id = 0 THEN requests ELSE 0 END)"),
+    "billed": ("sum(billed_nano)", "0", "sum(unbilled_requests)"),
+    "auto": ("sum(billed_nano)", "sum(unbilled_charge_nano)",
+             "sum(CASE WHEN plan_version_id = 0 THEN unbilled_requests ELSE 0 END)"),
+}
 
 
 def _rollup_pass(conn, q: CostQuery, sheet: CostSheet, keyer: _Keyer, currencies) -> None:
+    """Sums per hour (and meter or plan when the key needs them), keyed in Python.
+
+    When every figure is in the home currency, plans and currencies need not be told apart,
+    which leaves one row per hour: a year is 8,760 rows whatever the number of records.
+    """
     lo = -_FAR if q.from_us is None else q.from_us // US_PER_HOUR
     hi = _FAR if q.to_us is None else q.to_us // US_PER_HOUR
-    by_meter = q.by in ("vendor", "model", "project")
-    group = "hour, meter_id, plan_version_id, currency" if by_meter else \
-        "hour, plan_version_id, currency"
-    columns = group if by_meter else "hour, 0, plan_version_id, currency"
+    single = _single_currency(conn, q.home_currency, currencies)
+    meter = "meter_id" if q.by in ("vendor", "model", "project") else "0"
+    plan = "plan_version_id" if q.by == "plan" or not single else "0"
+    currency = "''" if single else "currency"
+    group = ", ".join(["hour"] + [c for c in (meter, plan, currency) if c not in ("0", "''")])
+    billed, computed, unpriced = _ROLLUP_MONEY[q.source]
     rows = conn.exec_driver_sql(sql(conn, f"""
-        SELECT {columns}, sum(records), sum(requests), sum(input_tokens),
+        SELECT hour, {meter}, {plan}, {currency}, sum(requests), sum(input_tokens),
             sum(cached_input_tokens), sum(cache_write_tokens), sum(output_tokens),
-            sum(units_micro), sum(charge_nano), sum(billed_nano), sum(unbilled_charge_nano),
-            sum(unbilled_requests)
+            sum(units_micro), {billed}, {computed}, {unpriced}
         FROM usage_rollup WHERE hour >= ? AND hour < ? GROUP BY {group}"""), (lo, hi))
-    for hour, meter_id, plan_id, currency, *sums in rows:
+    home = q.home_currency
+    for hour, meter_id, plan_id, cur, *counts, billed_nano, charge, unpriced_requests in rows:
         local = keyer.hour_local(hour)
         key = keyer.key(local, meter_id, plan_id)
-        _add_sums(sheet, key, f"{local:%Y-%m}", sums, currencies.get(plan_id, ""), currency,
-                  plan_id != 0, q.source)
+        _add(sheet, key, keyer.month(hour), counts, billed_nano, cur or home, charge,
+             home if single else currencies.get(plan_id, ""), unpriced_requests)
+
+
+def _single_currency(conn, home: str, currencies: dict[int, str]) -> bool:
+    if any(c != home for c in currencies.values()):
+        return False
+    billed = conn.exec_driver_sql(sql(conn, """SELECT count(*) FROM usage_rollup
+        WHERE currency <> '' AND currency <> ?"""), (home,)).scalar_one()
+    return billed == 0
 
 
 def _range_sql(q: CostQuery) -> tuple[str, list[int]]:
@@ -194,19 +220,43 @@ def _range_sql(q: CostQuery) -> tuple[str, list[int]]:
     return ((" WHERE " + " AND ".join(where)) if where else ""), params
 
 
+_RECORD_MONEY = {  # as _ROLLUP_MONEY, over usage_record
+    "computed": ("0", "coalesce(sum(charge_nano), 0)",
+                 "sum(CASE WHEN plan_version_id IS NULL THEN requests ELSE 0 END)"),
+    "billed": ("coalesce(sum(billed_nano), 0)", "0",
+               "sum(CASE WHEN billed_nano IS NULL THEN requests ELSE 0 END)"),
+    "auto": ("coalesce(sum(billed_nano), 0)",
+             "coalesce(sum(CASE WHEN billed_nano IS NULL THEN charge_nano END), 0)",
+             "sum(CASE WHEN billed_nano IS NULL AND plan_version_id IS NULL THEN requests "
+             "ELSE 0 END)"),
+}
+
+
 def _conversation_pass(conn, q: CostQuery, sheet: CostSheet, currencies) -> None:
+    """One GROUP BY over the records; plans, currencies and months are told apart only when
+    some figure is not in the home currency (to convert it at its month's rate)."""
     cond, params = _range_sql(q)
-    month_expr, month_labels = _month_case(conn, q)
-    month_group = "" if month_expr == "0" else ", " + month_expr
+    single = _single_currency(conn, q.home_currency, currencies)
+    dims = ["coalesce(conversation_id, '')"]
+    if not single:
+        month_expr, month_labels = _month_case(conn, q)
+        dims += ["coalesce(plan_version_id, 0)", "coalesce(currency, '')", month_expr]
+    billed, computed, unpriced = _RECORD_MONEY[q.source]
     rows = conn.exec_driver_sql(sql(conn, f"""
-        SELECT coalesce(conversation_id, ''), coalesce(plan_version_id, 0),
-            coalesce(currency, ''), {month_expr}, {_SUMS}
-        FROM usage_record{cond}
-        GROUP BY coalesce(conversation_id, ''), coalesce(plan_version_id, 0),
-            coalesce(currency, ''){month_group}"""), tuple(params))
-    for conv, plan_id, currency, month, *sums in rows:
-        _add_sums(sheet, conv, month_labels[month], sums, currencies.get(plan_id, ""), currency,
-                  plan_id != 0, q.source)
+        SELECT {", ".join(dims)}, sum(requests), sum(input_tokens), sum(cached_input_tokens),
+            sum(cache_write_tokens), sum(output_tokens), sum(units_micro), {billed},
+            {computed}, {unpriced}
+        FROM usage_record{cond} GROUP BY {", ".join(dims)}"""), tuple(params)).fetchall()
+    home = q.home_currency
+    if single:
+        for conv, *counts, billed_nano, charge, unpriced_requests in rows:
+            _add(sheet, conv, "", counts, billed_nano + charge, home, 0, home,
+                 unpriced_requests)
+        return
+    for conv, plan_id, currency, month, *rest in rows:
+        *counts, billed_nano, charge, unpriced_requests = rest
+        _add(sheet, conv, month_labels[month], counts, billed_nano, currency or home, charge,
+             currencies.get(plan_id, ""), unpriced_requests)
 
 
 def _month_case(conn, q: CostQuery) -> tuple[str, list[str]]:
@@ -271,8 +321,9 @@ def _python_pass(conn, q: CostQuery, sheet, keyer, plan_list, meters):
         billed = r[11]
         sums = (1, r[3], r[4], r[5], r[6], r[7], r[8], r[9] or 0, billed or 0,
                 (r[9] or 0) if billed is None else 0, r[3] if billed is None else 0)
-        _add_sums(sheet, key, f"{local:%Y-%m}", sums, plan.currency if plan else "",
-                  r[12] or "", plan is not None, q.source, display)
+        billed_nano, charge, unpriced = _by_source(q.source, sums, plan is not None)
+        _add(sheet, key, f"{local:%Y-%m}", sums[1:7], billed_nano, r[12] or "", charge,
+             plan.currency if plan else "", unpriced, display)
         if per_request:
             m = meters.keys[r[2]]
             sheet.row(key).details.update(
@@ -309,8 +360,8 @@ def _saved_plan_usage(conn, plans: dict[int, Plan], months: list[str]):
     hi = to_epoch_us(datetime(end_y, end_m, 1, tzinfo=UTC)) // US_PER_HOUR + 48
     rows = conn.exec_driver_sql(sql(conn, """
         SELECT hour, plan_version_id, sum(charge_nano) FROM usage_rollup
-        WHERE hour >= ? AND hour < ? AND plan_version_id <> 0
-        GROUP BY hour, plan_version_id"""), (lo, hi))
+        WHERE hour >= ? AND hour < ? AND plan_version_id IN {in_list(conn, plans)}
+        GROUP BY hour, plan_version_id"""), (lo, hi, *plans))
     nano: dict[tuple[str, str], int] = defaultdict(int)
     for hour, plan_id, charge in rows:
         plan = plans.get(plan_id)

@@ -284,6 +284,9 @@ def backup_sqlite(path: Path, revision: str) -> Path:
             source.backup(copy)
         finally:
             copy.close()
+    except BaseException:
+        target.unlink(missing_ok=True)  # a half-written copy must not pass for a backup
+        raise
     finally:
         source.close()
     return target

@@ -22,19 +22,23 @@ _SUMS = """count(*), sum(requests), sum(input_tokens), sum(cached_input_tokens),
 
 def rebuild(conn: Connection, meter_ids: list[int] | None, from_us: int | None) -> None:
     """Recompute the rollup for these meters (None: all) from this instant on (None: ever)."""
-    where, params = [], []
+    where, rollup_where, params, rollup_params = [], [], [], []
     if from_us is not None:
         hour = from_us // US_PER_HOUR
         where.append("timestamp_us >= ?")
         params.append(hour * US_PER_HOUR)
+        rollup_where.append("hour >= ?")
+        rollup_params.append(hour)
     if meter_ids is not None:
         if not meter_ids:
             return
-        where.append("meter_id IN " + in_list(conn, meter_ids))
-        params.extend(meter_ids)
+        for clauses, values in ((where, params), (rollup_where, rollup_params)):
+            clauses.append("meter_id IN " + in_list(conn, meter_ids))
+            values.extend(meter_ids)
     cond = (" WHERE " + " AND ".join(where)) if where else ""
-    rollup_cond = cond.replace("timestamp_us >= ?", "hour >= ?")
-    conn.exec_driver_sql(sql(conn, "DELETE FROM usage_rollup" + rollup_cond), tuple(params))
+    rollup_cond = (" WHERE " + " AND ".join(rollup_where)) if rollup_where else ""
+    conn.exec_driver_sql(sql(conn, "DELETE FROM usage_rollup" + rollup_cond),
+                         tuple(rollup_params))
     conn.exec_driver_sql(sql(conn, f"""
         INSERT INTO usage_rollup (hour, meter_id, plan_version_id, currency, records, requests,
             input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, units_micro,
