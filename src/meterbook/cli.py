@@ -18,8 +18,7 @@ from meterbook.core.cost import BY_KEYS, SOURCES, MissingRate
 from meterbook.core.periods import parse_month, zone
 from meterbook.core.plans import PlanFileError
 from meterbook.importers.errors import ImportRefused
-from meterbook.store.database import DatabaseError
-from meterbook.store.settings import RatesFileError
+from meterbook.store.errors import DatabaseError, RatesFileError
 
 log = logging.getLogger("meterbook")
 
@@ -130,8 +129,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--month cannot be combined with --from/--to")
     try:
         return _dispatch(args)
-    except (Refused, DatabaseError, PlanFileError, ImportRefused, MissingRate,
-            RatesFileError) as exc:
+    except ImportRefused as exc:
+        print(exc, file=sys.stderr)  # FILE:LINE: message, one a line, as editors read them
+        return 1
+    except (Refused, DatabaseError, PlanFileError, MissingRate, RatesFileError) as exc:
         print(f"meterbook: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

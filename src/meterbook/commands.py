@@ -12,12 +12,10 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlmodel import Session
-
 from meterbook.cli import Refused
 from meterbook.core.periods import parse_day, zone
 from meterbook.core.records import from_epoch_us
-from meterbook.store import settings as settings_store
+from meterbook.store import readers
 from meterbook.store.database import Database, open_database
 
 
@@ -30,8 +28,8 @@ def _report_tz(args: argparse.Namespace, db: Database) -> str:
     chosen = getattr(args, "cost_tz", None) or args.tz
     if chosen:
         return chosen
-    with Session(db.engine) as session:
-        saved = settings_store.report_timezone(session)
+    with db.engine.connect() as conn:
+        saved = readers.report_timezone(conn)
     if saved:
         return saved
     try:
@@ -113,7 +111,7 @@ def import_usage(args: argparse.Namespace) -> int:
         from meterbook.importers.errors import ImportRefused
 
         if isinstance(exc, ImportRefused) and args.format == "json":
-            print(json.dumps(_refused_json(args.files, exc), indent=2))
+            print(json.dumps(exc.summary.as_json(), indent=2))
         raise
     progress.close()
     for error in summary.errors:
@@ -130,13 +128,6 @@ def import_usage(args: argparse.Namespace) -> int:
           f"{verb} {summary.added:,}{where}, {summary.duplicates:,} already imported, "
           f"{summary.refused:,} refused")
     return 0
-
-
-def _refused_json(files: list[str], exc) -> dict:
-    return {"batch": None, "files": [Path(f).name for f in files], "profile": "canonical",
-            "lines": None, "added": 0, "duplicates": 0, "refused": len(exc.errors),
-            "errors": [{"file": e.file, "line": e.line, "message": e.detail}
-                       for e in exc.errors]}
 
 
 def imports(args: argparse.Namespace) -> int:
@@ -223,7 +214,6 @@ def _print_cost(args: argparse.Namespace, db: Database) -> int:
     from meterbook.core.plan_files import read_plans
     from meterbook.reports import cost_output
     from meterbook.store.cost_query import CostQuery, run_cost_query
-    from meterbook.store.plan_store import load_plans
 
     tz_name = _report_tz(args, db)
     tz = zone(tz_name)
@@ -250,13 +240,11 @@ def _print_cost(args: argparse.Namespace, db: Database) -> int:
         problems = check_plan_set(whatif)
         if problems:
             raise PlanFileError(str(path), problems)
-    with Session(db.engine) as session:
-        home = settings_store.home_currency(session)
-        rates = settings_store.rates_for(session)
-        saved = load_plans(session)
+    with db.engine.connect() as conn:
         query = CostQuery(by=args.by, source=args.source, tz=tz, from_us=from_us, to_us=to_us,
-                          home_currency=home, rates=rates, whatif=whatif)
-        report = run_cost_query(session.connection(), query, saved)
+                          home_currency=readers.home_currency(conn),
+                          rates=readers.rates_for(conn), whatif=whatif)
+        report = run_cost_query(conn, query, readers.load_plans(conn))
     if args.format == "json":
         print(cost_output.as_json(report))
     elif args.format == "csv":
@@ -267,8 +255,13 @@ def _print_cost(args: argparse.Namespace, db: Database) -> int:
 
 
 def settings(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from meterbook.store import settings as settings_store
+
     db = _open(args)
     with Session(db.engine) as session:
+        before = settings_store.home_currency(session)
         try:
             if args.currency:
                 settings_store.set_home_currency(session, code=args.currency)
@@ -279,6 +272,10 @@ def settings(args: argparse.Namespace) -> int:
         session.commit()
         home = settings_store.home_currency(session)
         tz = settings_store.report_timezone(session)
+        has_rates = bool(settings_store.list_rates(session))
+    if home != before and has_rates:
+        print(f"Note: the saved exchange rates were entered against {before}; check them with "
+              "`meterbook rates list`.", file=sys.stderr)
     print(f"home currency: {home}")
     print(f"time zone:     {tz or 'not set (this computer’s zone is used)'}")
     print(f"database:      {db.url}")
@@ -286,9 +283,16 @@ def settings(args: argparse.Namespace) -> int:
 
 
 def rates(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from meterbook.store import settings as settings_store
+
     db = _open(args)
     with Session(db.engine) as session:
         if args.action == "set":
+            if args.currency.strip().upper() == settings_store.home_currency(session):
+                raise Refused(f"{args.currency.upper()} is the home currency: its figures need "
+                              "no exchange rate")
             try:
                 settings_store.set_rate(session, currency=args.currency, month=args.month,
                                         rate=args.rate)

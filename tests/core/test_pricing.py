@@ -17,8 +17,8 @@ _order = iter(range(10**9))
 
 def row(when="2026-03-10T12:00:00", vendor="openai", model="gpt-4o", project="", tier="",
         requests=1, inp=0, cached=0, write=0, out=0, units_micro=0) -> PricingRow:
-    return PricingRow(next(_order), ts(when), vendor, model, project, tier, requests, inp, cached,
-                      write, out, units_micro)
+    return PricingRow(next(_order), ts(when), (vendor, model, project, tier), requests, inp,
+                      cached, write, out, units_micro)
 
 
 def day(text: str) -> datetime:

@@ -35,12 +35,15 @@ MARCH_1 = 1_772_323_200 * 1_000_000  # 2026-03-01T00:00:00Z in epoch microsecond
 HOUR = 3600 * 1_000_000
 
 
-def parse_file(name: str) -> list[tuple[int, UsageRecord | LineError, list[str]]]:
+Parsed = list[tuple[int, UsageRecord | LineError, list[str]]]
+
+
+def parse_file(name: str) -> Parsed:
     with open_text(DATA / name) as text:
         return list(parse_canonical(text, name))
 
 
-def parse_text(text: str, name: str = "t.csv") -> list[tuple[int, UsageRecord | LineError, list[str]]]:
+def parse_text(text: str, name: str = "t.csv") -> Parsed:
     return list(parse_canonical(io.StringIO(text, newline=""), name))
 
 
@@ -114,9 +117,8 @@ def test_good_file_with_every_field():
     assert (records[2].units, records[2].unit_name) == (Decimal(4), "images")
     assert records[2].billed_cost is None and records[2].currency is None
     # A credit: negative billed cost, currency defaulting to USD.
-    assert (records[3].requests, records[3].billed_cost, records[3].currency) == (
-        0, Decimal("-1.50"), "USD"
-    )
+    credit = records[3]
+    assert (credit.requests, credit.billed_cost, credit.currency) == (0, Decimal("-1.50"), "USD")
     assert (records[4].units, records[4].currency) == (Decimal("12.5"), "CNY")
     assert rows[0][2][:3] == ["2026-03-01T09:15:02Z", "openai", "gpt-4o-mini"]  # raw cells
 
@@ -126,9 +128,8 @@ def test_bom_shuffled_upper_case_headers_and_crlf():
     assert [line for line, _, _ in rows] == [2, 3]
     first, second = (record for _, record, _ in rows)
     assert isinstance(first, UsageRecord) and isinstance(second, UsageRecord)
-    assert (first.vendor, first.model, first.input_tokens, first.output_tokens) == (
-        "openai", "gpt-4o", 5, 7
-    )
+    assert (first.vendor, first.model) == ("openai", "gpt-4o")
+    assert (first.input_tokens, first.output_tokens) == (5, 7)
     assert first.requests == 1 and to_epoch_us(first.timestamp) == MARCH_1
     assert (second.input_tokens, second.output_tokens) == (0, 0)  # empty counts default to 0
 
@@ -173,9 +174,8 @@ def test_bad_lines_are_refused_one_by_one_with_column_and_reason():
     )
     assert str(errors[17]) == "bad_lines.csv:17: contains a NUL byte"
     last_good = next(item for line, item, _ in rows if line == 21)
-    assert (last_good.vendor, last_good.billed_cost, last_good.currency) == (
-        "openai", Decimal("2.5"), "EUR"
-    )
+    assert (last_good.vendor, last_good.currency) == ("openai", "EUR")
+    assert last_good.billed_cost == Decimal("2.5")
 
 
 def test_multi_line_cells_keep_physical_line_numbers():
@@ -226,7 +226,8 @@ def test_rows_from_a_csv_reader_use_its_line_numbers():
     assert [line for line, _, _ in parsed] == [2, 3]
     assert parsed[1][1].column == "model"
     with_nul = [rows[0], ["2026-03-01", "a\x00", "m"]]
-    assert list(parse_canonical(with_nul, "rows"))[0][1].message == "contains a NUL byte"
+    (only,) = parse_canonical(with_nul, "rows")
+    assert only[1].message == "contains a NUL byte"
     # rows from a chain that starts with an already-read header, numbered by the reader
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader)
@@ -277,6 +278,7 @@ def test_undecodable_utf8_line_is_refused_alone(tmp_path):
         rows = list(parse_canonical(handle, path.name))
     assert len(rows) == 402
     assert rows[400][0] == 402 and "not valid" in rows[400][1].message
+    assert rows[400][2][2] == "caf\ufffd"  # raw cells stay storable text
     assert rows[401][1].model == "ok"
 
 
@@ -378,7 +380,7 @@ def _write_time(moment: datetime, style: int, offset_minutes: int) -> str:
     return moment.replace(tzinfo=None).isoformat(sep=" ")
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     records=st.lists(usage_records(), min_size=1, max_size=3),
     order=st.randoms(use_true_random=False),
@@ -412,17 +414,44 @@ def test_any_valid_record_round_trips_through_canonical_csv(records, order, styl
     assert [item for _, item, _ in parsed] == records
 
 
-_CELLS = st.sampled_from([
-    "", " ", "0", "1", "-1", "-0", "12.0", "1e3", "1.5", "0.1234567", "1.5000000", "abc", "NaN",
-    "Infinity", "1_000", "\uff11\uff12", "9007199254740992", "9007199254740993", "1e999999999",
-    "-1000000001", "1000000000", "usd", "US", " eur ", "Ä€$", "2026-03-01T12:00:00Z",
-    " 2026-03-01T12:00:00Z", "2026-03-01 12:00:00", "2026-03-01", "2026-02-30",
-    "2026-03-01t12:00:00z", "2026-03-01T12:00:00+02:00", "0001-01-01T00:00:00+01:00",
-    "OpenAI", "  x  ", "Batch",
-]) | st.text(max_size=6)  # fmt: skip
+# Cells for the fast/slow agreement test: per kind of column, plain values (the fast path's
+# business) and tricky ones (where the two paths could drift apart); one cell in four is tricky.
+_JUNK = ["", " ", "abc", "NaN", "Infinity", "-", "Ä€$", "a\x00"]
+_KINDS = {
+    "timestamp": (
+        ["2026-03-01T12:00:00Z", "2026-03-01 12:00:00", "2026-03-01", "2026-03-01T12:00:00+02:00"],
+        [" 2026-03-01T12:00:00Z", "2026-02-30", "2026-03-01t12:00:00z", "2026-03-01T12:00:00.5Z",
+         "0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-01:00", "20260301", "24:00"],
+    ),
+    "count": (
+        ["", "0", "1", "1830", "9007199254740992"],
+        ["-1", "-0", "12.0", "1e3", "1.5", "1_000", "\uff11\uff12", " 7 ", "+3",
+         "9007199254740993", "1e999999999", "-1e999999999"],
+    ),
+    "decimal": (
+        ["", "0", "1.5", "0.000001", "1000000000", "-2.25"],
+        ["-0", "0.1234567", "1.5000000", "1e3", "1E-7", "-1000000001", "1000000000000",
+         "1000000000000.000001", " 2.5 ", "1_0.5", "sNaN"],
+    ),
+    "currency": (["", "USD", "eur"], ["US", " eur ", "EURO", "ÄBC", "ß\u00df"]),
+    "text": (["", "OpenAI", "gpt-4o", "Batch"], ["  x  ", "a\nb", "\u0130", "\u00a0"]),
+}  # fmt: skip
+_KIND_OF = {
+    "timestamp": "timestamp", "units": "decimal", "billed_cost": "decimal", "currency": "currency",
+    **dict.fromkeys(
+        ["requests", "input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens"],
+        "count",
+    ),
+}  # fmt: skip
 
 
-@settings(max_examples=300, deadline=None)
+def _cell(column: str) -> st.SearchStrategy[str]:
+    plain, tricky = _KINDS[_KIND_OF.get(column, "text")]
+    tricky_cells = st.sampled_from(tricky + _JUNK) | st.text(max_size=4)
+    return st.integers(0, 3).flatmap(lambda n: tricky_cells if n == 0 else st.sampled_from(plain))
+
+
+@settings(max_examples=200, deadline=None)
 @given(
     optional=st.sets(st.sampled_from(CANONICAL_FIELDS[3:])),
     data=st.data(),
@@ -433,7 +462,7 @@ def test_fast_path_agrees_with_the_exact_path(optional, data):
     fast = canonical._make_fast(index)
     positions = tuple(index.get(field, len(columns)) for field in CANONICAL_FIELDS)
     for _ in range(5):
-        row = [data.draw(_CELLS) for _ in columns]
+        row = [data.draw(_cell(column)) for column in columns]
         exact = canonical._slow([*row, ""], positions)
         try:
             quick = fast(row)

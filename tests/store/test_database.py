@@ -225,6 +225,7 @@ def migrations_with_0002(tmp_path, monkeypatch):
         )
         (folder / "versions" / "0002_test.py").write_text(text)
         monkeypatch.setattr(database, "MIGRATIONS_DIR", folder)
+        monkeypatch.setattr(database, "SCHEMA_HEAD", "0002")
 
     return install
 
@@ -298,3 +299,12 @@ def test_bad_url_unknown_database_and_missing_driver_are_reported():
         with pytest.raises(DatabaseError, match="driver is not installed") as e:
             open_database("postgresql+psycopg://me:secret@localhost/meterbook")
         assert "secret" not in str(e.value)
+
+
+def test_schema_head_constant_matches_the_newest_migration():
+    # open_database skips Alembic when the file records SCHEMA_HEAD: they must agree.
+    from alembic.script import ScriptDirectory
+
+    from meterbook.store.database import SCHEMA_HEAD, alembic_config
+
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == SCHEMA_HEAD

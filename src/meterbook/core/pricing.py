@@ -9,20 +9,28 @@ the database, so saved usage can be priced under plans that are not saved (what-
 from __future__ import annotations
 
 import bisect
+import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from decimal import Decimal
 
-from meterbook.core.glob import compile_glob, specificity
-from meterbook.core.money import div_round
+from meterbook.core.bulk import gc_paused
+from meterbook.core.glob import matches, specificity
 from meterbook.core.periods import MonthIndex, zone
 from meterbook.core.plans import TIER_PRICE_KEYS, Plan
-from meterbook.core.records import PricingRow, to_epoch_us
+from meterbook.core.records import to_epoch_us
 
 _MICRO = 10**6
 _NANO = 10**9
 _NEVER = -(2**62)  # "since always": before any timestamp
 _FOREVER = 2**62
+
+# Layout of the rows the engine reads (see records.PricingRow).
+ORDER, TS, METER, REQUESTS, INPUT, CACHED, WRITE, OUTPUT, UNITS = range(9)
+# Where each volume meter is in a row, and which coefficient (below) it replaces.
+_METER_COLUMN = {"requests": REQUESTS, "units": UNITS, "input_tokens": INPUT,
+                 "output_tokens": OUTPUT}
+_METER_COEF = {"requests": 4, "units": 5, "input_tokens": 0, "output_tokens": 3}
 
 
 def _decimals(value: Decimal) -> int:
@@ -30,22 +38,13 @@ def _decimals(value: Decimal) -> int:
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
-class _Prices:
-    """The six prices of one request, as integers over the version's scale."""
-
-    __slots__ = ("cache_write", "cached_input", "input", "output", "request", "unit_price")
-
-    def __init__(self, scale: int, **prices: Decimal):
-        for key in TIER_PRICE_KEYS:
-            setattr(self, key, int(prices[key] * scale))
-
-
 class CompiledVersion:
-    """One plan version with its prices turned into integers and its matchers compiled.
+    """One plan version with its prices turned into integer coefficients.
 
-    The charge of a row, in nano-units, is numerator / `den` where
-    numerator = 1e9 * (tokens x price x unit_size x 1e6 + q x request x token_unit x unit_size
-    x 1e6 + units_micro x unit_price x token_unit) x multiplier_num, prices scaled by `scale`.
+    A row's charge in nano-units is (input x c0 + cached x c1 + write x c2 + output x c3 +
+    requests x c4 + units_micro x c5) / den, rounded half-to-even. The coefficients fold in the
+    token unit, unit size, multiplier and the nano scale, and are divided by their common
+    factor with `den`: for ordinary prices den becomes 1 and a charge is one exact sum.
     """
 
     def __init__(self, index: int, plan: Plan, start: int, end: int):
@@ -54,8 +53,6 @@ class CompiledVersion:
         self.start = start
         self.end = end
         self.trial_end = start + plan.free_trial_days * 86_400_000_000 if start > _NEVER else start
-        self.model_match = compile_glob(plan.model)
-        self.project_match = compile_glob(plan.project)
         self.specificity = specificity(plan.model)
         prices = [plan.input, plan.output, plan.request, plan.unit_price, plan.multiplier]
         prices += [p for p in (plan.cached_input, plan.cache_write) if p is not None]
@@ -63,8 +60,14 @@ class CompiledVersion:
             prices += [getattr(tier, k) for k in TIER_PRICE_KEYS if getattr(tier, k) is not None]
         if plan.volume:
             prices += [t.price for t in plan.volume.tiers]
-        digits = max(_decimals(p) for p in prices)
-        self.scale = scale = 10**digits
+        scale = 10 ** max(_decimals(p) for p in prices)
+        mult_den = 10 ** _decimals(plan.multiplier)
+        k = _NANO * int(plan.multiplier * mult_den)
+        tu, us = plan.token_unit, plan.unit_size
+        # Per token, per request and per micro-unit, each price x this = numerator share.
+        factors = (us * _MICRO,) * 4 + (tu * us * _MICRO, tu)
+        den = scale * tu * us * _MICRO * mult_den
+
         base = {
             "input": plan.input,
             "cached_input": plan.input if plan.cached_input is None else plan.cached_input,
@@ -73,69 +76,65 @@ class CompiledVersion:
             "request": plan.request,
             "unit_price": plan.unit_price,
         }
-        self.base = _Prices(scale, **base)
+
+        def coefs(prices: dict[str, Decimal]) -> list[int]:
+            return [int(prices[key] * scale) * f * k
+                    for key, f in zip(TIER_PRICE_KEYS, factors, strict=True)]
+
+        base_coefs = coefs(base)
         # Size tiers, highest threshold first: the first whose threshold is below the size wins.
-        self.size_tiers: list[tuple[int, _Prices]] = []
+        tiers: list[tuple[int, list[int]]] = []
         for tier in sorted(plan.size_tiers, key=lambda t: -t.above_input_tokens):
-            merged = {k: getattr(tier, k) if getattr(tier, k) is not None else base[k]
-                      for k in TIER_PRICE_KEYS}
+            merged = {key: getattr(tier, key) if getattr(tier, key) is not None else base[key]
+                      for key in TIER_PRICE_KEYS}
             # A cache price the plan leaves to default follows the input price in force,
             # which inside a tier is the tier's input price.
             for key in ("cached_input", "cache_write"):
                 if getattr(tier, key) is None and getattr(plan, key) is None:
                     merged[key] = merged["input"]
-            self.size_tiers.append((tier.above_input_tokens, _Prices(scale, **merged)))
-        mult = plan.multiplier
-        mult_den = 10 ** _decimals(mult)
-        self.mult_num = int(mult * mult_den)
-        tu, us = plan.token_unit, plan.unit_size
-        self.f_token = us * _MICRO  # per token x price
-        self.f_request = tu * us * _MICRO  # per request x price
-        self.f_unit = tu  # per micro-unit x price
-        self.den = scale * tu * us * _MICRO * mult_den
+            tiers.append((tier.above_input_tokens, coefs(merged)))
         self.volume = plan.volume
+        volume_coefs: list[int] = []
         if plan.volume:
-            # Meter quantities in the unit the engine counts: units are micro-units.
-            step = _MICRO if plan.volume.meter == "units" else 1
+            meter = plan.volume.meter
+            step = _MICRO if meter == "units" else 1  # tier bounds in the engine's units
+            self.meter_column = _METER_COLUMN[meter]
             self.tier_bounds = [None if t.up_to is None else t.up_to * step
                                 for t in plan.volume.tiers]
-            self.tier_prices = [int(t.price * scale) for t in plan.volume.tiers]
+            f = factors[_METER_COEF[meter]]
+            volume_coefs = [int(t.price * scale) * f * k for t in plan.volume.tiers]
+            # The tiers replace the meter's own price: zero it in every coefficient set.
+            for c in [base_coefs] + [c for _, c in tiers]:
+                c[_METER_COEF[meter]] = 0
+        g = math.gcd(den, *base_coefs, *(x for _, c in tiers for x in c), *volume_coefs)
+        self.den = den // g
+        self.base = tuple(x // g for x in base_coefs)
+        self.size_tiers = [(above, tuple(x // g for x in c)) for above, c in tiers]
+        self.tier_coefs = [x // g for x in volume_coefs]
 
-    def prices_for(self, row: PricingRow) -> _Prices:
+    def coefs_for(self, row) -> tuple[int, ...]:
         if self.size_tiers:
-            size = row.input_tokens + row.cached_input_tokens + row.cache_write_tokens
-            q = row.requests or 1  # a bucket of zero requests is sized as one
-            for above, prices in self.size_tiers:
+            size = row[INPUT] + row[CACHED] + row[WRITE]
+            q = row[REQUESTS] or 1  # a bucket of zero requests is sized as one
+            for above, coefs in self.size_tiers:
                 if size > above * q:  # size / q > above, in integers
-                    return prices
+                    return coefs
         return self.base
 
-    def numerator(self, row: PricingRow, p: _Prices, skip: str | None = None) -> int:
-        """The row's charge numerator without the volume-metered component `skip`."""
-        tokens = (
-            (0 if skip == "input_tokens" else row.input_tokens * p.input)
-            + row.cached_input_tokens * p.cached_input
-            + row.cache_write_tokens * p.cache_write
-            + (0 if skip == "output_tokens" else row.output_tokens * p.output)
-        )
-        total = tokens * self.f_token
-        if skip != "requests":
-            total += row.requests * p.request * self.f_request
-        if skip != "units":
-            total += row.units * p.unit_price * self.f_unit
-        return total
 
-    def meter_factor(self) -> int:
-        """What one metered quantity x tier price is worth in the numerator's terms."""
-        meter = self.volume.meter
-        if meter == "requests":
-            return self.f_request
-        if meter == "units":
-            return self.f_unit
-        return self.f_token
+def _charge(num: int, den: int) -> int:
+    if den == 1:
+        return num
+    q, r = divmod(num, den)
+    twice = 2 * r
+    if twice > den or (twice == den and q & 1):
+        q += 1
+    return q
 
-    def finish(self, numerator: int) -> int:
-        return div_round(numerator * _NANO * self.mult_num, self.den)
+
+def _numerator(row, c) -> int:
+    return (row[INPUT] * c[0] + row[CACHED] * c[1] + row[WRITE] * c[2] + row[OUTPUT] * c[3]
+            + row[REQUESTS] * c[4] + row[UNITS] * c[5])
 
 
 def _start_us(plan: Plan) -> int:
@@ -162,7 +161,8 @@ class _Timeline:
     __slots__ = ("starts", "winners")
 
     def __init__(self, candidates: list[CompiledVersion]):
-        cuts = sorted({_NEVER} | {c.start for c in candidates} | {c.end for c in candidates})
+        cuts = sorted({_NEVER} | {c.start for c in candidates}
+                      | {c.end for c in candidates if c.end < _FOREVER})
         self.starts: list[int] = []
         self.winners: list[CompiledVersion | None] = []
         for t in cuts:
@@ -174,8 +174,6 @@ class _Timeline:
             self.winners.append(best)
 
     def at(self, ts: int) -> CompiledVersion | None:
-        if len(self.starts) == 1:
-            return self.winners[0]
         return self.winners[bisect.bisect_right(self.starts, ts) - 1]
 
 
@@ -185,8 +183,15 @@ def _rank(c: CompiledVersion) -> tuple:
     return (c.plan.priority, c.specificity, c.plan.name)
 
 
+MeterInfo = tuple[str, str, str, str]  # vendor (lower-case), model, project, service_tier
+
+
 class PricingEngine:
-    """Prices rows under one set of plans; reusable across calls (caches matching per meter)."""
+    """Prices rows under one set of plans; reusable across calls (caches matching per meter).
+
+    Rows are tuples laid out as records.PricingRow. Their `meter` is looked up in the
+    `meters` mapping given to price(), or, without one, is itself a MeterInfo tuple.
+    """
 
     def __init__(self, plans: Sequence[Plan]):
         self.plans = list(plans)
@@ -194,7 +199,7 @@ class PricingEngine:
         self._by_vendor: dict[str, list[CompiledVersion]] = defaultdict(list)
         for v in self.versions:
             self._by_vendor[v.plan.vendor.lower()].append(v)
-        self._timelines: dict[tuple[str, str, str, str], _Timeline] = {}
+        self._timelines: dict[MeterInfo, _Timeline] = {}
 
     def timeline(self, vendor: str, model: str, project: str, tier: str) -> _Timeline:
         key = (vendor, model, project, tier)
@@ -202,33 +207,45 @@ class PricingEngine:
         if found is None:
             candidates = [
                 v for v in self._by_vendor.get(vendor.lower(), ())
-                if v.model_match(model) and v.project_match(project)
+                if matches(v.plan.model, model) and matches(v.plan.project, project)
                 and (v.plan.service_tier is None or v.plan.service_tier == tier)
             ]
             found = self._timelines[key] = _Timeline(candidates)
         return found
 
-    def price(self, rows: Iterable[PricingRow]) -> list[tuple[int | None, int | None]]:
-        """(charge_nano, plan index) for each row, in the order given.
+    def price(self, rows: Sequence[tuple], meters: Mapping[Hashable, MeterInfo] | None = None
+              ) -> list[tuple[int | None, int | None]]:
+        with gc_paused():
+            return self._price(rows, meters)
+
+    def _price(self, rows: Sequence[tuple], meters: Mapping[Hashable, MeterInfo] | None
+               ) -> list[tuple[int | None, int | None]]:
+        """(charge_nano, plan index) for each row, in the order given; (None, None): unpriced.
 
         Rows of volume-tiered plans are priced after all others, per plan name and billing
         month in timestamp order (equal timestamps in `order`), as the tiers require.
         """
-        rows = rows if isinstance(rows, list) else list(rows)
         out: list[tuple[int | None, int | None]] = [(None, None)] * len(rows)
         tiered: dict[str, list[tuple[int, CompiledVersion]]] = defaultdict(list)
-        timelines = self._timelines
+        # Per meter: the start of its last timeline interval and the version from then on, so
+        # that the usual case (usage after the latest price change) needs no search.
+        latest: dict[Hashable, tuple[int, CompiledVersion | None, _Timeline]] = {}
         for i, row in enumerate(rows):
-            key = (row.vendor, row.model, row.project, row.service_tier)
-            tl = timelines.get(key) or self.timeline(*key)
-            v = tl.winners[0] if len(tl.starts) == 1 else tl.at(row.ts)
+            meter, ts = row[METER], row[TS]
+            found = latest.get(meter)
+            if found is None:
+                tl = self.timeline(*(meter if meters is None else meters[meter]))
+                found = latest[meter] = (tl.starts[-1], tl.winners[-1], tl)
+            v = found[1] if ts >= found[0] else found[2].at(ts)
             if v is None:
                 continue
-            if row.ts < v.trial_end:
+            if ts < v.trial_end:
                 out[i] = (0, v.index)
             elif v.volume is None:
-                p = v.prices_for(row)
-                out[i] = (v.finish(v.numerator(row, p)), v.index)
+                c = v.coefs_for(row) if v.size_tiers else v.base
+                num = (row[INPUT] * c[0] + row[CACHED] * c[1] + row[WRITE] * c[2]
+                       + row[OUTPUT] * c[3] + row[REQUESTS] * c[4] + row[UNITS] * c[5])
+                out[i] = (num if v.den == 1 else _charge(num, v.den), v.index)
             else:
                 tiered[v.plan.name].append((i, v))
         for entries in tiered.values():
@@ -236,34 +253,29 @@ class PricingEngine:
         return out
 
     def _price_tiered(self, rows, entries, out) -> None:
-        entries.sort(key=lambda e: (rows[e[0]].ts, rows[e[0]].order))
+        entries.sort(key=lambda e: (rows[e[0]][TS], rows[e[0]][ORDER]))
         months: dict[str, list[tuple[int, CompiledVersion]]] = defaultdict(list)
-        first, last = rows[entries[0][0]].ts, rows[entries[-1][0]].ts
+        first, last = rows[entries[0][0]][TS], rows[entries[-1][0]][TS]
         indexes: dict[str, MonthIndex] = {}
         for i, v in entries:
             tz_name = v.plan.billing_timezone
             index = indexes.get(tz_name)
             if index is None:
                 index = indexes[tz_name] = MonthIndex(zone(tz_name), first, last + 1)
-            months[index.label(rows[i].ts)].append((i, v))
+            months[index.label(rows[i][TS])].append((i, v))
         for month_entries in months.values():
-            quantities = [_meter_quantity(rows[i], v.volume.meter) for i, v in month_entries]
-            total = sum(quantities)
+            total = sum(rows[i][v.meter_column] for i, v in month_entries)
             position = 0
-            for (i, v), qty in zip(month_entries, quantities, strict=True):
+            for i, v in month_entries:
                 row = rows[i]
-                p = v.prices_for(row)
-                num = v.numerator(row, p, skip=v.volume.meter)
+                qty = row[v.meter_column]
+                num = _numerator(row, v.coefs_for(row) if v.size_tiers else v.base)
                 if v.volume.mode == "graduated":
-                    metered = _graduated(v.tier_bounds, v.tier_prices, position, qty)
+                    num += _graduated(v.tier_bounds, v.tier_coefs, position, qty)
                 else:
-                    metered = qty * _tier_price_at(v.tier_bounds, v.tier_prices, total)
+                    num += qty * _tier_price_at(v.tier_bounds, v.tier_coefs, total)
                 position += qty
-                out[i] = (v.finish(num + metered * v.meter_factor()), v.index)
-
-
-def _meter_quantity(row: PricingRow, meter: str) -> int:
-    return getattr(row, meter)
+                out[i] = (_charge(num, v.den), v.index)
 
 
 def _graduated(bounds: list[int | None], prices: list[int], before: int, qty: int) -> int:
@@ -289,6 +301,7 @@ def _tier_price_at(bounds: list[int | None], prices: list[int], total: int) -> i
     return prices[-1]
 
 
-def price_rows(plans: Sequence[Plan], rows: Iterable[PricingRow]):
+def price_rows(plans: Sequence[Plan], rows: Sequence[tuple],
+               meters: Mapping[Hashable, MeterInfo] | None = None):
     """One call with a fresh engine: (charge_nano, plan index) per row."""
-    return PricingEngine(plans).price(rows)
+    return PricingEngine(plans).price(rows, meters)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -58,18 +59,16 @@ def from_epoch_us(us: int) -> datetime:
 
 
 class PricingRow(NamedTuple):
-    """What the engine needs of a record: integers and the four matching texts.
+    """What the engine reads of a record: integers and a meter key.
 
-    `order` breaks ties between records with the same timestamp (import order). `project` and
-    `service_tier` are "" when the record has none. `units` is in micro-units (10^-6).
+    `order` breaks ties between records with the same timestamp (import order). `meter` says
+    what was metered: a key into the engine's meters mapping, or a (vendor, model, project,
+    service_tier) tuple itself, with "" for no project or tier. `units` is in micro-units.
     """
 
     order: int
     ts: int  # microseconds since the epoch, UTC
-    vendor: str  # lower-case
-    model: str
-    project: str
-    service_tier: str
+    meter: Hashable
     requests: int
     input_tokens: int
     cached_input_tokens: int

@@ -91,7 +91,11 @@ def import_files(
                 raise _RollBack()  # refused, a dry run, or nothing new: keep nothing
     except _RollBack:
         if summary.errors and not skip_bad_lines:
-            raise ImportRefused(summary.errors) from None
+            refused = ImportRefused(summary.errors)
+            # The counts of what was read, for the JSON summary; nothing was added.
+            summary.added, summary.duplicates = 0, 0
+            refused.summary = summary
+            raise refused from None
     return summary
 
 

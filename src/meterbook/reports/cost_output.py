@@ -28,10 +28,15 @@ def row_json(row: CostRow) -> dict:
 
 
 def as_json(report: CostReport) -> str:
-    return json.dumps({
-        "currency": report.currency, "by": report.by, "source": report.source,
-        "rows": [row_json(r) for r in report.rows], "total": row_json(report.total),
-    }, indent=2, ensure_ascii=False)
+    """One row a line: readable, and written by json's C encoder (indent= would use the
+    pure-Python one, ten times slower on a hundred thousand conversations)."""
+    def dump(value) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    rows = ",\n".join("    " + dump(row_json(r)) for r in report.rows)
+    return (f'{{\n  "currency": {dump(report.currency)},\n  "by": {dump(report.by)},\n'
+            f'  "source": {dump(report.source)},\n  "rows": [' + (f"\n{rows}\n  " if rows else "")
+            + f'],\n  "total": {dump(row_json(report.total))}\n}}')
 
 
 def as_csv(report: CostReport) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -33,9 +33,9 @@ from meterbook.core.periods import (
 )  # fmt: skip
 from meterbook.core.plans import Plan
 from meterbook.core.pricing import PricingEngine
-from meterbook.core.records import PricingRow, from_epoch_us, to_epoch_us
+from meterbook.core.records import from_epoch_us, to_epoch_us
 from meterbook.store.repricing import scope_start
-from meterbook.store.sql import sql
+from meterbook.store.sql import fetch_all, in_list, sql
 from meterbook.store.usage_store import Meters
 
 _FAR = 2**62
@@ -128,12 +128,14 @@ def run_cost_query(conn: Connection, q: CostQuery, saved: list[tuple[int, Plan]]
     sheet = CostSheet(q.home_currency, q.rates or {})
     keyer = _Keyer(q.by, q.tz, meters, names)
     plan_usage: dict[tuple[str, str], Decimal] | None = None
-    if q.whatif is not None or q.by == "request" or not _rollup_fits(q, conn):
+    if q.whatif is not None or q.by == "request":
         plan_usage = _python_pass(conn, q, sheet, keyer, plan_list, meters)
     elif q.by == "conversation":
         _conversation_pass(conn, q, sheet, currencies)
-    else:
+    elif _rollup_fits(q, conn):
         _rollup_pass(conn, q, sheet, keyer, currencies)
+    else:
+        plan_usage = _python_pass(conn, q, sheet, keyer, plan_list, meters)
     if q.source != "billed":
         months = _covered_months(conn, q)
         if months:
@@ -188,11 +190,11 @@ def _rollup_pass(conn, q: CostQuery, sheet: CostSheet, keyer: _Keyer, currencies
     currency = "''" if single else "currency"
     group = ", ".join(["hour"] + [c for c in (meter, plan, currency) if c not in ("0", "''")])
     billed, computed, unpriced = _ROLLUP_MONEY[q.source]
-    rows = conn.exec_driver_sql(sql(conn, f"""
+    rows = fetch_all(conn, f"""
         SELECT hour, {meter}, {plan}, {currency}, sum(requests), sum(input_tokens),
             sum(cached_input_tokens), sum(cache_write_tokens), sum(output_tokens),
             sum(units_micro), {billed}, {computed}, {unpriced}
-        FROM usage_rollup WHERE hour >= ? AND hour < ? GROUP BY {group}"""), (lo, hi))
+        FROM usage_rollup WHERE hour >= ? AND hour < ? GROUP BY {group}""", (lo, hi))
     home = q.home_currency
     for hour, meter_id, plan_id, cur, *counts, billed_nano, charge, unpriced_requests in rows:
         local = keyer.hour_local(hour)
@@ -262,15 +264,8 @@ def _conversation_pass(conn, q: CostQuery, sheet: CostSheet, currencies) -> None
 def _month_case(conn, q: CostQuery) -> tuple[str, list[str]]:
     """A SQL expression numbering each record's month in the report zone, and the labels.
 
-    Only needed to convert foreign currencies at the right month's rate; when everything is
-    in the home currency it is the constant 0, which costs nothing to group by.
+    Only needed to convert foreign currencies at the right month's rate.
     """
-    foreign = conn.exec_driver_sql(sql(conn, """
-        SELECT count(*) FROM usage_rollup r LEFT JOIN plan_version p ON p.id = r.plan_version_id
-        WHERE (r.currency <> '' AND r.currency <> ?) OR (p.currency IS NOT NULL AND
-        p.currency <> ?)"""), (q.home_currency, q.home_currency)).scalar_one()
-    if not foreign:
-        return "0", ["-"]
     first, last = _record_span(conn, q)
     if first is None:
         return "0", ["-"]
@@ -290,17 +285,16 @@ def _python_pass(conn, q: CostQuery, sheet, keyer, plan_list, meters):
     if q.whatif is not None:
         start = scope_start(q.from_us)  # whole billing months, for volume tiers
         cond, params = _range_sql(CostQuery(from_us=start, to_us=_month_after(q.to_us)))
-    rows = conn.exec_driver_sql(sql(conn, f"""
+    rows = fetch_all(conn, f"""
         SELECT id, timestamp_us, meter_id, requests, input_tokens, cached_input_tokens,
             cache_write_tokens, output_tokens, units_micro, charge_nano, plan_version_id,
-            billed_nano, currency, request_id
-        FROM usage_record{cond} ORDER BY timestamp_us, id"""), tuple(params)).fetchall()
+            billed_nano, currency, request_id, conversation_id
+        FROM usage_record{cond} ORDER BY timestamp_us, id""", tuple(params))
     plans = dict(plan_list)
     usage: dict[tuple[str, str], Decimal] | None = None
     if q.whatif is not None:
         engine = PricingEngine([p for _, p in plan_list])
-        keys = {mid: k[:4] for mid, k in meters.keys.items()}
-        priced = engine.price([PricingRow(r[0], r[1], *keys[r[2]], *r[3:9]) for r in rows])
+        priced = engine.price(rows, meters.info())
         rows = [(*r[:9], charge, None if idx is None else idx + 1, *r[11:])
                 for r, (charge, idx) in zip(rows, priced, strict=True)]
         usage = _usage_by_billing_month(rows, plans)
@@ -316,6 +310,8 @@ def _python_pass(conn, q: CostQuery, sheet, keyer, plan_list, meters):
         plan = plans.get(plan_id)
         if per_request:
             key, display = str(r[0]), r[13] or ""
+        elif q.by == "conversation":
+            key, display = r[14] or "", None
         else:
             key, display = keyer.key(local, r[2], plan_id), None
         billed = r[11]
@@ -360,7 +356,7 @@ def _saved_plan_usage(conn, plans: dict[int, Plan], months: list[str]):
     hi = to_epoch_us(datetime(end_y, end_m, 1, tzinfo=UTC)) // US_PER_HOUR + 48
     rows = conn.exec_driver_sql(sql(conn, """
         SELECT hour, plan_version_id, sum(charge_nano) FROM usage_rollup
-        WHERE hour >= ? AND hour < ? AND plan_version_id IN {in_list(conn, plans)}
+        WHERE hour >= ? AND hour < ? AND plan_version_id IN """ + in_list(conn, plans) + """
         GROUP BY hour, plan_version_id"""), (lo, hi, *plans))
     nano: dict[tuple[str, str], int] = defaultdict(int)
     for hour, plan_id, charge in rows:
@@ -372,12 +368,19 @@ def _saved_plan_usage(conn, plans: dict[int, Plan], months: list[str]):
     return {k: from_nano(v) for k, v in nano.items()}
 
 
+def _usage_span(conn) -> tuple[int | None, int | None]:
+    """First and last record instants. Two queries: SQLite answers a lone min() or max() from
+    the index, but scans every record for both in one SELECT."""
+    first = conn.exec_driver_sql("SELECT min(timestamp_us) FROM usage_record").scalar_one()
+    last = conn.exec_driver_sql("SELECT max(timestamp_us) FROM usage_record").scalar_one()
+    return first, last
+
+
 def _covered_months(conn, q: CostQuery) -> list[str]:
     """Billing months whose first day lies in [from, to) (report zone); without a range, every
     month from the first to the last that holds a record."""
     if q.from_us is None and q.to_us is None:
-        first, last = conn.exec_driver_sql(
-            "SELECT min(timestamp_us), max(timestamp_us) FROM usage_record").one()
+        first, last = _usage_span(conn)
         if first is None:
             return []
         return month_labels_between(f"{from_epoch_us(first).astimezone(q.tz):%Y-%m}",
@@ -385,12 +388,16 @@ def _covered_months(conn, q: CostQuery) -> list[str]:
     lo = from_epoch_us(q.from_us).astimezone(q.tz) if q.from_us is not None else None
     hi = from_epoch_us(q.to_us).astimezone(q.tz) if q.to_us is not None else None
     if lo is None or hi is None:
-        first, last = conn.exec_driver_sql(
-            "SELECT min(timestamp_us), max(timestamp_us) FROM usage_record").one()
+        # An open end reaches as far as the usage does: to the first day of the first month
+        # that holds a record, or past the last one.
+        first, last = _usage_span(conn)
         if first is None:
             return []
-        lo = lo or from_epoch_us(first).astimezone(q.tz)
-        hi = hi or from_epoch_us(last + 1).astimezone(q.tz)
+        if lo is None:
+            start = from_epoch_us(first).astimezone(q.tz)
+            lo = datetime(start.year, start.month, 1, tzinfo=q.tz)
+        if hi is None:
+            hi = from_epoch_us(last).astimezone(q.tz) + timedelta(microseconds=1)
     months = []
     y, m = lo.year, lo.month
     while (y, m) <= (hi.year, hi.month):

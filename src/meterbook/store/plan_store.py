@@ -8,42 +8,20 @@ for.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from decimal import Decimal
 
 from sqlmodel import Session, col, delete, select
 
-from meterbook.core.plans import Plan, SizeTier, Volume, VolumeTier
-from meterbook.core.records import from_epoch_us, to_epoch_us
+from meterbook.core.plans import Plan
+from meterbook.core.records import to_epoch_us
+from meterbook.store import readers
+from meterbook.store.readers import _DECIMALS, _PLAIN, _TIER_PRICES
 from meterbook.store.tables import PlanSizeTier, PlanVersion, PlanVolumeTier
-
-# Plan fields stored as they are (text and integers) in plan_version columns of the same name.
-_PLAIN = (
-    "name", "vendor", "model", "project", "service_tier", "currency", "priority", "source",
-    "token_unit", "unit_size", "free_trial_days", "billing_timezone",
-)  # fmt: skip
-# Decimal fields stored as decimal text; the None-able ones stay NULL when the plan leaves them out.
-_DECIMALS = (
-    "input", "cached_input", "cache_write", "output", "request", "unit_price", "multiplier",
-    "monthly_fee", "monthly_minimum",
-)  # fmt: skip
-_TIER_PRICES = ("input", "cached_input", "cache_write", "output", "request", "unit_price")
 
 
 def load_plans(session: Session) -> list[tuple[int, Plan]]:
     """Every saved plan version as (id, plan), by name and then effective_from (always first)."""
-    versions = session.exec(select(PlanVersion)).all()
-    size_tiers: dict[int, list[PlanSizeTier]] = defaultdict(list)
-    for tier in session.exec(select(PlanSizeTier).order_by(col(PlanSizeTier.position))):
-        size_tiers[tier.plan_version_id].append(tier)
-    volume_tiers: dict[int, list[PlanVolumeTier]] = defaultdict(list)
-    for tier in session.exec(select(PlanVolumeTier).order_by(col(PlanVolumeTier.position))):
-        volume_tiers[tier.plan_version_id].append(tier)
-    # Sorted here rather than in SQL: databases disagree on where NULL sorts.
-    versions = sorted(versions, key=lambda v: (v.name, *_effective_key(v.effective_from_us), v.id))
-    return [
-        (v.id, _to_plan(v, size_tiers.get(v.id, []), volume_tiers.get(v.id, []))) for v in versions
-    ]
+    return readers.load_plans(session.connection())
 
 
 def save_plans(session: Session, *, plans: list[Plan]) -> tuple[list[int], list[Plan]]:
@@ -120,16 +98,8 @@ def _effective_us(plan: Plan) -> int | None:
     return to_epoch_us(moment)
 
 
-def _effective_key(us: int | None) -> tuple[bool, int]:
-    return (us is not None, us or 0)
-
-
 def _text(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
-
-
-def _decimal(text: str | None) -> Decimal | None:
-    return None if text is None else Decimal(text)
 
 
 def _version_values(plan: Plan) -> dict[str, object]:
@@ -162,29 +132,3 @@ def _tier_rows(plan: Plan, version_id: int) -> list[PlanSizeTier | PlanVolumeTie
             for position, tier in enumerate(plan.volume.tiers)
         ]
     return rows
-
-
-def _to_plan(
-    row: PlanVersion, size_tiers: list[PlanSizeTier], volume_tiers: list[PlanVolumeTier]
-) -> Plan:
-    volume = None
-    if row.volume_meter is not None:
-        volume = Volume(
-            meter=row.volume_meter,
-            mode=row.volume_mode or "",
-            tiers=tuple(VolumeTier(price=Decimal(t.price), up_to=t.up_to) for t in volume_tiers),
-        )
-    effective = None if row.effective_from_us is None else from_epoch_us(row.effective_from_us)
-    return Plan(
-        **{name: getattr(row, name) for name in _PLAIN},
-        **{name: _decimal(getattr(row, name)) for name in _DECIMALS},
-        effective_from=effective,
-        volume=volume,
-        size_tiers=tuple(
-            SizeTier(
-                above_input_tokens=t.above_input_tokens,
-                **{name: _decimal(getattr(t, name)) for name in _TIER_PRICES},
-            )
-            for t in size_tiers
-        ),
-    )

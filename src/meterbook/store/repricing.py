@@ -12,11 +12,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Connection
 
+from meterbook.core.bulk import gc_paused
 from meterbook.core.plans import Plan
 from meterbook.core.pricing import PricingEngine
-from meterbook.core.records import PricingRow, from_epoch_us, to_epoch_us
+from meterbook.core.records import from_epoch_us, to_epoch_us
 from meterbook.store import rollup
-from meterbook.store.sql import in_list, sql
+from meterbook.store.sql import fetch_all, in_list, sql
 from meterbook.store.usage_store import Meters
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -73,20 +74,8 @@ def reprice(
         where.append("meter_id IN " + in_list(conn, meter_ids))
         params.extend(meter_ids)
     cond = (" WHERE " + " AND ".join(where)) if where else ""
-    rows = conn.exec_driver_sql(sql(conn, f"""
-        SELECT id, timestamp_us, meter_id, requests, input_tokens, cached_input_tokens,
-               cache_write_tokens, output_tokens, units_micro, charge_nano, plan_version_id
-        FROM usage_record{cond} ORDER BY timestamp_us, id"""), tuple(params)).fetchall()
-    keys = {mid: (k[0], k[1], k[2], k[3]) for mid, k in meters.keys.items()}
-    pricing_rows = [PricingRow(r[0], r[1], *keys[r[2]], *r[3:9]) for r in rows]
-    engine = PricingEngine([plan for _, plan in plans])
-    ids = [pid for pid, _ in plans]
-    results = engine.price(pricing_rows)
-    changed = []
-    for r, (charge, index) in zip(rows, results, strict=True):
-        plan_id = None if index is None else ids[index]
-        if charge != r[9] or plan_id != r[10]:
-            changed.append((charge, plan_id, r[0]))
+    with gc_paused():
+        changed = _changed_charges(conn, plans, meters, cond, params)
     total = len(changed)
     update = sql(conn, "UPDATE usage_record SET charge_nano = ?, plan_version_id = ? WHERE id = ?")
     for done in range(0, total, _CHUNK):
@@ -98,6 +87,24 @@ def reprice(
     if changed or rebuild_rollup:
         rollup.rebuild(conn, meter_ids, start)
     return total
+
+
+def _changed_charges(conn, plans, meters: Meters, cond: str, params: list) -> list[tuple]:
+    """(charge, plan id, record id) of every record in scope whose charge or plan changes."""
+    # Rows as the engine reads them (records.PricingRow), then the stored charge and plan.
+    rows = fetch_all(conn, f"""
+        SELECT id, timestamp_us, meter_id, requests, input_tokens, cached_input_tokens,
+               cache_write_tokens, output_tokens, units_micro, charge_nano, plan_version_id
+        FROM usage_record{cond} ORDER BY timestamp_us, id""", tuple(params))
+    engine = PricingEngine([plan for _, plan in plans])
+    ids = [pid for pid, _ in plans]
+    results = engine.price(rows, meters.info())
+    changed = []
+    for r, (charge, index) in zip(rows, results, strict=True):
+        plan_id = None if index is None else ids[index]
+        if charge != r[9] or plan_id != r[10]:
+            changed.append((charge, plan_id, r[0]))
+    return changed
 
 
 class RepriceCancelled(Exception):

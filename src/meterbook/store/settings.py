@@ -16,42 +16,16 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from meterbook.core.cost import MissingRate  # noqa: F401  (raised for settings' rates)
 from meterbook.core.money import parse_decimal
+from meterbook.store import readers
+from meterbook.store.errors import RatesFileError
+from meterbook.store.readers import HOME_CURRENCY_KEY, REPORT_TIMEZONE_KEY
 from meterbook.store.tables import ExchangeRate, Setting
-
-HOME_CURRENCY_KEY = "home_currency"
-REPORT_TIMEZONE_KEY = "report_timezone"
-DEFAULT_HOME_CURRENCY = "USD"
 
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 _RATES_COLUMNS = ("currency", "month", "rate")
-
-
-class MissingRate(Exception):
-    """A figure needs converting from `currency` in `month` and no rate is saved for it."""
-
-    def __init__(self, currency: str, month: str):
-        self.currency = currency
-        self.month = month
-        super().__init__(
-            f"no exchange rate for {currency} in {month} "
-            f"(meterbook rates set {currency} {month} RATE)"
-        )
-
-
-class RatesFileError(Exception):
-    """A rates file that was refused, with every problem found in it."""
-
-    def __init__(self, path: str, problems: list[tuple[int | None, str]]):
-        self.path = path
-        self.problems = problems  # (line or None for the whole file, message)
-        super().__init__(
-            "\n".join(
-                f"{path}:{line}: {message}" if line else f"{path}: {message}"
-                for line, message in problems
-            )
-        )
 
 
 # --- plain settings ---------------------------------------------------------------------------
@@ -94,7 +68,8 @@ def normalize_currency(code: str) -> str:
 
 def home_currency(session: Session) -> str:
     """The currency totals are shown in; USD until set."""
-    return get_setting(session, key=HOME_CURRENCY_KEY) or DEFAULT_HOME_CURRENCY
+    session.flush()
+    return readers.home_currency(session.connection())
 
 
 def set_home_currency(session: Session, *, code: str) -> str:
@@ -106,7 +81,8 @@ def set_home_currency(session: Session, *, code: str) -> str:
 
 def report_timezone(session: Session) -> str | None:
     """The saved report time zone; None when unset (the caller falls back to the computer's)."""
-    return get_setting(session, key=REPORT_TIMEZONE_KEY)
+    session.flush()
+    return readers.report_timezone(session.connection())
 
 
 def set_report_timezone(session: Session, *, name: str | None) -> str | None:

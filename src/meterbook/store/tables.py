@@ -150,7 +150,9 @@ class UsageRow(SQLModel, table=True):
     currency: str | None = None  # of billed_nano
     # Set by the pricing engine: NULL plan_version_id means unpriced (never $0).
     charge_nano: int | None = None
-    plan_version_id: int | None = Field(default=None, index=True)
+    # No index: re-pricing rewrites this column for millions of rows, and no query filters
+    # records by plan (the rollup answers per-plan figures).
+    plan_version_id: int | None = None
     # Identity for idempotent imports: "r:<request_id>" or "c:<content hash>:<occurrence>".
     dedupe_key: str = Field(unique=True)
 

@@ -45,6 +45,10 @@ class Meters:
             self.keys[found] = key
         return found
 
+    def info(self) -> dict[int, tuple[str, str, str, str]]:
+        """meter id -> (vendor, model, project, service_tier), as the pricing engine reads."""
+        return {mid: key[:4] for mid, key in self.keys.items()}
+
     def ids_for_vendors(self, vendors: Iterable[str]) -> list[int]:
         wanted = {v.lower() for v in vendors}
         return sorted(mid for mid, key in self.keys.items() if key[0].lower() in wanted)

@@ -208,9 +208,6 @@ def upgrade() -> None:
         op.f("ix_usage_record_conversation_id"), "usage_record", ["conversation_id"], unique=False
     )
     op.create_index(
-        op.f("ix_usage_record_plan_version_id"), "usage_record", ["plan_version_id"], unique=False
-    )
-    op.create_index(
         op.f("ix_usage_record_timestamp_us"), "usage_record", ["timestamp_us"], unique=False
     )
 
