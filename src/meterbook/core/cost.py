@@ -51,8 +51,13 @@ class CostRow:
         return self.usage_cost + self.fixed_cost
 
     def add(self, other: CostRow) -> None:
-        for name in (*COUNT_FIELDS, "units_micro", "unpriced_requests"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.requests += other.requests
+        self.input_tokens += other.input_tokens
+        self.cached_input_tokens += other.cached_input_tokens
+        self.cache_write_tokens += other.cache_write_tokens
+        self.output_tokens += other.output_tokens
+        self.units_micro += other.units_micro
+        self.unpriced_requests += other.unpriced_requests
         self.usage_cost += other.usage_cost
         self.fixed_cost += other.fixed_cost
 
@@ -86,6 +91,12 @@ class CostSheet:
             found = self._rows[key] = CostRow(key if display is None else display)
         return found
 
+    def put_row(self, row: CostRow, home_nano: int) -> None:
+        """A complete row, its money all in the home currency (one call a key)."""
+        self._rows[row.key] = row
+        if home_nano:
+            self._home_nano[row.key] = home_nano
+
     def add_money(self, key: str, nano: int, currency: str, month: str) -> None:
         if not nano:
             return
@@ -116,12 +127,15 @@ class CostSheet:
         """Rows sorted by key, or in the order they were first added (sort=False)."""
         rows = []
         total = CostRow("total")
+        home, foreign, fixed = self._home_nano, self._foreign, self._fixed
+        zero = Decimal(0)
         for key, row in self._rows.items():
-            usage = from_nano(self._home_nano.get(key, 0))
-            for (currency, month), nano in self._foreign.get(key, {}).items():
-                usage += self.convert(from_nano(nano), currency, month)
+            usage = from_nano(home.get(key, 0))
+            if key in foreign:
+                for (currency, month), nano in foreign[key].items():
+                    usage += self.convert(from_nano(nano), currency, month)
             row.usage_cost = usage
-            row.fixed_cost = self._fixed.get(key, Decimal(0))
+            row.fixed_cost = fixed.get(key, zero)
             total.add(row)
             rows.append(row)
         total.fixed_cost += self.extra_fixed

@@ -46,9 +46,9 @@ def parse_decimal(text: str) -> Decimal:
 
 def format_exact(amount: Decimal) -> str:
     """Money for JSON and CSV: 9 decimal places, except an exact zero, which is written "0"."""
-    if amount == 0:
+    if not amount:
         return "0"
-    return f"{amount.quantize(_NANO_Q, rounding=ROUND_HALF_EVEN, context=EXACT):f}"
+    return f"{amount:.9f}"  # Decimal's own formatting: exact, rounded half-to-even
 
 
 def format_quantity(value: Decimal) -> str:
@@ -63,5 +63,4 @@ def format_quantity(value: Decimal) -> str:
 
 def format_display(amount: Decimal, places: int = 2) -> str:
     """Money for people: thousands separators, rounded half-to-even to `places`."""
-    q = Decimal(1).scaleb(-places)
-    return f"{amount.quantize(q, rounding=ROUND_HALF_EVEN, context=EXACT):,.{places}f}"
+    return f"{amount:,.{places}f}"  # Decimal's formatting rounds half-to-even

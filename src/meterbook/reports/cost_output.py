@@ -27,16 +27,31 @@ def row_json(row: CostRow) -> dict:
     return out
 
 
-def as_json(report: CostReport) -> str:
-    """One row a line: readable, and written by json's C encoder (indent= would use the
-    pure-Python one, ten times slower on a hundred thousand conversations)."""
-    def dump(value) -> str:
-        return json.dumps(value, ensure_ascii=False)
+_ROW_JSON = ('{"key": %s, "requests": %d, "input_tokens": %d, "cached_input_tokens": %d, '
+             '"cache_write_tokens": %d, "output_tokens": %d, "units": "%s", '
+             '"usage_cost": "%s", "fixed_cost": "%s", "cost": "%s", "unpriced_requests": %d')
 
-    rows = ",\n".join("    " + dump(row_json(r)) for r in report.rows)
-    return (f'{{\n  "currency": {dump(report.currency)},\n  "by": {dump(report.by)},\n'
-            f'  "source": {dump(report.source)},\n  "rows": [' + (f"\n{rows}\n  " if rows else "")
-            + f'],\n  "total": {dump(row_json(report.total))}\n}}')
+
+def _row_line(row: CostRow, encode) -> str:
+    """row_json(row) as JSON text, by string formatting: a hundred thousand conversations
+    are written in a fraction of the time json.dumps takes for as many dicts."""
+    text = _ROW_JSON % (
+        encode(row.key), row.requests, row.input_tokens, row.cached_input_tokens,
+        row.cache_write_tokens, row.output_tokens, format_quantity(row.units),
+        format_exact(row.usage_cost), format_exact(row.fixed_cost), format_exact(row.cost),
+        row.unpriced_requests)
+    extra = "".join(f", {encode(k)}: {encode(v)}" for k, v in row.details.items())
+    return text + extra + "}"
+
+
+def as_json(report: CostReport) -> str:
+    """cli.md's JSON, one row a line."""
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    rows = ",\n".join("    " + _row_line(r, encode) for r in report.rows)
+    return (f'{{\n  "currency": {encode(report.currency)},\n  "by": {encode(report.by)},\n'
+            f'  "source": {encode(report.source)},\n  "rows": ['
+            + (f"\n{rows}\n  " if rows else "")
+            + f'],\n  "total": {_row_line(report.total, encode)}\n}}')
 
 
 def as_csv(report: CostReport) -> str:
@@ -68,7 +83,8 @@ def as_table(report: CostReport, tz_name: str) -> str:
                     row.details.get("model", "")]
         out += [f"{row.requests:,}", f"{row.input_tokens:,}", f"{row.cached_input_tokens:,}"]
         out += [f"{row.cache_write_tokens:,}"] * show_write + [f"{row.output_tokens:,}"]
-        out += [_units(row)] * show_units
+        if show_units:
+            out.append(_units(row))
         if show_fixed:
             out += [format_display(row.usage_cost), format_display(row.fixed_cost)]
         out += [format_display(row.cost), f"{row.unpriced_requests:,}" if
@@ -79,12 +95,13 @@ def as_table(report: CostReport, tz_name: str) -> str:
     total = cells(report.total, "TOTAL")
     if report.by == "request":
         total[1:3] = ["", ""]
-    widths = [max(len(r[i]) for r in [header, *body, total]) for i in range(len(header))]
+    widths = [max(map(len, column)) for column in zip(header, *body, total, strict=True)]
     text_cols = {0, 1, 2} if report.by == "request" else {0}
+    template = "  ".join(f"{{:{'<' if i in text_cols else '>'}{w}}}"
+                         for i, w in enumerate(widths))
 
     def line(values: list[str]) -> str:
-        return "  ".join(v.ljust(w) if i in text_cols else v.rjust(w)
-                         for i, (v, w) in enumerate(zip(values, widths, strict=True))).rstrip()
+        return template.format(*values).rstrip()
 
     rule = "  ".join("-" * w for w in widths)
     out = [f"Cost in {report.currency} by {report.by} (source: {report.source}, "

@@ -30,6 +30,8 @@ def undo_batch(db: Database, batch_id: int) -> int:
         earliest = conn.exec_driver_sql(sql(conn, """
             SELECT min(timestamp_us) FROM usage_record WHERE batch_id = ?"""),
             (batch_id,)).scalar_one()
+        conn.exec_driver_sql(sql(conn, """DELETE FROM usage_charge WHERE record_id IN
+            (SELECT id FROM usage_record WHERE batch_id = ?)"""), (batch_id,))
         removed = conn.exec_driver_sql(
             sql(conn, "DELETE FROM usage_record WHERE batch_id = ?"), (batch_id,)).rowcount
         conn.exec_driver_sql(sql(conn, "DELETE FROM refused_line WHERE batch_id = ?"),

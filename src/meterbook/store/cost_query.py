@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Connection
 
-from meterbook.core.cost import CostReport, CostSheet
+from meterbook.core.cost import CostReport, CostRow, CostSheet
 from meterbook.core.fixed_charges import fixed_charges
 from meterbook.core.money import from_nano
 from meterbook.core.periods import (
@@ -239,25 +239,28 @@ def _conversation_pass(conn, q: CostQuery, sheet: CostSheet, currencies) -> None
     some figure is not in the home currency (to convert it at its month's rate)."""
     cond, params = _range_sql(q)
     single = _single_currency(conn, q.home_currency, currencies)
-    dims = ["coalesce(conversation_id, '')"]
+    # Grouped by the bare column, not coalesce(): SQLite then walks the conversation index
+    # instead of sorting a million rows (NULLs form one group, keyed "" below).
+    dims = ["conversation_id"]
     if not single:
         month_expr, month_labels = _month_case(conn, q)
         dims += ["coalesce(plan_version_id, 0)", "coalesce(currency, '')", month_expr]
     billed, computed, unpriced = _RECORD_MONEY[q.source]
-    rows = conn.exec_driver_sql(sql(conn, f"""
+    rows = fetch_all(conn, f"""
         SELECT {", ".join(dims)}, sum(requests), sum(input_tokens), sum(cached_input_tokens),
             sum(cache_write_tokens), sum(output_tokens), sum(units_micro), {billed},
             {computed}, {unpriced}
-        FROM usage_record{cond} GROUP BY {", ".join(dims)}"""), tuple(params)).fetchall()
+        FROM usage_record LEFT JOIN usage_charge ON record_id = id{cond}
+        GROUP BY {", ".join(dims)}""", tuple(params))
     home = q.home_currency
     if single:
-        for conv, *counts, billed_nano, charge, unpriced_requests in rows:
-            _add(sheet, conv, "", counts, billed_nano + charge, home, 0, home,
-                 unpriced_requests)
+        for conv, req, inp, cached, write, out, units, billed_nano, charge, unpriced_req in rows:
+            sheet.put_row(CostRow(conv or "", req, inp, cached, write, out, units,
+                                  unpriced_requests=unpriced_req), billed_nano + charge)
         return
     for conv, plan_id, currency, month, *rest in rows:
         *counts, billed_nano, charge, unpriced_requests = rest
-        _add(sheet, conv, month_labels[month], counts, billed_nano, currency or home, charge,
+        _add(sheet, conv or "", month_labels[month], counts, billed_nano, currency or home, charge,
              currencies.get(plan_id, ""), unpriced_requests)
 
 
@@ -289,7 +292,8 @@ def _python_pass(conn, q: CostQuery, sheet, keyer, plan_list, meters):
         SELECT id, timestamp_us, meter_id, requests, input_tokens, cached_input_tokens,
             cache_write_tokens, output_tokens, units_micro, charge_nano, plan_version_id,
             billed_nano, currency, request_id, conversation_id
-        FROM usage_record{cond} ORDER BY timestamp_us, id""", tuple(params))
+        FROM usage_record LEFT JOIN usage_charge ON record_id = id{cond}
+        ORDER BY timestamp_us, id""", tuple(params))
     plans = dict(plan_list)
     usage: dict[tuple[str, str], Decimal] | None = None
     if q.whatif is not None:

@@ -77,11 +77,19 @@ def reprice(
     with gc_paused():
         changed = _changed_charges(conn, plans, meters, cond, params)
     total = len(changed)
-    update = sql(conn, "UPDATE usage_record SET charge_nano = ?, plan_version_id = ? WHERE id = ?")
+    upsert = sql(conn, """INSERT INTO usage_charge (charge_nano, plan_version_id, record_id)
+        VALUES (?, ?, ?) ON CONFLICT (record_id) DO UPDATE
+        SET charge_nano = excluded.charge_nano, plan_version_id = excluded.plan_version_id""")
+    delete = sql(conn, "DELETE FROM usage_charge WHERE record_id = ?")
     for done in range(0, total, _CHUNK):
         if cancelled and cancelled():
             raise RepriceCancelled()
-        conn.exec_driver_sql(update, changed[done:done + _CHUNK])
+        chunk = changed[done:done + _CHUNK]
+        priced = [c for c in chunk if c[1] is not None]
+        if priced:
+            conn.exec_driver_sql(upsert, priced)
+        if len(priced) < len(chunk):
+            conn.exec_driver_sql(delete, [(c[2],) for c in chunk if c[1] is None])
         if progress:
             progress(min(done + _CHUNK, total), total)
     if changed or rebuild_rollup:
@@ -91,11 +99,13 @@ def reprice(
 
 def _changed_charges(conn, plans, meters: Meters, cond: str, params: list) -> list[tuple]:
     """(charge, plan id, record id) of every record in scope whose charge or plan changes."""
-    # Rows as the engine reads them (records.PricingRow), then the stored charge and plan.
+    # Rows as the engine reads them (records.PricingRow), then the stored charge and plan. In
+    # table order: the engine puts the rows that tiers depend on in time order itself, and a
+    # plain scan is cheaper than walking the time index; the updates then go in id order too.
     rows = fetch_all(conn, f"""
         SELECT id, timestamp_us, meter_id, requests, input_tokens, cached_input_tokens,
                cache_write_tokens, output_tokens, units_micro, charge_nano, plan_version_id
-        FROM usage_record{cond} ORDER BY timestamp_us, id""", tuple(params))
+        FROM usage_record LEFT JOIN usage_charge ON record_id = id{cond}""", tuple(params))
     engine = PricingEngine([plan for _, plan in plans])
     ids = [pid for pid, _ in plans]
     results = engine.price(rows, meters.info())

@@ -45,6 +45,6 @@ def rebuild(conn: Connection, meter_ids: list[int] | None, from_us: int | None) 
             charge_nano, billed_nano, unbilled_charge_nano, unbilled_requests)
         SELECT timestamp_us / {US_PER_HOUR}, meter_id, coalesce(plan_version_id, 0),
             coalesce(currency, ''), {_SUMS}
-        FROM usage_record{cond}
+        FROM usage_record LEFT JOIN usage_charge ON record_id = id{cond}
         GROUP BY timestamp_us / {US_PER_HOUR}, meter_id, coalesce(plan_version_id, 0),
             coalesce(currency, '')"""), tuple(params))

