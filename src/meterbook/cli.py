@@ -129,10 +129,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--month cannot be combined with --from/--to")
     try:
         return _dispatch(args)
-    except ImportRefused as exc:
+    except (ImportRefused, PlanFileError, RatesFileError) as exc:
         print(exc, file=sys.stderr)  # FILE:LINE: message, one a line, as editors read them
         return 1
-    except (Refused, DatabaseError, PlanFileError, MissingRate, RatesFileError) as exc:
+    except (Refused, DatabaseError, MissingRate) as exc:
         print(f"meterbook: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
