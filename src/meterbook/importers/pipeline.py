@@ -8,15 +8,14 @@ the same pipeline.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.engine import Connection
 
-from meterbook.core.records import to_epoch_us
+from meterbook.core.records import UsageRecord, to_epoch_us
 from meterbook.importers.canonical import OccurrenceCounter, open_text, parse_canonical
 from meterbook.importers.errors import ImportRefused, LineError
 from meterbook.store import repricing
@@ -80,13 +79,54 @@ def import_files(
 ) -> ImportSummary:
     """Import usage files as one batch. Raises ImportRefused (nothing added) when lines are
     refused and skip_bad_lines is off, ImportCancelled when `cancelled()` turns true."""
-    names = [Path(p).name for p in paths]
-    summary = ImportSummary(batch=None, files=names, profile="canonical", dry_run=dry_run)
-    total_bytes = sum(os.path.getsize(p) for p in paths)
+    sources = [_FileSource(Path(p)) for p in paths]
+    return _import(db, sources, "canonical", skip_bad_lines, dry_run, progress, cancelled, now)
+
+
+def import_records(db: Database, records: Iterable[UsageRecord], *, name: str, profile: str,
+                   now: datetime | None = None) -> ImportSummary:
+    """Records made by Meterbook itself (the demo) as one batch, like a file's."""
+    return _import(db, [_RecordSource(name, records)], profile, False, False, None, None, now)
+
+
+class _FileSource:
+    """A usage file: its records, and how far into it the reading is (for progress)."""
+
+    def __init__(self, path: Path):
+        self.path, self.name, self.size = path, path.name, path.stat().st_size
+        self._text = None
+
+    def __iter__(self) -> Iterator[tuple[UsageRecord | LineError, list[str]]]:
+        with open_text(self.path) as text:
+            self._text = text
+            for _line, item, cells in parse_canonical(text, self.name):
+                yield item, cells
+
+    def position(self) -> int:
+        try:
+            return self._text.buffer.tell()
+        except (AttributeError, OSError, ValueError):
+            return 0
+
+
+class _RecordSource:
+    def __init__(self, name: str, records: Iterable[UsageRecord]):
+        self.name, self.size, self.records = name, 0, records
+
+    def __iter__(self) -> Iterator[tuple[UsageRecord | LineError, list[str]]]:
+        return ((record, []) for record in self.records)
+
+    def position(self) -> int:
+        return 0
+
+
+def _import(db, sources, profile, skip_bad_lines, dry_run, progress, cancelled, now
+            ) -> ImportSummary:
+    summary = ImportSummary(batch=None, files=[s.name for s in sources], profile=profile,
+                            dry_run=dry_run)
     try:
         with db.engine.begin() as conn:
-            _run(conn, [Path(p) for p in paths], summary, skip_bad_lines, progress, cancelled,
-                 total_bytes, now)
+            _run(conn, sources, summary, skip_bad_lines, progress, cancelled, now)
             if summary.batch is None:
                 raise _RollBack()  # refused, a dry run, or nothing new: keep nothing
     except _RollBack:
@@ -99,36 +139,35 @@ def import_files(
     return summary
 
 
-def _run(conn: Connection, paths, summary, skip_bad_lines, progress, cancelled, total_bytes,
-         now) -> None:
+def _run(conn: Connection, sources, summary, skip_bad_lines, progress, cancelled, now) -> None:
     batch_id = create_batch(conn, summary.files, summary.profile, now)
     meters = Meters(conn)
     vendors: set[str] = set()
     earliest: int | None = None
     refused_rows: list[tuple] = []
+    total_bytes = sum(source.size for source in sources)
     done_bytes = 0
-    for path in paths:
+    for source in sources:
         chunk: list[tuple] = []
         occurrences = OccurrenceCounter()
-        with open_text(path) as text:
-            for _line, item, cells in parse_canonical(text, path.name):
-                summary.lines += 1
-                if isinstance(item, LineError):
-                    summary.errors.append(item)
-                    refused_rows.append((batch_id, item.file, item.line, item.detail,
-                                         ",".join(cells)))
-                    continue
-                key = occurrences.key(item)
-                chunk.append(record_tuple(batch_id, meters.id_for(item), item, key))
-                vendors.add(item.vendor)
-                ts = to_epoch_us(item.timestamp)
-                earliest = ts if earliest is None or ts < earliest else earliest
-                if len(chunk) >= _CHUNK:
-                    _flush(conn, chunk, cancelled)
-                    if progress:
-                        progress(min(done_bytes + _position(text), total_bytes), total_bytes)
-            _flush(conn, chunk, cancelled)
-        done_bytes += path.stat().st_size
+        for item, cells in source:
+            summary.lines += 1
+            if isinstance(item, LineError):
+                summary.errors.append(item)
+                refused_rows.append((batch_id, item.file, item.line, item.detail,
+                                     ",".join(cells)))
+                continue
+            key = occurrences.key(item)
+            chunk.append(record_tuple(batch_id, meters.id_for(item), item, key))
+            vendors.add(item.vendor)
+            ts = to_epoch_us(item.timestamp)
+            earliest = ts if earliest is None or ts < earliest else earliest
+            if len(chunk) >= _CHUNK:
+                _flush(conn, chunk, cancelled)
+                if progress:
+                    progress(min(done_bytes + source.position(), total_bytes), total_bytes)
+        _flush(conn, chunk, cancelled)
+        done_bytes += source.size
         if progress:
             progress(done_bytes, total_bytes)
     summary.refused = len(summary.errors)
@@ -155,13 +194,6 @@ def load_plans_for(conn: Connection):
 
     with Session(bind=conn) as session:
         return load_plans(session)
-
-
-def _position(text) -> int:
-    try:
-        return text.buffer.tell()
-    except (AttributeError, OSError, ValueError):
-        return 0
 
 
 def _flush(conn: Connection, chunk: list[tuple], cancelled) -> None:
