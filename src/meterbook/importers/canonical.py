@@ -39,35 +39,22 @@ import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import TextIO
 
 from meterbook.core.money import to_nano
 from meterbook.core.records import CANONICAL_FIELDS, UsageRecord, to_epoch_us
+from meterbook.importers import cells as convert
 from meterbook.importers.errors import ImportRefused, LineError
 
 HEADER_FIELDS = CANONICAL_FIELDS
 REQUIRED_FIELDS = ("timestamp", "vendor", "model")
 
-MAX_COUNT = 2**53
-MAX_UNITS = Decimal(10**12)
-MAX_BILLED = Decimal(10**9)
-UNIT_PLACES = 6
-
-_ZERO = Decimal(0)
-_UNIT_SCALE = Decimal(10**6)
 _SNIFF_BYTES = 8192
 # Lone surrogates are what the "surrogateescape" error handler turns undecodable bytes into.
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
-_EXPECT_TIME = (
-    "expected an ISO 8601 time like 2026-03-01T12:00:00Z, 2026-03-01 12:00:00 or 2026-03-01"
-)
-_EXPECT_WHOLE = "expected a whole number >= 0"
-_EXPECT_UNITS = f"expected a decimal number >= 0 with at most {UNIT_PLACES} decimal places"
-_EXPECT_MONEY = "expected a decimal amount (negative for a credit)"
-_EXPECT_CURRENCY = "expected a 3-letter ISO 4217 code like USD"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -107,157 +94,25 @@ def _header_index(header: list[str], file_name: str, line: int) -> dict[str, int
 
 
 # ---------------------------------------------------------------------------------------------
-# Cells: the slow, exact path. Each converter takes the raw cell and returns the value or raises
-# _Bad with a message that says what was found and what was expected.
-
-
-class _Bad(ValueError):
-    pass
-
-
-def _show(raw: str) -> str:
-    return repr(raw if len(raw) <= 40 else raw[:37] + "...")
-
-
-def _utc(moment: datetime) -> datetime:
-    tz = moment.tzinfo
-    if tz is UTC:
-        return moment
-    if tz is None:  # no offset means UTC (usage-data.md)
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
-def _instant(raw: str) -> datetime:
-    text = raw.strip()
-    if not text:
-        raise _Bad(f"is empty; {_EXPECT_TIME}")
-    try:
-        return _utc(datetime.fromisoformat(text.upper()))
-    except ValueError as exc:
-        reason = str(exc)
-        if reason.startswith("Invalid isoformat"):
-            raise _Bad(f"{_show(raw)} is not a date or time; {_EXPECT_TIME}") from None
-        # e.g. 2026-02-30: "day is out of range for month"
-        raise _Bad(f"{_show(raw)} is not a valid date or time ({reason}); {_EXPECT_TIME}") from None
-    except OverflowError:  # year 1 or 9999 shifted out of range by its offset
-        raise _Bad(f"{_show(raw)} is out of the supported range; {_EXPECT_TIME}") from None
-
-
-def _required_text(what: str) -> Callable[[str], str]:
-    def convert(raw: str) -> str:
-        text = raw.strip()
-        if not text:
-            raise _Bad(f"is empty; every line needs a {what}")
-        return text.lower() if what == "vendor" else text
-
-    return convert
-
-
-def _text(raw: str) -> str | None:
-    return raw.strip() or None
-
-
-def _lower_text(raw: str) -> str | None:
-    return raw.strip().lower() or None
-
-
-def _decimal(raw: str, expect: str) -> Decimal:
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise _Bad(f"{_show(raw)} is not a number; {expect}") from None
-    if not value.is_finite():
-        raise _Bad(f"{_show(raw)} is not a number; {expect}")
-    return value
-
-
-def _whole(raw: str, default: int) -> int:
-    text = raw.strip()
-    if not text:
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        number = _decimal(text, _EXPECT_WHOLE)
-        if number.adjusted() > 17:  # far beyond MAX_COUNT; int() of it could take forever
-            value = -1 if number < 0 else MAX_COUNT + 1
-        elif number != number.to_integral_value():
-            raise _Bad(f"{_show(raw)} is not a whole number; {_EXPECT_WHOLE}") from None
-        else:
-            value = int(number)
-    if value < 0:
-        raise _Bad(f"{_show(raw)} is negative; {_EXPECT_WHOLE}")
-    if value > MAX_COUNT:
-        raise _Bad(f"{_show(raw)} is absurdly large (above 2**53); {_EXPECT_WHOLE}")
-    return value
-
-
-def _places(value: Decimal) -> int:
-    """Significant decimal places: 1.50 has 1, 2E+3 has 0."""
-    _, digits, exponent = value.as_tuple()
-    if not isinstance(exponent, int) or exponent >= 0:
-        return 0
-    zeros = 0
-    for digit in reversed(digits):
-        if digit:
-            break
-        zeros += 1
-    return max(0, -exponent - zeros)
-
-
-def _units(raw: str) -> Decimal:
-    text = raw.strip()
-    if not text:
-        return _ZERO
-    value = _decimal(text, _EXPECT_UNITS)
-    if value < 0:
-        raise _Bad(f"{_show(raw)} is negative; {_EXPECT_UNITS}")
-    if value > MAX_UNITS:
-        raise _Bad(f"{_show(raw)} is absurdly large (above 10**12); {_EXPECT_UNITS}")
-    if _places(value) > UNIT_PLACES:
-        raise _Bad(f"{_show(raw)} has more than {UNIT_PLACES} decimal places; {_EXPECT_UNITS}")
-    return value
-
-
-def _money(raw: str) -> Decimal | None:
-    text = raw.strip()
-    if not text:
-        return None
-    value = _decimal(text, _EXPECT_MONEY)
-    if abs(value) > MAX_BILLED:
-        raise _Bad(f"{_show(raw)} is absurdly large (beyond ±10**9); {_EXPECT_MONEY}")
-    return value
-
-
-def _currency(raw: str) -> str | None:
-    code = raw.strip().upper()
-    if not code:
-        return None
-    if len(code) != 3 or not code.isascii() or not code.isalpha():
-        raise _Bad(f"{_show(raw)} is not a currency code; {_EXPECT_CURRENCY}")
-    return code
-
-
 _CONVERTERS: dict[str, Callable[[str], object]] = {
-    "timestamp": _instant,
-    "vendor": _required_text("vendor"),
-    "model": _required_text("model"),
-    "requests": lambda raw: _whole(raw, 1),
-    "input_tokens": lambda raw: _whole(raw, 0),
-    "cached_input_tokens": lambda raw: _whole(raw, 0),
-    "cache_write_tokens": lambda raw: _whole(raw, 0),
-    "output_tokens": lambda raw: _whole(raw, 0),
-    "units": _units,
-    "unit_name": _text,
-    "request_id": _text,
-    "conversation_id": _text,
-    "project": _text,
-    "user": _text,
-    "api_key": _text,
-    "service_tier": _lower_text,
-    "billed_cost": _money,
-    "currency": _currency,
+    "timestamp": convert.instant,
+    "vendor": convert.required_text("vendor"),
+    "model": convert.required_text("model"),
+    "requests": lambda raw: convert.whole(raw, 1),
+    "input_tokens": lambda raw: convert.whole(raw, 0),
+    "cached_input_tokens": lambda raw: convert.whole(raw, 0),
+    "cache_write_tokens": lambda raw: convert.whole(raw, 0),
+    "output_tokens": lambda raw: convert.whole(raw, 0),
+    "units": convert.units,
+    "unit_name": convert.text,
+    "request_id": convert.text,
+    "conversation_id": convert.text,
+    "project": convert.text,
+    "user": convert.text,
+    "api_key": convert.text,
+    "service_tier": convert.lower_text,
+    "billed_cost": convert.money,
+    "currency": convert.currency,
 }
 assert tuple(_CONVERTERS) == CANONICAL_FIELDS
 
@@ -268,7 +123,7 @@ def _slow(cells: list[str], positions: tuple[int, ...]) -> UsageRecord | tuple[i
     for field, position in zip(CANONICAL_FIELDS, positions, strict=True):
         try:
             values.append(_CONVERTERS[field](cells[position]))
-        except _Bad as exc:
+        except convert.Bad as exc:
             return position, str(exc)
     record = UsageRecord(*values)  # type: ignore[arg-type]
     if record.billed_cost is not None and record.currency is None:
@@ -378,8 +233,9 @@ def _make_fast(present: dict[str, int]) -> Callable[[list[str]], UsageRecord]:
     """The fast converter for one header layout; raises on any row it is not sure about."""
     namespace = {
         "fromiso": datetime.fromisoformat, "utc": UTC, "record": UsageRecord, "Decimal": Decimal,
-        "zero": _ZERO, "max_count": MAX_COUNT, "max_units": MAX_UNITS, "max_billed": MAX_BILLED,
-        "places": _places, "unit_places": UNIT_PLACES, "_Slow": _Slow,
+        "zero": convert.ZERO, "max_count": convert.MAX_COUNT, "max_units": convert.MAX_UNITS,
+        "max_billed": convert.MAX_BILLED, "places": convert.places,
+        "unit_places": convert.UNIT_PLACES, "_Slow": _Slow,
     }  # fmt: skip
     # The source holds only field names and column numbers, never text from the file.
     exec(compile(_fast_source(present), "<canonical fast path>", "exec"), namespace)
@@ -607,7 +463,7 @@ def content_digest(record: UsageRecord) -> bytes:
     content = (
         to_epoch_us(record.timestamp), record.vendor, record.model, record.requests,
         record.input_tokens, record.cached_input_tokens, record.cache_write_tokens,
-        record.output_tokens, int((units * _UNIT_SCALE).to_integral_value()) if units else 0,
+        record.output_tokens, int((units * convert.UNIT_SCALE).to_integral_value()) if units else 0,
         record.unit_name or "", record.request_id or "", record.conversation_id or "",
         record.project or "", record.user or "", record.api_key or "", record.service_tier or "",
         None if billed is None else to_nano(billed), record.currency or "",

@@ -1,0 +1,162 @@
+"""Converting the cells of usage files, with messages for people.
+
+Each converter takes the raw cell and returns the value, or raises Bad with a message that says
+what was found and what was expected (the caller adds the file, line and column). Every format
+of Meterbook's importers uses these, so a count, a time or an amount is accepted, refused and
+explained the same way whatever file it came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+
+MAX_COUNT = 2**53
+MAX_UNITS = Decimal(10**12)
+MAX_BILLED = Decimal(10**9)
+UNIT_PLACES = 6
+
+ZERO = Decimal(0)
+UNIT_SCALE = Decimal(10**6)
+
+EXPECT_TIME = (
+    "expected an ISO 8601 time like 2026-03-01T12:00:00Z, 2026-03-01 12:00:00 or 2026-03-01"
+)
+EXPECT_WHOLE = "expected a whole number >= 0"
+EXPECT_UNITS = f"expected a decimal number >= 0 with at most {UNIT_PLACES} decimal places"
+EXPECT_MONEY = "expected a decimal amount (negative for a credit)"
+EXPECT_CURRENCY = "expected a 3-letter ISO 4217 code like USD"
+
+# Cells: the slow, exact path. Each converter takes the raw cell and returns the value or raises
+# Bad with a message that says what was found and what was expected.
+
+
+class Bad(ValueError):
+    pass
+
+
+def show(raw: str) -> str:
+    return repr(raw if len(raw) <= 40 else raw[:37] + "...")
+
+
+def utc(moment: datetime) -> datetime:
+    tz = moment.tzinfo
+    if tz is UTC:
+        return moment
+    if tz is None:  # no offset means UTC (usage-data.md)
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def instant(raw: str) -> datetime:
+    text = raw.strip()
+    if not text:
+        raise Bad(f"is empty; {EXPECT_TIME}")
+    try:
+        return utc(datetime.fromisoformat(text.upper()))
+    except ValueError as exc:
+        reason = str(exc)
+        if reason.startswith("Invalid isoformat"):
+            raise Bad(f"{show(raw)} is not a date or time; {EXPECT_TIME}") from None
+        # e.g. 2026-02-30: "day is out of range for month"
+        raise Bad(f"{show(raw)} is not a valid date or time ({reason}); {EXPECT_TIME}") from None
+    except OverflowError:  # year 1 or 9999 shifted out of range by its offset
+        raise Bad(f"{show(raw)} is out of the supported range; {EXPECT_TIME}") from None
+
+
+def required_text(what: str) -> Callable[[str], str]:
+    def convert(raw: str) -> str:
+        text = raw.strip()
+        if not text:
+            raise Bad(f"is empty; every line needs a {what}")
+        return text.lower() if what == "vendor" else text
+
+    return convert
+
+
+def text(raw: str) -> str | None:
+    return raw.strip() or None
+
+
+def lower_text(raw: str) -> str | None:
+    return raw.strip().lower() or None
+
+
+def decimal(raw: str, expect: str) -> Decimal:
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise Bad(f"{show(raw)} is not a number; {expect}") from None
+    if not value.is_finite():
+        raise Bad(f"{show(raw)} is not a number; {expect}")
+    return value
+
+
+def whole(raw: str, default: int) -> int:
+    text = raw.strip()
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        number = decimal(text, EXPECT_WHOLE)
+        if number.adjusted() > 17:  # far beyond MAX_COUNT; int() of it could take forever
+            value = -1 if number < 0 else MAX_COUNT + 1
+        elif number != number.to_integral_value():
+            raise Bad(f"{show(raw)} is not a whole number; {EXPECT_WHOLE}") from None
+        else:
+            value = int(number)
+    if value < 0:
+        raise Bad(f"{show(raw)} is negative; {EXPECT_WHOLE}")
+    if value > MAX_COUNT:
+        raise Bad(f"{show(raw)} is absurdly large (above 2**53); {EXPECT_WHOLE}")
+    return value
+
+
+def places(value: Decimal) -> int:
+    """Significant decimal places: 1.50 has 1, 2E+3 has 0."""
+    _, digits, exponent = value.as_tuple()
+    if not isinstance(exponent, int) or exponent >= 0:
+        return 0
+    zeros = 0
+    for digit in reversed(digits):
+        if digit:
+            break
+        zeros += 1
+    return max(0, -exponent - zeros)
+
+
+def units(raw: str) -> Decimal:
+    text = raw.strip()
+    if not text:
+        return ZERO
+    value = decimal(text, EXPECT_UNITS)
+    if value < 0:
+        raise Bad(f"{show(raw)} is negative; {EXPECT_UNITS}")
+    if value > MAX_UNITS:
+        raise Bad(f"{show(raw)} is absurdly large (above 10**12); {EXPECT_UNITS}")
+    if places(value) > UNIT_PLACES:
+        raise Bad(f"{show(raw)} has more than {UNIT_PLACES} decimal places; {EXPECT_UNITS}")
+    return value
+
+
+def money(raw: str) -> Decimal | None:
+    text = raw.strip()
+    if not text:
+        return None
+    value = decimal(text, EXPECT_MONEY)
+    if abs(value) > MAX_BILLED:
+        raise Bad(f"{show(raw)} is absurdly large (beyond ±10**9); {EXPECT_MONEY}")
+    return value
+
+
+def currency(raw: str) -> str | None:
+    code = raw.strip().upper()
+    if not code:
+        return None
+    if len(code) != 3 or not code.isascii() or not code.isalpha():
+        raise Bad(f"{show(raw)} is not a currency code; {EXPECT_CURRENCY}")
+    return code
+
+
