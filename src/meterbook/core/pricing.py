@@ -183,7 +183,8 @@ def _rank(c: CompiledVersion) -> tuple:
     return (c.plan.priority, c.specificity, c.plan.name)
 
 
-MeterInfo = tuple[str, str, str, str]  # vendor (lower-case), model, project, service_tier
+MeterInfo = tuple[str, ...]  # vendor (lower-case), model, project, service_tier[, more]
+DEFERRED = (None, -1)  # price_untiered: this row waits for its billing month
 
 
 class PricingEngine:
@@ -215,16 +216,33 @@ class PricingEngine:
 
     def price(self, rows: Sequence[tuple], meters: Mapping[Hashable, MeterInfo] | None = None
               ) -> list[tuple[int | None, int | None]]:
-        with gc_paused():
-            return self._price(rows, meters)
-
-    def _price(self, rows: Sequence[tuple], meters: Mapping[Hashable, MeterInfo] | None
-               ) -> list[tuple[int | None, int | None]]:
         """(charge_nano, plan index) for each row, in the order given; (None, None): unpriced.
 
         Rows of volume-tiered plans are priced after all others, per plan name and billing
-        month in timestamp order (equal timestamps in `order`), as the tiers require.
+        month in timestamp order (equal timestamps in `order`), as the tiers require: give
+        them whole billing months.
         """
+        with gc_paused():
+            return self._price(rows, meters, defer=None)
+
+    def price_untiered(self, rows: Sequence[tuple],
+                       meters: Mapping[Hashable, MeterInfo] | None = None
+                       ) -> tuple[list[tuple[int | None, int | None]], set[str]]:
+        """Like price(), for rows that need no other row: a row that a volume-tiered plan
+        prices gets DEFERRED instead, and the plan's name is in the returned set. Lets the
+        store price any slice of the records, keeping memory flat, and price the tiered ones
+        by billing month afterwards."""
+        deferred: set[str] = set()
+        with gc_paused():
+            return self._price(rows, meters, defer=deferred), deferred
+
+    def tiered_names(self, vendor: str, model: str, project: str, tier: str) -> set[str]:
+        """Names of the volume-tiered plans that price some of this meter's usage."""
+        return {v.plan.name for v in self.timeline(vendor, model, project, tier).winners
+                if v is not None and v.volume is not None}
+
+    def _price(self, rows: Sequence[tuple], meters: Mapping[Hashable, MeterInfo] | None,
+               defer: set[str] | None) -> list[tuple[int | None, int | None]]:
         out: list[tuple[int | None, int | None]] = [(None, None)] * len(rows)
         tiered: dict[str, list[tuple[int, CompiledVersion]]] = defaultdict(list)
         # Per meter: the start of its last timeline interval and the version from then on, so
@@ -234,7 +252,8 @@ class PricingEngine:
             meter, ts = row[METER], row[TS]
             found = latest.get(meter)
             if found is None:
-                tl = self.timeline(*(meter if meters is None else meters[meter]))
+                info = meter if meters is None else meters[meter]
+                tl = self.timeline(*info[:4])
                 found = latest[meter] = (tl.starts[-1], tl.winners[-1], tl)
             v = found[1] if ts >= found[0] else found[2].at(ts)
             if v is None:
@@ -246,6 +265,9 @@ class PricingEngine:
                 num = (row[INPUT] * c[0] + row[CACHED] * c[1] + row[WRITE] * c[2]
                        + row[OUTPUT] * c[3] + row[REQUESTS] * c[4] + row[UNITS] * c[5])
                 out[i] = (num if v.den == 1 else _charge(num, v.den), v.index)
+            elif defer is not None:
+                defer.add(v.plan.name)
+                out[i] = DEFERRED
             else:
                 tiered[v.plan.name].append((i, v))
         for entries in tiered.values():

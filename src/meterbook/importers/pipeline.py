@@ -8,6 +8,8 @@ the same pipeline.
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,19 +17,23 @@ from pathlib import Path
 
 from sqlalchemy.engine import Connection
 
-from meterbook.core.records import UsageRecord, to_epoch_us
+from meterbook.core.bulk import gc_paused
+from meterbook.core.pricing import PricingEngine
+from meterbook.core.records import UsageRecord
 from meterbook.importers.canonical import OccurrenceCounter, open_text, parse_canonical
 from meterbook.importers.errors import ImportRefused, LineError
-from meterbook.store import repricing
+from meterbook.store import readers, repricing, rollup
 from meterbook.store.database import Database
-from meterbook.store.plan_store import load_plans
 from meterbook.store.sql import sql
 from meterbook.store.usage_store import (
     Meters,
     batch_record_count,
     create_batch,
+    insert_charges,
     insert_records,
+    next_record_id,
     record_tuple,
+    write_meters,
 )  # fmt: skip
 
 Progress = Callable[[int, int], None]  # (bytes read, bytes in all files)
@@ -140,36 +146,50 @@ def _import(db, sources, profile, skip_bad_lines, dry_run, progress, cancelled, 
 
 
 def _run(conn: Connection, sources, summary, skip_bad_lines, progress, cancelled, now) -> None:
+    """Parse, price and store every record, then the tiered months and the rollup.
+
+    Records are priced as they are read (they need nothing but their own figures), except
+    those of volume-tiered plans, which wait for their whole billing month (reprice_tiered).
+    """
     batch_id = create_batch(conn, summary.files, summary.profile, now)
     meters = Meters(conn)
+    plans = readers.load_plans(conn)
+    engine = PricingEngine([plan for _, plan in plans])
+    plan_ids = [pid for pid, _ in plans]
+    record_id = next_record_id(conn)
     vendors: set[str] = set()
+    deferred: set[str] = set()
     earliest: int | None = None
     refused_rows: list[tuple] = []
     total_bytes = sum(source.size for source in sources)
     done_bytes = 0
-    for source in sources:
-        chunk: list[tuple] = []
-        occurrences = OccurrenceCounter()
-        for item, cells in source:
-            summary.lines += 1
-            if isinstance(item, LineError):
-                summary.errors.append(item)
-                refused_rows.append((batch_id, item.file, item.line, item.detail,
-                                     ",".join(cells)))
-                continue
-            key = occurrences.key(item)
-            chunk.append(record_tuple(batch_id, meters.id_for(item), item, key))
-            vendors.add(item.vendor)
-            ts = to_epoch_us(item.timestamp)
-            earliest = ts if earliest is None or ts < earliest else earliest
-            if len(chunk) >= _CHUNK:
-                _flush(conn, chunk, cancelled)
-                if progress:
-                    progress(min(done_bytes + source.position(), total_bytes), total_bytes)
-        _flush(conn, chunk, cancelled)
-        done_bytes += source.size
-        if progress:
-            progress(done_bytes, total_bytes)
+    with _Writer(conn) as writer:
+        for source in sources:
+            chunk: list[tuple] = []
+            occurrences = OccurrenceCounter()
+            for item, cells in source:
+                summary.lines += 1
+                if isinstance(item, LineError):
+                    summary.errors.append(item)
+                    refused_rows.append((batch_id, item.file, item.line, item.detail,
+                                         ",".join(cells)))
+                    continue
+                key = occurrences.key(item)
+                chunk.append(record_tuple(record_id, batch_id, meters.id_for(item), item, key))
+                record_id += 1
+                vendors.add(item.vendor)
+                if len(chunk) >= _CHUNK:
+                    if cancelled and cancelled():
+                        raise ImportCancelled()
+                    earliest = _hand_over(chunk, meters, engine, plan_ids, deferred, writer,
+                                          earliest)
+                    chunk = []
+                    if progress:
+                        progress(min(done_bytes + source.position(), total_bytes), total_bytes)
+            earliest = _hand_over(chunk, meters, engine, plan_ids, deferred, writer, earliest)
+            done_bytes += source.size
+            if progress:
+                progress(done_bytes, total_bytes)
     summary.refused = len(summary.errors)
     summary.added = batch_record_count(conn, batch_id)
     summary.duplicates = summary.lines - summary.refused - summary.added
@@ -183,21 +203,76 @@ def _run(conn: Connection, sources, summary, skip_bad_lines, progress, cancelled
                          (summary.lines, summary.added, summary.duplicates, summary.refused,
                           batch_id))
     if summary.added and not summary.dry_run:
-        plans = load_plans_for(conn)
-        repricing.reprice(conn, plans, vendors, earliest, rebuild_rollup=True,
-                          cancelled=cancelled)
+        start = repricing.scope_start(earliest)
+        if deferred:
+            writer = repricing.ChargeWriter(conn, cancelled)
+            repricing.reprice_tiered(conn, engine, plan_ids, deferred, start, None, writer)
+        rollup.rebuild(conn, meters.ids_for_vendors(vendors), start)
         summary.batch = batch_id
 
 
-def load_plans_for(conn: Connection):
-    from sqlmodel import Session
+def _hand_over(chunk, meters, engine, plan_ids, deferred, writer, earliest):
+    """Price a chunk of new records and queue it, with its charges, for the writer."""
+    if not chunk:
+        return earliest
+    with gc_paused():
+        # Record tuples start id, batch, timestamp, meter, then the five counts and units:
+        # the engine's row layout once the batch is left out.
+        rows = [(r[0], r[2], r[3], *r[4:10]) for r in chunk]
+        results, names = engine.price_untiered(rows, meters.keys)
+        deferred |= names
+        charges = [(charge, plan_ids[index], row[0])
+                   for row, (charge, index) in zip(rows, results, strict=True)
+                   if index is not None and index != -1]
+    first = min(r[1] for r in rows)
+    writer.put(meters.take_pending(), chunk, charges)
+    return first if earliest is None or first < earliest else earliest
 
-    with Session(bind=conn) as session:
-        return load_plans(session)
 
+class _Writer:
+    """Inserts chunks of records on a thread of its own while the next chunk is parsed.
 
-def _flush(conn: Connection, chunk: list[tuple], cancelled) -> None:
-    if cancelled and cancelled():
-        raise ImportCancelled()
-    insert_records(conn, chunk)
-    chunk.clear()
+    SQLite does its part of an insert without holding Python's lock, so parsing and writing
+    overlap on two cores. The queue holds two chunks at most: memory stays flat. The main
+    thread does not touch the connection until the writer has finished (close()).
+    """
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self.queue: queue.Queue = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._work, name="meterbook-import-writer",
+                                       daemon=True)
+
+    def __enter__(self) -> _Writer:
+        self.thread.start()
+        return self
+
+    def put(self, meters: list[tuple], records: list[tuple], charges: list[tuple]) -> None:
+        if self.error is not None:
+            raise self.error
+        if meters or records:
+            self.queue.put((meters, records, charges))
+
+    def _work(self) -> None:
+        while True:
+            job = self.queue.get()
+            if job is None:
+                return
+            if self.error is not None:
+                continue  # drain: the main thread will raise
+            meters, records, charges = job
+            try:
+                write_meters(self.conn, meters)
+                inserted = insert_records(self.conn, records)
+                if inserted is not None:  # some were already stored: no charge for those
+                    charges = [c for c in charges if c[2] in inserted]
+                insert_charges(self.conn, charges)
+            except BaseException as exc:  # handed to the main thread
+                self.error = exc
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if exc_type is None and self.error is not None:
+            raise self.error

@@ -3,6 +3,9 @@
 All plans competing for a record share its vendor, and volume tiers accumulate within one plan
 and billing month, so re-pricing every record of the affected vendors from the start of the
 affected billing month on is complete: no record outside that scope can change.
+
+Memory stays flat however many records are in scope: records that need no other record are
+priced in slices of the table, and those of volume-tiered plans one billing month at a time.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Connection
 
 from meterbook.core.bulk import gc_paused
+from meterbook.core.periods import zone
 from meterbook.core.plans import Plan
 from meterbook.core.pricing import PricingEngine
 from meterbook.core.records import from_epoch_us, to_epoch_us
@@ -22,7 +26,14 @@ from meterbook.store.usage_store import Meters
 
 Progress = Callable[[int, int], None]  # (done, total)
 
-_CHUNK = 50_000
+_SLICE = 200_000  # records priced at a time
+_HOURS_14 = 14 * 3_600_000_000  # the widest UTC offset: billing months start within it
+_COLUMNS = """id, timestamp_us, meter_id, requests, input_tokens, cached_input_tokens,
+    cache_write_tokens, output_tokens, units_micro, charge_nano, plan_version_id"""
+
+
+class RepriceCancelled(Exception):
+    pass
 
 
 def scope_start(from_us: int | None) -> int | None:
@@ -48,6 +59,29 @@ def plan_scope(plans: Iterable[Plan]) -> tuple[set[str], int | None]:
     return vendors, earliest
 
 
+class ChargeWriter:
+    """Writes (charge, plan id, record id) changes: priced ones upserted, unpriced deleted."""
+
+    def __init__(self, conn: Connection, cancelled: Callable[[], bool] | None = None):
+        self.conn = conn
+        self.cancelled = cancelled
+        self.count = 0
+        self.upsert = sql(conn, """INSERT INTO usage_charge (charge_nano, plan_version_id,
+            record_id) VALUES (?, ?, ?) ON CONFLICT (record_id) DO UPDATE
+            SET charge_nano = excluded.charge_nano, plan_version_id = excluded.plan_version_id""")
+        self.delete = sql(conn, "DELETE FROM usage_charge WHERE record_id = ?")
+
+    def write(self, changes: list[tuple]) -> None:
+        if self.cancelled and self.cancelled():
+            raise RepriceCancelled()
+        priced = [c for c in changes if c[1] is not None]
+        if priced:
+            self.conn.exec_driver_sql(self.upsert, priced)
+        if len(priced) < len(changes):
+            self.conn.exec_driver_sql(self.delete, [(c[2],) for c in changes if c[1] is None])
+        self.count += len(changes)
+
+
 def reprice(
     conn: Connection,
     plans: list[tuple[int, Plan]],
@@ -66,56 +100,111 @@ def reprice(
     if meter_ids == []:
         return 0  # no record of these vendors: nothing to price, nothing to roll up
     start = scope_start(from_us)
-    where, params = [], []
+    engine = PricingEngine([plan for _, plan in plans])
+    ids = [pid for pid, _ in plans]
+    info = meters.info()
+    writer = ChargeWriter(conn, cancelled)
+    where, params = ["id > ?"], [0]
     if start is not None:
         where.append("timestamp_us >= ?")
         params.append(start)
     if meter_ids is not None:
         where.append("meter_id IN " + in_list(conn, meter_ids))
         params.extend(meter_ids)
-    cond = (" WHERE " + " AND ".join(where)) if where else ""
-    with gc_paused():
-        changed = _changed_charges(conn, plans, meters, cond, params)
-    total = len(changed)
-    upsert = sql(conn, """INSERT INTO usage_charge (charge_nano, plan_version_id, record_id)
-        VALUES (?, ?, ?) ON CONFLICT (record_id) DO UPDATE
-        SET charge_nano = excluded.charge_nano, plan_version_id = excluded.plan_version_id""")
-    delete = sql(conn, "DELETE FROM usage_charge WHERE record_id = ?")
-    for done in range(0, total, _CHUNK):
-        if cancelled and cancelled():
-            raise RepriceCancelled()
-        chunk = changed[done:done + _CHUNK]
-        priced = [c for c in chunk if c[1] is not None]
-        if priced:
-            conn.exec_driver_sql(upsert, priced)
-        if len(priced) < len(chunk):
-            conn.exec_driver_sql(delete, [(c[2],) for c in chunk if c[1] is None])
+    query = (f"SELECT {_COLUMNS} FROM usage_record LEFT JOIN usage_charge ON record_id = id "
+             f"WHERE {' AND '.join(where)} ORDER BY id LIMIT {_SLICE}")
+    total = _scope_count(conn, where[1:], params[1:])
+    done = 0
+    deferred: set[str] = set()
+    while True:
+        with gc_paused():
+            rows = fetch_all(conn, query, tuple(params))
+            if not rows:
+                break
+            params[0] = rows[-1][0]
+            results, names = engine.price_untiered(rows, info)
+            deferred |= names
+            writer.write(_changes(rows, results, ids))
+        done += len(rows)
         if progress:
-            progress(min(done + _CHUNK, total), total)
-    if changed or rebuild_rollup:
+            progress(done, total)
+    if deferred:
+        reprice_tiered(conn, engine, ids, deferred, start, None, writer)
+    if writer.count or rebuild_rollup:
         rollup.rebuild(conn, meter_ids, start)
-    return total
+    return writer.count
 
 
-def _changed_charges(conn, plans, meters: Meters, cond: str, params: list) -> list[tuple]:
-    """(charge, plan id, record id) of every record in scope whose charge or plan changes."""
-    # Rows as the engine reads them (records.PricingRow), then the stored charge and plan. In
-    # table order: the engine puts the rows that tiers depend on in time order itself, and a
-    # plain scan is cheaper than walking the time index; the updates then go in id order too.
-    rows = fetch_all(conn, f"""
-        SELECT id, timestamp_us, meter_id, requests, input_tokens, cached_input_tokens,
-               cache_write_tokens, output_tokens, units_micro, charge_nano, plan_version_id
-        FROM usage_record LEFT JOIN usage_charge ON record_id = id{cond}""", tuple(params))
-    engine = PricingEngine([plan for _, plan in plans])
-    ids = [pid for pid, _ in plans]
-    results = engine.price(rows, meters.info())
+def _scope_count(conn: Connection, where: list[str], params: list) -> int:
+    cond = (" WHERE " + " AND ".join(where)) if where else ""
+    return conn.exec_driver_sql(sql(conn, f"SELECT count(*) FROM usage_record{cond}"),
+                                tuple(params)).scalar_one()
+
+
+def _changes(rows: list[tuple], results, ids: list[int]) -> list[tuple]:
+    """(charge, plan id, record id) of the rows whose charge or plan changes."""
     changed = []
     for r, (charge, index) in zip(rows, results, strict=True):
+        if index == -1:
+            continue  # DEFERRED: priced with its billing month
         plan_id = None if index is None else ids[index]
         if charge != r[9] or plan_id != r[10]:
             changed.append((charge, plan_id, r[0]))
     return changed
 
 
-class RepriceCancelled(Exception):
-    pass
+def reprice_tiered(conn: Connection, engine: PricingEngine, ids: list[int], names: set[str],
+                   from_us: int | None, to_us: int | None, writer: ChargeWriter) -> None:
+    """Price the records of volume-tiered plans `names`, one billing month at a time.
+
+    Each month's window reaches 14 hours beyond the UTC month on either side, so that it holds
+    the whole billing month in any zone; of the rows priced, each month keeps only those it
+    owns (its billing month for tiered rows, its UTC month for the others), so every record
+    is written once, with a charge computed from its whole month.
+    """
+    meters = Meters(conn)
+    info = meters.info()
+    tier_meters = sorted(mid for mid, key in info.items()
+                         if engine.tiered_names(*key[:4]) & names)
+    if not tier_meters:
+        return
+    in_meters = "meter_id IN " + in_list(conn, tier_meters)
+    bounds = conn.exec_driver_sql(sql(conn, f"""SELECT min(timestamp_us), max(timestamp_us)
+        FROM usage_record WHERE {in_meters}"""), tuple(tier_meters)).one()
+    if bounds[0] is None:
+        return
+    first = bounds[0] if from_us is None else max(from_us, bounds[0])
+    last = bounds[1] if to_us is None else min(to_us, bounds[1])
+    month = from_epoch_us(first - _HOURS_14)
+    y, m = month.year, month.month
+    query = sql(conn, f"""SELECT {_COLUMNS} FROM usage_record
+        LEFT JOIN usage_charge ON record_id = id
+        WHERE {in_meters} AND timestamp_us >= ? AND timestamp_us < ?""")
+    while True:
+        lo = to_epoch_us(datetime(y, m, 1, tzinfo=UTC))
+        if lo - _HOURS_14 > last:
+            break
+        y2, m2 = (y + 1, 1) if m == 12 else (y, m + 1)
+        hi = to_epoch_us(datetime(y2, m2, 1, tzinfo=UTC))
+        label = f"{y:04d}-{m:02d}"
+        with gc_paused():
+            rows = fetch_all(conn, query, (*tier_meters, lo - _HOURS_14, hi + _HOURS_14))
+            results = engine.price(rows, info)
+            owned_rows, owned_results = [], []
+            for row, result in zip(rows, results, strict=True):
+                if _owns(row[1], result, engine, label, lo, hi):
+                    owned_rows.append(row)
+                    owned_results.append(result)
+            writer.write(_changes(owned_rows, owned_results, ids))
+        y, m = y2, m2
+
+
+def _owns(ts: int, result, engine: PricingEngine, label: str, lo: int, hi: int) -> bool:
+    index = result[1]
+    plan = None if index is None else engine.plans[index]
+    if plan is None or plan.volume is None:
+        return lo <= ts < hi
+    if lo + _HOURS_14 <= ts < hi - _HOURS_14:
+        return True  # the middle of the month is in it in every zone
+    local = from_epoch_us(ts).astimezone(zone(plan.billing_timezone))
+    return f"{local:%Y-%m}" == label

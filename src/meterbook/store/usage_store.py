@@ -12,7 +12,7 @@ from meterbook.core.records import UsageRecord, to_epoch_us
 from meterbook.store.sql import marks, sql
 
 _RECORD_COLUMNS = (
-    "batch_id", "timestamp_us", "meter_id", "requests", "input_tokens", "cached_input_tokens",
+    "id", "batch_id", "timestamp_us", "meter_id", "requests", "input_tokens", "cached_input_tokens",
     "cache_write_tokens", "output_tokens", "units_micro", "request_id", "conversation_id",
     "\"user\"", "api_key", "billed_nano", "currency", "dedupe_key",
 )  # fmt: skip
@@ -21,29 +21,42 @@ MeterKey = tuple[str, str, str, str, str]  # vendor, model, project, service_tie
 
 
 class Meters:
-    """The meter table as a dict, loaded once per transaction; new meters are inserted on use."""
+    """The meter table as a dict, loaded once per transaction.
+
+    A new meter gets its id here (the next after the largest) and waits in `pending` until
+    `write_meters` stores it, before the records that use it: the import pipeline writes on a
+    thread of its own, and ids known at once let parsing run ahead of it. Meter ids are always
+    given explicitly, so no database sequence is ever relied on.
+    """
 
     def __init__(self, conn: Connection):
         self.conn = conn
         self.ids: dict[MeterKey, int] = {}
         self.keys: dict[int, MeterKey] = {}
+        self.pending: list[tuple] = []
         rows = conn.exec_driver_sql(
             "SELECT id, vendor, model, project, service_tier, unit_name FROM meter")
         for mid, *key in rows:
             self.ids[tuple(key)] = mid
             self.keys[mid] = tuple(key)
+        self.next_id = max(self.keys, default=0) + 1
 
     def id_for(self, record: UsageRecord) -> int:
         key = (record.vendor, record.model, record.project or "", record.service_tier or "",
                record.unit_name or "")
         found = self.ids.get(key)
         if found is None:
-            found = self.conn.exec_driver_sql(
-                sql(self.conn, "INSERT INTO meter (vendor, model, project, service_tier, "
-                    "unit_name) VALUES (?, ?, ?, ?, ?) RETURNING id"), key).scalar_one()
+            found = self.next_id
+            self.next_id += 1
             self.ids[key] = found
             self.keys[found] = key
+            self.pending.append((found, *key))
         return found
+
+    def take_pending(self) -> list[tuple]:
+        taken, self.pending = self.pending, []
+        return taken
+
 
     def info(self) -> dict[int, tuple[str, str, str, str]]:
         """meter id -> (vendor, model, project, service_tier), as the pricing engine reads."""
@@ -52,6 +65,12 @@ class Meters:
     def ids_for_vendors(self, vendors: Iterable[str]) -> list[int]:
         wanted = {v.lower() for v in vendors}
         return sorted(mid for mid, key in self.keys.items() if key[0].lower() in wanted)
+
+
+def write_meters(conn: Connection, meters: list[tuple]) -> None:
+    if meters:
+        conn.exec_driver_sql(sql(conn, "INSERT INTO meter (id, vendor, model, project, "
+                                 "service_tier, unit_name) VALUES (?, ?, ?, ?, ?, ?)"), meters)
 
 
 def create_batch(conn: Connection, files: list[str], profile: str, now: datetime | None = None
@@ -63,9 +82,10 @@ def create_batch(conn: Connection, files: list[str], profile: str, now: datetime
         (created, "\n".join(files), profile)).scalar_one()
 
 
-def record_tuple(batch_id: int, meter_id: int, r: UsageRecord, dedupe_key: str) -> tuple:
+def record_tuple(record_id: int, batch_id: int, meter_id: int, r: UsageRecord,
+                 dedupe_key: str) -> tuple:
     return (
-        batch_id, to_epoch_us(r.timestamp), meter_id, r.requests, r.input_tokens,
+        record_id, batch_id, to_epoch_us(r.timestamp), meter_id, r.requests, r.input_tokens,
         r.cached_input_tokens, r.cache_write_tokens, r.output_tokens, int(r.units * MICRO),
         r.request_id, r.conversation_id, r.user, r.api_key,
         None if r.billed_cost is None else to_nano(r.billed_cost),
@@ -73,14 +93,34 @@ def record_tuple(batch_id: int, meter_id: int, r: UsageRecord, dedupe_key: str) 
     )
 
 
-def insert_records(conn: Connection, rows: list[tuple]) -> None:
-    """Insert record tuples (record_tuple); lines already stored (same dedupe key) are skipped."""
+def insert_records(conn: Connection, rows: list[tuple]) -> set[int] | None:
+    """Insert record tuples (record_tuple); records already stored (same dedupe key) are
+    skipped. Returns None when every row was inserted, else the ids of those that were."""
     if not rows:
-        return
+        return None
     cols = ", ".join(_RECORD_COLUMNS)
     statement = (f"INSERT INTO usage_record ({cols}) VALUES ({marks(conn, len(_RECORD_COLUMNS))})"
                  " ON CONFLICT (dedupe_key) DO NOTHING")
-    conn.exec_driver_sql(statement, rows)
+    inserted = conn.exec_driver_sql(statement, rows).rowcount
+    if inserted == len(rows):
+        return None
+    first, last = min(r[0] for r in rows), max(r[0] for r in rows)
+    return {i for (i,) in conn.exec_driver_sql(
+        sql(conn, "SELECT id FROM usage_record WHERE id >= ? AND id <= ?"), (first, last))}
+
+
+def next_record_id(conn: Connection) -> int:
+    """Records get their ids from the importer, so that a record can be priced before it is
+    stored; one import writes at a time (one transaction), so the next id is free."""
+    last = conn.exec_driver_sql("SELECT max(id) FROM usage_record").scalar_one()
+    return (last or 0) + 1
+
+
+def insert_charges(conn: Connection, charges: list[tuple]) -> None:
+    """(charge, plan id, record id) of records just inserted."""
+    if charges:
+        conn.exec_driver_sql(sql(conn, "INSERT INTO usage_charge (charge_nano, plan_version_id, "
+                                 "record_id) VALUES (?, ?, ?)"), charges)
 
 
 def batch_record_count(conn: Connection, batch_id: int) -> int:

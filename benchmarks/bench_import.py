@@ -1,0 +1,73 @@
+"""`meterbook import` of a big canonical CSV against the floor, with peak memory.
+
+usage: python benchmarks/bench_import.py [ROWS=1000000] [ROUNDS=2]
+Times ../shared/bench/import_floor.py and `meterbook import` on the same file, alternately, in
+fresh databases (the machine is shared: only the ratio of times taken in the same run means
+anything), and reads each process's peak memory (max RSS) from the kernel. Plans are saved
+first, so the import prices every record as it would for a user. Not a test: run by hand.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+SHARED = HERE.parent.parent / "shared" / "bench"
+
+
+def run(cmd: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS in MB of one child process (waited for alone)."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - t
+    if status != 0:
+        raise SystemExit(f"{cmd} failed with status {status}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def fresh(path: Path) -> Path:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return path
+
+
+def main() -> None:
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 2
+    OUT.mkdir(exist_ok=True)
+    csv_path = OUT / f"usage-{rows}.csv"
+    if not csv_path.exists():
+        subprocess.run([sys.executable, str(SHARED / "gen_usage.py"), str(csv_path), str(rows)],
+                       check=True)
+    plans = OUT / "bench-plans.toml"
+    sys.path.insert(0, str(HERE))
+    from bench_cost import plans as bench_plans
+    from meterbook.core.plan_files import write_plans
+
+    plans.write_text(write_plans(bench_plans()), encoding="utf-8")
+    floor, ours = [], []
+    for _ in range(rounds):
+        floor.append(run([sys.executable, str(SHARED / "import_floor.py"), str(csv_path),
+                          str(fresh(OUT / "floor.db"))]))
+        db = str(fresh(OUT / "import.db"))
+        subprocess.run([sys.executable, "-m", "meterbook", "--db", db, "plans", "import",
+                        str(plans)], check=True, stdout=subprocess.DEVNULL)
+        ours.append(run([sys.executable, "-m", "meterbook", "--db", db, "import",
+                         str(csv_path)]))
+    best_floor = min(t for t, _ in floor)
+    best_ours = min(t for t, _ in ours)
+    print(f"{rows:,} lines, best of {rounds}")
+    peak_floor, peak_ours = max(m for _, m in floor), max(m for _, m in ours)
+    print(f"  floor (import_floor.py)   {best_floor:7.2f} s   peak {peak_floor:6.0f} MB")
+    print(f"  meterbook import          {best_ours:7.2f} s   peak {peak_ours:6.0f} MB")
+    print(f"  ratio                     {best_ours / best_floor:7.2f}x")
+
+
+if __name__ == "__main__":
+    main()
