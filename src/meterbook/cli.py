@@ -73,8 +73,21 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="fill the database with realistic demo data")
     demo.add_argument("--months", type=int, default=6)
 
-    imp = sub.add_parser("import", help="import usage files")
+    imp = sub.add_parser("import", help="import usage or bills exported by your vendors")
     imp.add_argument("files", nargs="+", metavar="FILE")
+    imp.add_argument("--profile", metavar="NAME",
+                     help="the file's format (e.g. openai-usage) or a saved column mapping "
+                          "(default: recognised from the header)")
+    imp.add_argument("--map", action="append", metavar="COLUMN=FIELD", default=[],
+                     help="map a column of any CSV to a Meterbook field (repeat for each)")
+    imp.add_argument("--vendor", metavar="V", help="the vendor, for a mapped file without one")
+    imp.add_argument("--decimal-comma", action="store_true",
+                     help="numbers in a mapped file are written 1.234,56")
+    imp.add_argument("--date-format", metavar="FORMAT",
+                     help="dates in a mapped file: ISO, MM/DD/YYYY, DD/MM/YYYY, unix, or a "
+                          "strptime pattern (default: worked out from the dates)")
+    imp.add_argument("--save-profile", metavar="NAME",
+                     help="save the --map mapping under this name for --profile NAME")
     imp.add_argument("--skip-bad-lines", action="store_true",
                      help="import the valid lines; keep the refused ones with the batch")
     imp.add_argument("--dry-run", action="store_true", help="check and count, save nothing")
@@ -83,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     imports = sub.add_parser("imports", help="the import history").add_subparsers(
         dest="action", metavar="ACTION", required=True)
     imports.add_parser("list", help="every batch")
+    imports.add_parser("formats", help="the formats Meterbook recognises, and saved mappings")
     undo = imports.add_parser("undo", help="remove a batch and re-price what depended on it")
     undo.add_argument("batch", type=int)
 

@@ -96,44 +96,94 @@ def demo(args: argparse.Namespace) -> int:
 
 
 def import_usage(args: argparse.Namespace) -> int:
+    from meterbook.importers.errors import ImportRefused
     from meterbook.importers.pipeline import import_files
 
     for name in args.files:
         if not Path(name).is_file():
             raise Refused(f"{name}: no such file")
+    mapping = _mapping_from_args(args)
     db = _open(args)
     progress = _TerminalProgress("importing")
     try:
-        summary = import_files(db, args.files, skip_bad_lines=args.skip_bad_lines,
-                               dry_run=args.dry_run, progress=progress)
-    except Exception as exc:
+        summary = import_files(db, args.files, profile=args.profile, mapping=mapping,
+                               skip_bad_lines=args.skip_bad_lines, dry_run=args.dry_run,
+                               progress=progress)
+    except ImportRefused as exc:
         progress.close()
-        from meterbook.importers.errors import ImportRefused
-
-        if isinstance(exc, ImportRefused) and args.format == "json":
+        if args.format == "json" and getattr(exc, "summary", None) is not None:
             print(json.dumps(exc.summary.as_json(), indent=2))
         raise
     progress.close()
+    if args.save_profile and mapping is not None and not args.dry_run:
+        _save_profile(db, args.save_profile, mapping)
     for error in summary.errors:
         print(error, file=sys.stderr)
     if args.format == "json":
         print(json.dumps(summary.as_json(), indent=2))
         return 0
+    files = ", ".join(summary.files)
     if summary.lines == 0:
-        print(f"{', '.join(summary.files)}: no usage lines; nothing imported")
+        print(f"{files} ({summary.profile}): no usage lines; nothing imported")
         return 0
     verb = "would add" if summary.dry_run else "added"
     where = f" as batch {summary.batch}" if summary.batch else ""
-    print(f"{', '.join(summary.files)} ({summary.profile}): {summary.lines:,} lines, "
-          f"{verb} {summary.added:,}{where}, {summary.duplicates:,} already imported, "
+    print(f"{files} ({summary.profile}): {summary.lines:,} lines, {verb} "
+          f"{summary.added:,}{where}, {summary.duplicates:,} already imported, "
           f"{summary.refused:,} refused")
     return 0
+
+
+def _mapping_from_args(args: argparse.Namespace):
+    """The --map mapping with its options; the options alone are a usage mistake."""
+    from meterbook.importers.mapping import (
+        ColumnMapping,
+        check_mapping,
+        parse_map_args,
+        read_header,
+    )  # fmt: skip
+
+    options = [name for name, value in (("--vendor", args.vendor),
+               ("--decimal-comma", args.decimal_comma), ("--date-format", args.date_format),
+               ("--save-profile", args.save_profile)) if value]
+    if not args.map:
+        if options:
+            raise Refused(f"{', '.join(options)} go with --map COLUMN=FIELD (a column "
+                          "mapping); a recognised format needs none")
+        return None
+    if args.profile:
+        raise Refused("give either --profile or --map, not both")
+    header, _delimiter = read_header(args.files[0])
+    try:
+        columns = parse_map_args(args.map, header)
+        mapping = ColumnMapping(columns=columns, vendor=args.vendor,
+                                decimal_comma=args.decimal_comma, date_format=args.date_format)
+    except ValueError as exc:
+        raise Refused(str(exc)) from None
+    problems = check_mapping(mapping, header)
+    if problems:
+        raise Refused("\n".join(problems))
+    return mapping
+
+
+def _save_profile(db: Database, name: str, mapping) -> None:
+    from meterbook.importers.mapping import save_profile
+
+    with db.session() as session:
+        try:
+            save_profile(session, name, mapping)
+        except ValueError as exc:
+            raise Refused(str(exc)) from None
+        session.commit()
+    print(f"Column mapping saved as {name!r}: next time, --profile {name!r}", file=sys.stderr)
 
 
 def imports(args: argparse.Namespace) -> int:
     from meterbook.store.batches import list_batches, undo_batch
 
     db = _open(args)
+    if args.action == "formats":
+        return _list_formats(db)
     if args.action == "undo":
         try:
             removed = undo_batch(db, args.batch)
@@ -152,6 +202,22 @@ def imports(args: argparse.Namespace) -> int:
         when = from_epoch_us(b.created_us).strftime("%Y-%m-%d %H:%M")
         print(f"{b.id:>5}  {when:16}  {b.profile:10}  {b.lines:>9,}  {b.added:>9,}  "
               f"{b.duplicates:>7,}  {b.refused:>7,}  {', '.join(b.files.splitlines())}")
+    return 0
+
+
+def _list_formats(db: Database) -> int:
+    from meterbook.importers.formats import formats
+    from meterbook.importers.mapping import list_profiles
+
+    print("Recognised from the header (or name one with --profile):")
+    for fmt in formats():
+        print(f"  {fmt.profile:24}  {fmt.title}")
+    with db.engine.connect() as conn:
+        saved = list_profiles(conn)
+    print("Saved column mappings:" if saved else "No saved column mappings "
+          "(import with --map ... --save-profile NAME to make one).")
+    for name in saved:
+        print(f"  {name}")
     return 0
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,8 +20,10 @@ from sqlalchemy.engine import Connection
 from meterbook.core.bulk import gc_paused
 from meterbook.core.pricing import PricingEngine
 from meterbook.core.records import UsageRecord
-from meterbook.importers.canonical import OccurrenceCounter, open_text, parse_canonical
+from meterbook.importers.canonical import OccurrenceCounter
 from meterbook.importers.errors import ImportRefused, LineError
+from meterbook.importers.mapping import ColumnMapping
+from meterbook.importers.sources import FileSource, RecordSource
 from meterbook.store import readers, repricing, rollup
 from meterbook.store.database import Database
 from meterbook.store.sql import sql
@@ -77,59 +79,35 @@ def import_files(
     db: Database,
     paths: list[str | Path],
     *,
+    profile: str | None = None,
+    mapping: ColumnMapping | None = None,
     skip_bad_lines: bool = False,
     dry_run: bool = False,
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
     now: datetime | None = None,
 ) -> ImportSummary:
-    """Import usage files as one batch. Raises ImportRefused (nothing added) when lines are
-    refused and skip_bad_lines is off, ImportCancelled when `cancelled()` turns true."""
-    sources = [_FileSource(Path(p)) for p in paths]
-    return _import(db, sources, "canonical", skip_bad_lines, dry_run, progress, cancelled, now)
+    """Import usage files as one batch. Each file's format is recognised from its header (or
+    JSON shape), or named by `profile` (a format or a saved column mapping), or given as a
+    `mapping`. Raises ImportRefused (nothing added) for a file of no known format, or when
+    lines are refused and skip_bad_lines is off; ImportCancelled when `cancelled()` turns
+    true."""
+    with db.engine.connect() as conn:
+        sources = [FileSource(Path(p), conn=conn, profile=profile, mapping=mapping)
+                   for p in paths]
+    return _import(db, sources, skip_bad_lines, dry_run, progress, cancelled, now)
 
 
 def import_records(db: Database, records: Iterable[UsageRecord], *, name: str, profile: str,
                    now: datetime | None = None) -> ImportSummary:
     """Records made by Meterbook itself (the demo) as one batch, like a file's."""
-    return _import(db, [_RecordSource(name, records)], profile, False, False, None, None, now)
+    return _import(db, [RecordSource(name, records, profile)], False, False, None, None, now)
 
 
-class _FileSource:
-    """A usage file: its records, and how far into it the reading is (for progress)."""
-
-    def __init__(self, path: Path):
-        self.path, self.name, self.size = path, path.name, path.stat().st_size
-        self._text = None
-
-    def __iter__(self) -> Iterator[tuple[UsageRecord | LineError, list[str]]]:
-        with open_text(self.path) as text:
-            self._text = text
-            for _line, item, cells in parse_canonical(text, self.name):
-                yield item, cells
-
-    def position(self) -> int:
-        try:
-            return self._text.buffer.tell()
-        except (AttributeError, OSError, ValueError):
-            return 0
-
-
-class _RecordSource:
-    def __init__(self, name: str, records: Iterable[UsageRecord]):
-        self.name, self.size, self.records = name, 0, records
-
-    def __iter__(self) -> Iterator[tuple[UsageRecord | LineError, list[str]]]:
-        return ((record, []) for record in self.records)
-
-    def position(self) -> int:
-        return 0
-
-
-def _import(db, sources, profile, skip_bad_lines, dry_run, progress, cancelled, now
-            ) -> ImportSummary:
-    summary = ImportSummary(batch=None, files=[s.name for s in sources], profile=profile,
-                            dry_run=dry_run)
+def _import(db, sources, skip_bad_lines, dry_run, progress, cancelled, now) -> ImportSummary:
+    profiles = list(dict.fromkeys(s.profile for s in sources))  # each once, in file order
+    summary = ImportSummary(batch=None, files=[s.name for s in sources],
+                            profile=",".join(profiles), dry_run=dry_run)
     try:
         with db.engine.begin() as conn:
             _run(conn, sources, summary, skip_bad_lines, progress, cancelled, now)
@@ -167,8 +145,11 @@ def _run(conn: Connection, sources, summary, skip_bad_lines, progress, cancelled
         for source in sources:
             chunk: list[tuple] = []
             occurrences = OccurrenceCounter()
-            for item, cells in source:
-                summary.lines += 1
+            last_line = None
+            for line, item, cells in source:
+                if line != last_line:  # a line may hold more than one record
+                    summary.lines += 1
+                    last_line = line
                 if isinstance(item, LineError):
                     summary.errors.append(item)
                     refused_rows.append((batch_id, item.file, item.line, item.detail,

@@ -133,7 +133,9 @@ class UsageRow(SQLModel, table=True):
 
     __tablename__ = "usage_record"
     id: int | None = Field(default=None, primary_key=True)
-    batch_id: int = Field(foreign_key="import_batch.id", index=True)
+    # No index on batch_id: only undo looks records up by batch, and one scan then is cheaper
+    # than keeping an index up to date through every million-line import.
+    batch_id: int = Field(foreign_key="import_batch.id")
     timestamp_us: int = Field(index=True)
     meter_id: int = Field(foreign_key="meter.id")
     requests: int = 1
@@ -189,3 +191,12 @@ class UsageRollup(SQLModel, table=True):
     billed_nano: int = 0  # vendors' own charges
     unbilled_charge_nano: int = 0  # computed charges of records that have no billed cost
     unbilled_requests: int = 0  # requests of records without billed cost
+
+
+class MappingProfile(SQLModel, table=True):
+    """A saved column mapping (importers/mapping.py) that `--profile NAME` reuses."""
+
+    __tablename__ = "mapping_profile"
+    name: str = Field(primary_key=True)
+    mapping: str  # ColumnMapping.to_json()
+    created_us: int  # when it was saved, microseconds since the epoch

@@ -38,6 +38,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_import_batch")),
     )
     op.create_table(
+        "mapping_profile",
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("mapping", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("created_us", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_mapping_profile")),
+    )
+    op.create_table(
         "meter",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("vendor", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -201,7 +208,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_usage_record")),
         sa.UniqueConstraint("dedupe_key", name=op.f("uq_usage_record_dedupe_key")),
     )
-    op.create_index(op.f("ix_usage_record_batch_id"), "usage_record", ["batch_id"], unique=False)
     op.create_index(
         op.f("ix_usage_record_conversation_id"), "usage_record", ["conversation_id"], unique=False
     )
@@ -235,5 +241,6 @@ def downgrade() -> None:
     op.drop_table("setting")
     op.drop_table("plan_version")
     op.drop_table("meter")
+    op.drop_table("mapping_profile")
     op.drop_table("import_batch")
     op.drop_table("exchange_rate")

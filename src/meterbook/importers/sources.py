@@ -1,0 +1,126 @@
+"""What an import reads: files (any format Meterbook knows, or a column mapping) or records.
+
+A source knows its format before the first record is read, so that the summary can say which
+format was recognised and a file that is no known format is refused before anything is done.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from pathlib import Path
+
+from meterbook.core.records import UsageRecord
+from meterbook.importers import formats
+from meterbook.importers.canonical import open_text
+from meterbook.importers.errors import ImportRefused, LineError
+from meterbook.importers.mapping import (
+    ColumnMapping,
+    as_format,
+    load_profile,
+    read_header,
+    unrecognised_header_message,
+)  # fmt: skip
+
+Item = tuple[int, UsageRecord | LineError, list[str]]  # (line, record or error, cells)
+
+
+def _looks_like_json(path: Path) -> bool:
+    with open(path, "rb") as raw:
+        head = raw.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head[:1] in (b"{", b"[")
+
+
+def _is_empty(path: Path) -> bool:
+    with open(path, "rb") as raw:
+        return not raw.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+
+
+class FileSource:
+    """A usage file and its format, recognised from the header or named by a profile."""
+
+    def __init__(self, path: Path, *, conn=None, profile: str | None = None,
+                 mapping: ColumnMapping | None = None):
+        self.path, self.name, self.size = path, path.name, path.stat().st_size
+        self._text = None
+        self.document = None
+        self.empty = _is_empty(path)
+        self.format = None if self.empty else self._choose(conn, profile, mapping)
+
+    @property
+    def profile(self) -> str:
+        return "empty" if self.format is None else self.format.profile
+
+    def _choose(self, conn, profile: str | None, mapping: ColumnMapping | None
+                ) -> formats.Format:
+        if mapping is not None:
+            return as_format(mapping, profile or "mapping")
+        if profile is not None:
+            found = formats.by_profile(profile)
+            if found is not None:
+                return found
+            saved = load_profile(conn, profile) if conn is not None else None
+            if saved is not None:
+                return as_format(saved, profile)
+            known = ", ".join(f.profile for f in formats.formats())
+            raise ImportRefused([LineError(self.name, 0, None, (
+                f"there is no format or saved column mapping called {profile!r}; the formats "
+                f"are {known}"))])
+        if _looks_like_json(self.path):
+            return self._choose_json()
+        header, _delimiter = read_header(self.path)
+        found = formats.recognise_csv(header)
+        if found is None:
+            message = unrecognised_header_message(self.name, header)
+            message = message.removeprefix(f"{self.name}: ")  # the LineError names the file
+            raise ImportRefused([LineError(self.name, 1, None, message)])
+        return found
+
+    def _choose_json(self) -> formats.Format:
+        try:
+            with open(self.path, encoding="utf-8-sig") as f:
+                self.document = json.load(f, parse_float=Decimal)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            line = getattr(exc, "lineno", 0)
+            raise ImportRefused([LineError(self.name, line, None,
+                                           f"is not valid JSON: {exc}")]) from None
+        found = formats.recognise_json(self.document)
+        if found is None:
+            raise ImportRefused([LineError(self.name, 0, None, (
+                "is JSON, but not an export Meterbook knows (it reads the OpenAI Usage API's "
+                "pages of buckets)"))])
+        return found
+
+    def __iter__(self) -> Iterator[Item]:
+        if self.format is None:
+            return
+        if self.format.kind == "json":
+            document = self.document
+            if document is None:  # named by --profile: not read yet
+                with open(self.path, encoding="utf-8-sig") as f:
+                    document = json.load(f, parse_float=Decimal)
+            yield from self.format.read(document, self.name)
+            return
+        with open_text(self.path) as text:
+            self._text = text
+            yield from self.format.read(text, self.name)
+
+    def position(self) -> int:
+        try:
+            return self._text.buffer.tell()
+        except (AttributeError, OSError, ValueError):
+            return 0
+
+
+class RecordSource:
+    """Records made by Meterbook itself (the demo)."""
+
+    def __init__(self, name: str, records: Iterable[UsageRecord], profile: str):
+        self.name, self.size, self.records, self.profile = name, 0, records, profile
+
+    def __iter__(self) -> Iterator[Item]:
+        return ((n, record, []) for n, record in enumerate(self.records, start=1))
+
+    def position(self) -> int:
+        return 0

@@ -1,0 +1,148 @@
+"""The import promises of usage-data.md: one batch or nothing, idempotent, cancellable."""
+
+import csv
+import hashlib
+import json
+import signal
+from pathlib import Path
+
+import pytest
+
+from meterbook.importers.errors import ImportRefused
+from meterbook.importers.pipeline import ImportCancelled, import_files
+from meterbook.store.database import open_database
+
+HEADER = ["timestamp", "vendor", "model", "request_id", "input_tokens", "output_tokens"]
+
+
+def write_usage(path: Path, n: int, start: int = 0) -> Path:
+    with open(path, "w", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(HEADER)
+        for i in range(start, start + n):
+            out.writerow([f"2026-03-{1 + i % 28:02d}T{i % 24:02d}:00:00Z", "openai", "gpt-4o",
+                          f"req-{i}", 100 + i, 10])
+    return path
+
+
+def snapshot(db) -> str:
+    """Every row of every table, hashed: equal snapshots mean an unchanged database."""
+    digest = hashlib.sha256()
+    with db.engine.connect() as conn:
+        tables = [t for (t,) in conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        for table in tables:
+            rows = conn.exec_driver_sql(f'SELECT * FROM "{table}" ORDER BY 1').all()
+            digest.update(json.dumps([table, [list(r) for r in rows]], default=str).encode())
+    return digest.hexdigest()
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = open_database(str(tmp_path / "t.db"))
+    yield database
+    database.close()
+
+
+def test_ctrl_c_in_the_middle_of_a_big_import_leaves_the_database_as_it_was(db, tmp_path):
+    import_files(db, [write_usage(tmp_path / "first.csv", 10)])
+    before = snapshot(db)
+    big = write_usage(tmp_path / "big.csv", 50_000, start=100)
+
+    def interrupt(done, total):
+        # Ctrl-C arrives while the import runs: after the first chunk of 20,000 lines is
+        # written, long before the end (a signal, as the terminal sends it).
+        if done < total:
+            signal.raise_signal(signal.SIGINT)
+
+    with pytest.raises(KeyboardInterrupt):
+        import_files(db, [big], progress=interrupt)
+    assert snapshot(db) == before
+
+
+def test_cancel_leaves_the_database_as_it_was(db, tmp_path):
+    before = snapshot(db)
+    calls = []
+
+    def cancelled():
+        calls.append(1)
+        return len(calls) > 1  # after the first chunk
+
+    with pytest.raises(ImportCancelled):
+        import_files(db, [write_usage(tmp_path / "big.csv", 50_000)], cancelled=cancelled)
+    assert snapshot(db) == before
+
+
+def test_a_refused_file_adds_nothing_and_lists_every_bad_line(db, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("timestamp,vendor,model,input_tokens\n"
+                    "2026-03-01T00:00:00Z,openai,gpt-4o,10\n"
+                    "2026-02-30T00:00:00Z,openai,gpt-4o,10\n"
+                    "2026-03-02T00:00:00Z,openai,gpt-4o,-3\n")
+    before = snapshot(db)
+    with pytest.raises(ImportRefused) as refused:
+        import_files(db, [path])
+    assert [(e.line, e.column) for e in refused.value.errors] == [(3, "timestamp"),
+                                                                   (4, "input_tokens")]
+    assert snapshot(db) == before
+
+
+def test_skip_bad_lines_keeps_the_refused_lines_with_the_batch(db, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("timestamp,vendor,model,input_tokens\n"
+                    "2026-03-01T00:00:00Z,openai,gpt-4o,10\n"
+                    "2026-03-02T00:00:00Z,openai,gpt-4o,ten\n")
+    summary = import_files(db, [path], skip_bad_lines=True)
+    assert (summary.lines, summary.added, summary.refused) == (2, 1, 1)
+    with db.engine.connect() as conn:
+        kept = conn.exec_driver_sql(
+            "SELECT batch_id, file, line, text FROM refused_line").all()
+    assert [tuple(r) for r in kept] == [
+        (summary.batch, "bad.csv", 3, "2026-03-02T00:00:00Z,openai,gpt-4o,ten")]
+
+
+def test_reimport_adds_nothing_and_an_overlapping_export_only_what_is_new(db, tmp_path):
+    first = import_files(db, [write_usage(tmp_path / "a.csv", 30)])
+    again = import_files(db, [tmp_path / "a.csv"])
+    overlap = import_files(db, [write_usage(tmp_path / "b.csv", 40, start=20)])
+    assert (first.added, again.added, again.duplicates, again.batch) == (30, 0, 30, None)
+    assert (overlap.added, overlap.duplicates) == (30, 10)
+
+
+def test_two_identical_lines_are_two_records_and_stay_two_on_reimport(db, tmp_path):
+    path = tmp_path / "cost.csv"
+    line = "2026-02-12,--,Default,chat-key,--,--,--,0.07,web_search,--,--\n"
+    path.write_text("usage_date_utc,model,workspace,api_key,usage_type,context_window,"
+                    "token_type,cost_usd,cost_type,inference_geo,speed\n" + line + line)
+    summary = import_files(db, [path])
+    assert (summary.profile, summary.added) == ("anthropic-cost", 2)
+    assert import_files(db, [path]).added == 0
+
+
+def test_an_empty_file_and_a_header_only_export_import_nothing(db, tmp_path):
+    (tmp_path / "empty.csv").write_text("")
+    (tmp_path / "header.csv").write_text(",".join(HEADER) + "\n")
+    for name in ("empty.csv", "header.csv"):
+        summary = import_files(db, [tmp_path / name])
+        assert (summary.lines, summary.added, summary.batch) == (0, 0, None)
+
+
+def test_a_file_that_is_not_text_is_refused(db, tmp_path):
+    path = tmp_path / "photo.csv"
+    path.write_bytes(bytes(range(256)) * 64)
+    with pytest.raises(ImportRefused) as refused:
+        import_files(db, [path])
+    assert "not a text file" in str(refused.value)
+
+
+def test_the_summary_names_each_recognised_format(db, tmp_path):
+    usage = write_usage(tmp_path / "usage.csv", 3)
+    api = tmp_path / "usage.json"
+    api.write_text(json.dumps({"object": "page", "data": [{
+        "object": "bucket", "start_time": 1772323200, "end_time": 1772409600,
+        "results": [{"object": "organization.usage.completions.result", "input_tokens": 50,
+                     "input_cached_tokens": 20, "output_tokens": 5, "num_model_requests": 2,
+                     "model": "gpt-4o-mini"}]}]}))
+    summary = import_files(db, [usage, api])
+    assert summary.profile == "canonical,openai-usage-api"
+    assert summary.added == 4
