@@ -102,11 +102,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     plans = sub.add_parser("plans", help="pricing plans").add_subparsers(
         dest="action", metavar="ACTION", required=True)
-    plans_import = plans.add_parser("import", help="save the plans of a TOML file")
-    plans_import.add_argument("file", metavar="FILE.toml")
+    plans_import = plans.add_parser(
+        "import", help="save the plans of a TOML file, or prices from LiteLLM's price map")
+    plans_import.add_argument("file", metavar="FILE")
+    plans_import.add_argument("--vendor", action="append", metavar="V", default=[],
+                              help="LiteLLM price map: take only this vendor's prices (repeat)")
+    plans_import.add_argument("--effective-from", type=_date, metavar="DATE",
+                              help="LiteLLM price map: the prices start then (default: always)")
     plans_export = plans.add_parser("export", help="write every plan as TOML")
     plans_export.add_argument("-o", "--output", metavar="FILE")
     plans.add_parser("list", help="the saved plans and their versions")
+    plans.add_parser("catalog", help="the bundled catalog of list prices")
+    add_catalog = plans.add_parser("add-from-catalog", help="save a plan of the catalog")
+    add_catalog.add_argument("name", metavar="NAME")
 
     cost = sub.add_parser("cost", help="what the usage cost")
     cost.add_argument("--by", choices=BY_KEYS, default="month")

@@ -106,7 +106,8 @@ def import_usage(args: argparse.Namespace) -> int:
     db = _open(args)
     progress = _TerminalProgress("importing")
     try:
-        summary = import_files(db, args.files, profile=args.profile, mapping=mapping,
+        summary = import_files(db, args.files, profile=args.profile or args.save_profile,
+                               mapping=mapping,
                                skip_bad_lines=args.skip_bad_lines, dry_run=args.dry_run,
                                progress=progress)
     except ImportRefused as exc:
@@ -226,10 +227,36 @@ def plans(args: argparse.Namespace) -> int:
 
     db = _open(args)
     if args.action == "import":
-        if not Path(args.file).is_file():
+        path = Path(args.file)
+        if not path.is_file():
             raise Refused(f"{args.file}: no such file")
-        result = plan_ops.import_plan_file(db, args.file)
+        if _is_json(path):
+            result = _import_litellm(db, path, args)
+        elif args.vendor or args.effective_from:
+            raise Refused("--vendor and --effective-from are for LiteLLM's price map (JSON); "
+                          "a TOML file says its own vendors and dates")
+        else:
+            result = plan_ops.import_plan_file(db, path)
         print(f"{args.file}: saved {result.saved} plan version(s) ({result.replaced} replaced); "
+              f"{result.repriced:,} record(s) re-priced")
+        return 0
+    if args.action == "catalog":
+        from meterbook.core.catalog import catalog_plans
+
+        print(f"{'PLAN':32}  {'VENDOR':10}  {'MODEL':26}  {'FROM':10}  {'CUR':3}  PRICES")
+        for plan in catalog_plans():
+            _print_plan(plan)
+        print("\nSave one with `meterbook plans add-from-catalog NAME`.")
+        return 0
+    if args.action == "add-from-catalog":
+        from meterbook.core.catalog import UnknownCatalogPlan, catalog_entry
+
+        try:
+            versions = catalog_entry(args.name)
+        except UnknownCatalogPlan as exc:
+            raise Refused(str(exc).strip("'\"")) from None
+        result = plan_ops.save_plan_set(db, versions, "catalog")
+        print(f"{versions[0].name}: saved {result.saved} version(s) from the catalog; "
               f"{result.repriced:,} record(s) re-priced")
         return 0
     if args.action == "export":
@@ -244,12 +271,51 @@ def plans(args: argparse.Namespace) -> int:
     if not saved:
         print("No plans yet: `meterbook plans import FILE.toml` adds some.")
         return 0
-    print(f"{'PLAN':32}  {'VENDOR':10}  {'MODEL':24}  {'FROM':10}  {'CUR':3}  PRICES")
+    print(f"{'PLAN':32}  {'VENDOR':10}  {'MODEL':26}  {'FROM':10}  {'CUR':3}  PRICES")
     for _, plan in saved:
-        start = f"{plan.effective_from:%Y-%m-%d}" if plan.effective_from else "always"
-        print(f"{plan.name[:32]:32}  {plan.vendor[:10]:10}  {plan.model[:24]:24}  {start:10}  "
-              f"{plan.currency:3}  {_price_summary(plan)}")
+        _print_plan(plan)
     return 0
+
+
+def _print_plan(plan) -> None:
+    start = f"{plan.effective_from:%Y-%m-%d}" if plan.effective_from else "always"
+    tier = f" [{plan.service_tier}]" if plan.service_tier else ""
+    model = (plan.model + tier)[:26]
+    print(f"{plan.name[:32]:32}  {plan.vendor[:10]:10}  {model:26}  {start:10}  "
+          f"{plan.currency:3}  {_price_summary(plan)}")
+
+
+def _is_json(path: Path) -> bool:
+    """A JSON object (LiteLLM's price map is one); TOML plan files start with [[plan]]."""
+    with open(path, "rb") as f:
+        return f.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"
+
+
+def _import_litellm(db: Database, path: Path, args: argparse.Namespace):
+    from meterbook.core.litellm_prices import load_litellm_price_map, plans_from_litellm
+    from meterbook.store import plan_ops
+
+    try:
+        document = load_litellm_price_map(path.read_text(encoding="utf-8-sig"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Refused(f"{path.name}: {exc}") from None
+    start = None
+    if args.effective_from:
+        start = datetime.fromisoformat(args.effective_from)
+        start = start if start.tzinfo else start.replace(tzinfo=UTC)
+    found, notes = plans_from_litellm(document, vendors=set(args.vendor) or None,
+                                      effective_from=start, source=f"LiteLLM {path.name}")
+    if notes:
+        print(f"{path.name}: {len(notes)} entr{'y' if len(notes) == 1 else 'ies'} not taken "
+              "(no price Meterbook plans can hold, or a duplicate):", file=sys.stderr)
+        for note in notes[:10]:
+            print(f"  {note}", file=sys.stderr)
+        if len(notes) > 10:
+            print(f"  ... and {len(notes) - 10} more", file=sys.stderr)
+    if not found:
+        raise Refused(f"{path.name}: no prices to import"
+                      + (f" for {', '.join(args.vendor)}" if args.vendor else ""))
+    return plan_ops.save_plan_set(db, found, path.name)
 
 
 def _price_summary(plan) -> str:

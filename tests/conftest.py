@@ -1,0 +1,50 @@
+"""Shared fixtures: the `meterbook` command run in-process, isolated from the user's files."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from meterbook.cli import main
+
+# --- running the command ----------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def json(self):
+        return json.loads(self.out)
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path, monkeypatch):
+    """No test reads $METERBOOK_DB or writes an error log into the user's folders."""
+    monkeypatch.delenv("METERBOOK_DB", raising=False)
+    monkeypatch.setattr("platformdirs.user_log_dir", lambda *a, **k: str(tmp_path / "logs"))
+
+
+@pytest.fixture
+def cli(tmp_path, capsys):
+    """cli(*args, tz="UTC", db=None): run `meterbook --db DB --tz TZ ARGS...`."""
+    default_db = tmp_path / "meterbook.db"
+
+    def run(*args: str, tz: str = "UTC", db: Path | None = None) -> Result:
+        argv = ["--db", str(db or default_db), "--tz", tz, *args]
+        try:
+            code = main(argv)
+        except SystemExit as exc:  # argparse: --version, --help and usage errors
+            code = exc.code
+        out, err = capsys.readouterr()
+        assert "Traceback" not in err
+        assert "unexpected error" not in err
+        return Result(code, out, err)
+
+    return run

@@ -1,0 +1,58 @@
+"""Real export files from public repositories (../shared/real-exports), when they are there.
+
+They are never copied into the project; this test reads them in place and skips without them.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from meterbook.importers.errors import ImportRefused
+from meterbook.importers.pipeline import import_files
+from meterbook.store.database import open_database
+
+REAL = Path(__file__).resolve().parents[3] / "shared" / "real-exports"
+pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/real-exports is absent")
+
+# file -> (format recognised, lines, records added); worked out by reading the files
+IMPORTED = {
+    "anthropic/claude_api_cost_2026_02_08_to_2026_02_15.csv": ("anthropic-cost", 24, 24),
+    "openai/completions_usage_api_output_excerpt.json": ("openai-usage-api", 3, 3),
+    "azure/EA_ActualCost_Small.csv": ("azure-ea", 11, 11),
+    "azure/legacy_costreport.csv": ("azure-legacy", 3, 3),
+}
+# Not usage exports of an AI vendor: refused at the header, with the columns listed.
+UNRECOGNISED = ["aws/cur_2023-06-01.csv", "gcp/billing_export_2022-08-01.csv",
+                "azure/PricingUnits.csv"]
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = open_database(str(tmp_path / "real.db"))
+    yield database
+    database.close()
+
+
+@pytest.mark.parametrize("name", sorted(IMPORTED))
+def test_real_exports_import_whole(db, name):
+    profile, lines, added = IMPORTED[name]
+    summary = import_files(db, [REAL / name])
+    assert (summary.profile, summary.lines, summary.added, summary.refused) == (
+        profile, lines, added, 0)
+    assert import_files(db, [REAL / name]).added == 0  # and only once
+
+
+@pytest.mark.parametrize("name", UNRECOGNISED)
+def test_other_bills_are_refused_with_their_columns(db, name):
+    with pytest.raises(ImportRefused) as refused:
+        import_files(db, [REAL / name])
+    [error] = refused.value.errors
+    assert error.line == 1 and "Its columns:" in error.message and "--map" in error.message
+
+
+def test_the_anonymised_mca_export_is_refused_for_its_currency_code(db):
+    # The anonymised test data writes the billing currency as "MC", which is no ISO code.
+    with pytest.raises(ImportRefused) as refused:
+        import_files(db, [REAL / "azure/mca_cost_export_v2.csv"])
+    assert {e.column for e in refused.value.errors} == {"BillingCurrencyCode"}
+    assert len(refused.value.errors) == 5
