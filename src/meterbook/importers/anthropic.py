@@ -38,10 +38,9 @@ from typing import TextIO
 
 from meterbook.core.records import UsageRecord
 from meterbook.importers import cells as convert
-from meterbook.importers.canonical import _cells_problem, _printable
-from meterbook.importers.errors import ImportRefused, LineError
-from meterbook.importers.formats import Columns, Format, Item, csv_rows, register
+from meterbook.importers.formats import Format, Item, register
 from meterbook.importers.model_names import api_model_name
+from meterbook.importers.rows import NOT_TEXT, CsvLine, read_csv
 
 VENDOR = "anthropic"
 PLACEHOLDER = "--"
@@ -59,28 +58,14 @@ _TIERS = {"standard": "standard", "batch": "batch", "priority": "priority", "fle
 _UNIT_OF_COST_TYPE = {WEB_SEARCH: SEARCHES}
 
 
-class _BadCell(Exception):
-    """A cell that refuses its line: (the column as the file writes it, the message)."""
+class _Line(CsvLine):
+    """One data line's cells, read by column name; `--` reads as an empty cell."""
 
+    __slots__ = ()
 
-class _Line:
-    """One data line's cells, read by column name; converters' Bad becomes _BadCell."""
-
-    def __init__(self, columns: Columns, cells: list[str]):
-        self.columns, self.cells = columns, cells
-
-    def text(self, name: str) -> str:
-        value = self.columns.get(self.cells, name).strip()
+    def raw(self, name: str) -> str:
+        value = super().raw(name).strip()
         return "" if value == PLACEHOLDER else value
-
-    def read(self, name: str, converter: Callable[[str], object]):
-        try:
-            return converter(self.text(name))
-        except convert.Bad as exc:
-            raise _BadCell(self.columns.label(name), str(exc)) from None
-
-    def refuse(self, name: str, message: str) -> _BadCell:
-        return _BadCell(self.columns.label(name), message)
 
 
 def _tier(usage_type: str) -> str | None:
@@ -101,29 +86,8 @@ def _long_context(line: _Line) -> str | None:
 def _items(text: TextIO, file_name: str, required: tuple[str, ...],
            convert_line: Callable[[_Line], list[UsageRecord]]) -> Iterator[Item]:
     """The rows of a Console CSV as items; `convert_line` gives a line's records."""
-    header, rows = csv_rows(text, file_name)
-    columns = Columns(header)
-    missing = [name for name in required if not columns.has(name)]
-    if missing:
-        found = ", ".join(repr(cell.strip()) for cell in header)
-        message = f"the header lacks the column(s) {', '.join(missing)}; found {found}"
-        raise ImportRefused([LineError(file_name, 1, None, message)])
-    width = len(header)
-    for number, cells in rows:
-        problem = _cells_problem(cells)
-        if problem is None and len(cells) != width:
-            problem = f"has {len(cells)} cells; expected {width} like the header"
-        if problem:
-            yield number, LineError(file_name, number, None, problem), _printable(cells)
-            continue
-        try:
-            records = convert_line(_Line(columns, cells))
-        except _BadCell as bad:
-            column, message = bad.args
-            yield number, LineError(file_name, number, column, message), cells
-            continue
-        for record in records:
-            yield number, record, cells
+    return read_csv(text, file_name, [(name,) for name in required], convert_line,
+                    line_type=_Line, separator=", ", undecodable=NOT_TEXT)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -135,10 +99,10 @@ def is_cost_header(names: object) -> bool:
 
 
 def _cost_line(line: _Line) -> list[UsageRecord]:
-    timestamp = line.read("usage_date_utc", convert.instant)
-    cost = line.read("cost_usd", convert.money)
+    timestamp = line.take("usage_date_utc", convert.instant)
+    cost = line.take("cost_usd", convert.money)
     if cost is None:
-        raise line.refuse("cost_usd", "is empty; every cost line needs an amount in USD")
+        line.refuse("cost_usd", "is empty; every cost line needs an amount in USD")
     token_type = line.text("token_type") or None
     display = line.text("model")
     if display:
@@ -147,8 +111,8 @@ def _cost_line(line: _Line) -> list[UsageRecord]:
     else:
         cost_type = line.text("cost_type")
         if not cost_type:
-            raise line.refuse("model", "is empty or '--' and the line has no cost_type to say "
-                                       "what was charged; expected a model name")
+            line.refuse("model", "is empty or '--' and the line has no cost_type to say "
+                                 "what was charged; expected a model name")
         model = cost_type.lower()
         unit_name = token_type or _UNIT_OF_COST_TYPE.get(model)
     context = _long_context(line)
@@ -174,15 +138,11 @@ def is_token_header(names: object) -> bool:
             and any(name in names for name in TOKEN_COUNTS))
 
 
-def _count(raw: str) -> int:
-    return convert.whole(raw, 0)
-
-
 def _token_line(line: _Line) -> list[UsageRecord]:
-    timestamp = line.read("usage_date_utc", convert.instant)
+    timestamp = line.take("usage_date_utc", convert.instant)
     no_cache, write_5m, write_1h, cache_read, output = (
-        line.read(name, _count) for name in TOKEN_COUNTS)
-    searches = line.read("web_search_count", _count)
+        line.take(name, convert.count) for name in TOKEN_COUNTS)
+    searches = line.take("web_search_count", convert.count)
     shared = {
         "timestamp": timestamp, "vendor": VENDOR, "requests": 0,
         "project": line.text("workspace") or None, "api_key": line.text("api_key") or None,
@@ -198,8 +158,8 @@ def _token_line(line: _Line) -> list[UsageRecord]:
             output_tokens=output, unit_name=_long_context(line), **shared,
         ))
     elif tokens:
-        raise line.refuse("model_version", "is empty or '--' on a line with token counts; "
-                                           "expected the model the tokens were used with")
+        line.refuse("model_version", "is empty or '--' on a line with token counts; "
+                                     "expected the model the tokens were used with")
     if searches:
         records.append(UsageRecord(model=WEB_SEARCH, units=Decimal(searches),
                                    unit_name=SEARCHES, **shared))

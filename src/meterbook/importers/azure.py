@@ -46,9 +46,8 @@ from typing import TextIO
 
 from meterbook.core.records import UsageRecord
 from meterbook.importers import cells as convert
-from meterbook.importers.canonical import _cells_problem, _printable
-from meterbook.importers.errors import ImportRefused, LineError
-from meterbook.importers.formats import Columns, Format, Item, csv_rows, register
+from meterbook.importers.formats import Format, Item, register
+from meterbook.importers.rows import NOT_TEXT, Line, read_csv
 
 VENDOR = "azure"
 
@@ -197,43 +196,31 @@ _BUCKET_FIELD = {"input": "input_tokens", "output": "output_tokens",
                  "cached": "cached_input_tokens"}
 
 
-class _BadCell(Exception):
-    """A cell that refuses its line: (the column as the file writes it, the message)."""
+def _first(line: Line, names: tuple[str, ...]) -> str:
+    """The first of these columns the file has; else the first (an absent column reads as "")."""
+    return next((name for name in names if line.has(name)), names[0])
 
 
-def _first(columns: Columns, names: tuple[str, ...]) -> str | None:
-    return next((name for name in names if columns.has(name)), None)
-
-
-def _line_record(layout: Layout, columns: Columns, cells: list[str]) -> UsageRecord:
-    def text(name: str | None) -> str:
-        return columns.get(cells, name).strip() if name else ""
-
-    def read(name: str, converter: Callable[[str], object]):
-        try:
-            return converter(columns.get(cells, name))
-        except convert.Bad as exc:
-            raise _BadCell(columns.label(name), str(exc)) from None
-
-    timestamp = read(layout.date, azure_date)
-    cost = read(layout.cost, convert.money)
+def _line_record(layout: Layout, line: Line) -> UsageRecord:
+    timestamp = line.take(layout.date, azure_date)
+    cost = line.take(layout.cost, convert.money)
     if cost is None:
-        raise _BadCell(columns.label(layout.cost), "is empty; every cost line needs an amount")
-    currency = read(layout.currency, convert.currency)
+        line.refuse(layout.cost, "is empty; every cost line needs an amount")
+    currency = line.take(layout.currency, convert.currency)
     if currency is None:
-        raise _BadCell(columns.label(layout.currency),
-                       "is empty; expected the billing currency, a 3-letter code like USD")
-    quantity_column = _first(columns, _QUANTITY)
-    used = read(quantity_column, quantity) if quantity_column else convert.ZERO
-    size, unit_name = unit_block(text("unitofmeasure"))
+        line.refuse(layout.currency,
+                    "is empty; expected the billing currency, a 3-letter code like USD")
+    quantity_column = _first(line, _QUANTITY)
+    used = line.take(quantity_column, quantity)
+    size, unit_name = unit_block(line.text("unitofmeasure"))
     amount = max(used, convert.ZERO) * size  # a negative quantity (a credit) counts no usage
 
-    meter_name = text("metername")
-    family = f"{text(_first(columns, _PRODUCT))} {text('metersubcategory')}"
+    meter_name = line.text("metername")
+    family = f"{line.text(_first(line, _PRODUCT))} {line.text('metersubcategory')}"
     decoded = model_meter(meter_name, family) if unit_name in ("units", "tokens") else None
     record = UsageRecord(
         timestamp=timestamp, vendor=VENDOR, model="", requests=0,
-        project=text("resourcegroup") or text("subscriptionname") or None,
+        project=line.text("resourcegroup") or line.text("subscriptionname") or None,
         billed_cost=cost, currency=currency,
     )
     if decoded:
@@ -241,21 +228,19 @@ def _line_record(layout: Layout, columns: Columns, cells: list[str]) -> UsageRec
         if decoded.bucket:
             tokens = int(amount.to_integral_value(ROUND_HALF_EVEN))
             if tokens > convert.MAX_COUNT:
-                raise _BadCell(columns.label(quantity_column or "quantity"),
-                               f"gives {tokens} tokens, absurdly many (above 2**53)")
+                line.refuse(quantity_column,
+                            f"gives {tokens} tokens, absurdly many (above 2**53)")
             setattr(record, _BUCKET_FIELD[decoded.bucket], tokens)
             return record
         unit_name = "tokens"
     else:
-        record.model = (meter_name or text(_first(columns, _PRODUCT))
-                        or text("metercategory"))
+        record.model = (meter_name or line.text(_first(line, _PRODUCT))
+                        or line.text("metercategory"))
         if not record.model:
-            raise _BadCell(columns.label("metername"),
-                           "is empty, and so are the product and meter category; "
-                           "expected the name of what was charged")
+            line.refuse("metername", "is empty, and so are the product and meter category; "
+                                     "expected the name of what was charged")
     if amount > convert.MAX_UNITS:  # checked first: quantize() fails on huge numbers
-        raise _BadCell(columns.label(quantity_column or "quantity"),
-                       f"gives {amount} {unit_name}, absurdly many (above 10**12)")
+        line.refuse(quantity_column, f"gives {amount} {unit_name}, absurdly many (above 10**12)")
     units = amount
     if convert.places(units) > convert.UNIT_PLACES:
         units = units.quantize(Decimal(1).scaleb(-convert.UNIT_PLACES), ROUND_HALF_EVEN)
@@ -265,28 +250,9 @@ def _line_record(layout: Layout, columns: Columns, cells: list[str]) -> UsageRec
 
 def _reader(layout: Layout) -> Callable[[TextIO, str], Iterator[Item]]:
     def read(text: TextIO, file_name: str) -> Iterator[Item]:
-        header, rows = csv_rows(text, file_name)
-        columns = Columns(header)
-        missing = [name for name in layout.required() if not columns.has(name)]
-        if missing:
-            found = ", ".join(repr(cell.strip()) for cell in header)
-            message = f"the header lacks the column(s) {', '.join(missing)}; found {found}"
-            raise ImportRefused([LineError(file_name, 1, None, message)])
-        width = len(header)
-        for number, cells in rows:
-            problem = _cells_problem(cells)
-            if problem is None and len(cells) != width:
-                problem = f"has {len(cells)} cells; expected {width} like the header"
-            if problem:
-                yield number, LineError(file_name, number, None, problem), _printable(cells)
-                continue
-            try:
-                record = _line_record(layout, columns, cells)
-            except _BadCell as bad:
-                column, message = bad.args
-                yield number, LineError(file_name, number, column, message), cells
-                continue
-            yield number, record, cells
+        return read_csv(text, file_name, [(name,) for name in layout.required()],
+                        lambda line: _line_record(layout, line),
+                        separator=", ", undecodable=NOT_TEXT)
 
     return read
 

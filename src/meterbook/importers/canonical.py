@@ -35,7 +35,6 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
-import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
@@ -47,14 +46,19 @@ from meterbook.core.money import to_nano
 from meterbook.core.records import CANONICAL_FIELDS, UsageRecord, to_epoch_us
 from meterbook.importers import cells as convert
 from meterbook.importers.errors import ImportRefused, LineError
+from meterbook.importers.rows import (
+    NOT_TEXT,
+    NUL,
+    SURROGATE,
+    UNDECODABLE,
+    cells_problem,
+    printable,
+)
 
 HEADER_FIELDS = CANONICAL_FIELDS
 REQUIRED_FIELDS = ("timestamp", "vendor", "model")
 
 _SNIFF_BYTES = 8192
-# Lone surrogates are what the "surrogateescape" error handler turns undecodable bytes into.
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
 
 
 # ---------------------------------------------------------------------------------------------
@@ -255,25 +259,10 @@ def _screen(lines: Iterable[str], flagged: deque[tuple[int, str]]) -> Iterator[s
     """
     for number, line in enumerate(lines, 1):
         if "\x00" in line:
-            flagged.append((number, "contains a NUL byte"))
-        elif not line.isascii() and _SURROGATE.search(line):
-            flagged.append((number, "contains bytes that are not valid in the file's encoding"))
+            flagged.append((number, NUL))
+        elif not line.isascii() and SURROGATE.search(line):
+            flagged.append((number, UNDECODABLE))
         yield line
-
-
-def _cells_problem(cells: list[str]) -> str | None:
-    """The same checks as `_screen`, for callers that pass rows rather than a file."""
-    joined = "".join(cells)
-    if "\x00" in joined:
-        return "contains a NUL byte"
-    if not joined.isascii() and _SURROGATE.search(joined):
-        return "contains characters that are not valid text"
-    return None
-
-
-def _printable(cells: list[str]) -> list[str]:
-    """Refused cells with undecodable bytes shown as U+FFFD: the store cannot encode surrogates."""
-    return [_SURROGATE.sub("\ufffd", cell) for cell in cells]
 
 
 def _take_flags(flagged: deque[tuple[int, str]], end: int) -> str | None:
@@ -326,7 +315,7 @@ def parse_canonical(
         end = numbering.line_num if counted else start  # type: ignore[attr-defined]
         if any(cell.strip() for cell in header):
             break
-    problem = _cells_problem(header) if check_cells else _take_flags(flagged, end)
+    problem = cells_problem(header, NOT_TEXT) if check_cells else _take_flags(flagged, end)
     if problem:
         raise ImportRefused([LineError(file_name, start, None, f"the header {problem}")])
     index = _header_index(header, file_name, start)
@@ -346,14 +335,14 @@ def parse_canonical(
                 end = numbering.line_num if counted else start  # type: ignore[attr-defined]
                 if flagged and flagged[0][0] <= end:
                     message = _take_flags(flagged, end) or ""
-                    yield start, LineError(file_name, start, None, message), _printable(row)
+                    yield start, LineError(file_name, start, None, message), printable(row)
                     continue
                 if not row:
                     continue
                 if check_cells:
-                    problem = _cells_problem(row)
+                    problem = cells_problem(row, NOT_TEXT)
                     if problem:
-                        yield start, LineError(file_name, start, None, problem), _printable(row)
+                        yield start, LineError(file_name, start, None, problem), printable(row)
                         continue
                 if len(row) != width:
                     if any(cell.strip() for cell in row):

@@ -27,6 +27,10 @@ EXPECT_WHOLE = "expected a whole number >= 0"
 EXPECT_UNITS = f"expected a decimal number >= 0 with at most {UNIT_PLACES} decimal places"
 EXPECT_MONEY = "expected a decimal amount (negative for a credit)"
 EXPECT_CURRENCY = "expected a 3-letter ISO 4217 code like USD"
+EXPECT_UNIX = "expected a time in unix seconds like 1772323200"
+
+LATEST_UNIX = 253_402_300_799  # 9999-12-31T23:59:59Z
+_TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no", ""}
 
 # Cells: the slow, exact path. Each converter takes the raw cell and returns the value or raises
 # Bad with a message that says what was found and what was expected.
@@ -114,6 +118,17 @@ def whole(raw: str, default: int) -> int:
     return value
 
 
+def count(raw: str) -> int:
+    """A whole number >= 0; empty is 0 (vendors leave zero counts blank)."""
+    return whole(raw, 0)
+
+
+def required_count(raw: str) -> int:
+    if not raw.strip():
+        raise Bad(f"is empty; {EXPECT_WHOLE}")
+    return whole(raw, 0)
+
+
 def places(value: Decimal) -> int:
     """Significant decimal places: 1.50 has 1, 2E+3 has 0."""
     _, digits, exponent = value.as_tuple()
@@ -160,3 +175,20 @@ def currency(raw: str) -> str | None:
     return code
 
 
+def unix_seconds(raw: str) -> datetime:
+    text = raw.strip()
+    if not text:
+        raise Bad(f"is empty; {EXPECT_UNIX}")
+    number = decimal(text, EXPECT_UNIX)
+    if number != number.to_integral_value():
+        raise Bad(f"{show(raw)} is not a whole number of seconds; {EXPECT_UNIX}")
+    if not 0 <= number <= LATEST_UNIX:
+        raise Bad(f"{show(raw)} is out of the supported range; {EXPECT_UNIX}")
+    return datetime.fromtimestamp(int(number), UTC)
+
+
+def flag(raw: str) -> bool:
+    text = raw.strip().lower()
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    raise Bad(f"{show(raw)} is not true or false; expected true, false or empty")

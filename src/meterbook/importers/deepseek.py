@@ -28,7 +28,7 @@ from typing import TextIO
 from meterbook.core.records import UsageRecord
 from meterbook.importers import cells
 from meterbook.importers.formats import Format, Item, register
-from meterbook.importers.openai import Line, not_canonical, read_csv, required_count
+from meterbook.importers.rows import Line, not_canonical, read_csv
 
 VENDOR = "deepseek"
 _MODEL = cells.required_text("model")
@@ -53,7 +53,7 @@ def _field(raw: str) -> str:
 def amount_record(line: Line) -> UsageRecord:
     field = line.take("type", _field)
     time = "start_time_iso" if line.has("start_time_iso") else "utc_date"
-    values = {"requests": 0, field: line.take("amount", required_count)}
+    values = {"requests": 0, field: line.take("amount", cells.required_count)}
     return UsageRecord(
         timestamp=line.take(time, cells.instant), vendor=VENDOR,
         model=line.take("model", _MODEL), **values,

@@ -1,10 +1,7 @@
 """OpenAI's exports (usage-data.md, "Vendor formats"): the dashboard usage and cost CSVs and
 the Usage API's JSON.
 
-The first part of this module is the row machinery the vendor CSV formats share (openrouter.py
-and deepseek.py import it too): a `Line` reads cells by column name and turns a cells.Bad into a
-refusal that names the column as the file writes it, and `read_csv` yields the pipeline's
-(line, record | LineError, cells) items.
+The rows are read by rows.py, which every vendor format shares.
 
 Decisions where usage-data.md is silent:
 - timestamps: `start_time` (unix seconds) when it is filled in, else `start_time_iso` (no offset
@@ -40,188 +37,27 @@ Decisions where usage-data.md is silent:
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from datetime import datetime
 from decimal import Decimal
-from typing import NoReturn, TextIO
+from typing import TextIO
 
 from meterbook.core.records import UsageRecord
 from meterbook.importers import cells
 from meterbook.importers.errors import ImportRefused, LineError
-from meterbook.importers.formats import Columns, Format, Item, csv_rows, register
-
-# ---------------------------------------------------------------------------------------------
-# Rows (shared by the vendor CSV formats)
-
-
-class Refused(Exception):
-    """A line cannot be read: the column to blame (as written, or None) and what is wrong."""
-
-    def __init__(self, column: str | None, message: str):
-        super().__init__(message)
-        self.column, self.message = column, message
-
-
-class Line:
-    """The cells of one line, read by (lower-case) column name."""
-
-    def raw(self, name: str) -> str:
-        raise NotImplementedError
-
-    def has(self, name: str) -> bool:
-        raise NotImplementedError
-
-    def label(self, name: str) -> str:
-        return name
-
-    def filled(self, name: str) -> bool:
-        return bool(self.raw(name).strip())
-
-    def take(self, name: str, convert: Callable[[str], object]):
-        """`convert` of the cell; a cells.Bad refuses the line, blaming this column."""
-        try:
-            return convert(self.raw(name))
-        except cells.Bad as exc:
-            raise Refused(self.label(name), str(exc)) from None
-
-    def refuse(self, name: str | None, message: str) -> NoReturn:
-        raise Refused(None if name is None else self.label(name), message)
-
-
-class CsvLine(Line):
-    __slots__ = ("cells", "columns")
-
-    def __init__(self, columns: Columns, row: list[str]):
-        self.columns, self.cells = columns, row
-
-    def raw(self, name: str) -> str:
-        return self.columns.get(self.cells, name)
-
-    def has(self, name: str) -> bool:
-        return self.columns.has(name)
-
-    def label(self, name: str) -> str:
-        return self.columns.label(name)
-
-
-class DictLine(Line):
-    """A JSON object's fields as cells: null is empty, true/false as words, numbers as written
-    by json (so the cell converters judge them exactly as they judge CSV cells)."""
-
-    __slots__ = ("fields",)
-
-    def __init__(self, fields: Mapping[str, object]):
-        self.fields = fields
-
-    def raw(self, name: str) -> str:
-        value = self.fields.get(name)
-        if value is None:
-            return ""
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if isinstance(value, str | int | float):
-            return str(value)
-        return json.dumps(value)  # a list or object where a value belongs: shown, then refused
-
-    def has(self, name: str) -> bool:
-        return name in self.fields
-
-
-def count(raw: str) -> int:
-    """A whole number >= 0; empty is 0 (vendors leave zero counts blank)."""
-    return cells.whole(raw, 0)
-
-
-def required_count(raw: str) -> int:
-    if not raw.strip():
-        raise cells.Bad(f"is empty; {cells.EXPECT_WHOLE}")
-    return cells.whole(raw, 0)
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _cells_problem(row: list[str]) -> str | None:
-    """What canonical.py refuses too: NULs, and undecodable bytes the store cannot encode."""
-    joined = "".join(row)
-    if "\x00" in joined:
-        return "contains a NUL byte"
-    if not joined.isascii() and _SURROGATE.search(joined):
-        return "contains bytes that are not valid in the file's encoding"
-    return None
-
-
-def read_csv(text: TextIO, file_name: str, needs: Iterable[tuple[str, ...]],
-             convert: Callable[[Line], UsageRecord | None]) -> Iterator[Item]:
-    """The items of a vendor CSV. `needs` lists the header's required columns, each as a tuple
-    of alternatives; `convert` makes a line's record, None to skip a placeholder line, or raises
-    Refused. A header that lacks a required column refuses the file."""
-    header, rows = csv_rows(text, file_name)
-    columns = Columns(header)
-    missing = [" or ".join(alternatives) for alternatives in needs
-               if not any(columns.has(name) for name in alternatives)]
-    if missing:
-        found = ", ".join(repr(name.strip()) for name in header)
-        message = f"the header lacks the column(s) {'; '.join(missing)}; found {found}"
-        raise ImportRefused([LineError(file_name, 1, None, message)])
-    width = len(header)
-    for number, row in rows:
-        problem = _cells_problem(row)
-        if problem is None and len(row) != width:
-            problem = f"has {len(row)} cells; expected {width} like the header"
-        if problem is not None:
-            yield number, LineError(file_name, number, None, problem), row
-            continue
-        try:
-            record = convert(CsvLine(columns, row))
-        except Refused as exc:
-            yield number, LineError(file_name, number, exc.column, exc.message), row
-            continue
-        except cells.Bad as exc:  # a converter called outside Line.take: no column to blame
-            yield number, LineError(file_name, number, None, str(exc)), row
-            continue
-        if record is not None:
-            yield number, record, row
-
-
-def not_canonical(names: set[str]) -> bool:
-    """A header naming timestamp and vendor is Meterbook's own CSV, whatever else it holds."""
-    return not {"timestamp", "vendor"} <= names
-
+from meterbook.importers.formats import Format, Item, register
+from meterbook.importers.rows import DictLine, Line, Refused, not_canonical, read_csv
 
 # ---------------------------------------------------------------------------------------------
 # Cells OpenAI writes
 
 VENDOR = "openai"
-EXPECT_UNIX = "expected a time in unix seconds like 1772323200"
-_LATEST = 253_402_300_799  # 9999-12-31T23:59:59Z
-_TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no", ""}
-
-
-def unix_seconds(raw: str) -> datetime:
-    text = raw.strip()
-    if not text:
-        raise cells.Bad(f"is empty; {EXPECT_UNIX}")
-    number = cells.decimal(text, EXPECT_UNIX)
-    if number != number.to_integral_value():
-        raise cells.Bad(f"{cells.show(raw)} is not a whole number of seconds; {EXPECT_UNIX}")
-    if not 0 <= number <= _LATEST:
-        raise cells.Bad(f"{cells.show(raw)} is out of the supported range; {EXPECT_UNIX}")
-    return datetime.fromtimestamp(int(number), UTC)
-
-
-def flag(raw: str) -> bool:
-    text = raw.strip().lower()
-    if text in _TRUE or text in _FALSE:
-        return text in _TRUE
-    raise cells.Bad(f"{cells.show(raw)} is not true or false; expected true, false or empty")
 
 
 def start(line: Line) -> datetime:
     """The bucket's start: unix `start_time` when filled in, else `start_time_iso`."""
     if line.filled("start_time") or not line.has("start_time_iso"):
-        return line.take("start_time", unix_seconds)
+        return line.take("start_time", cells.unix_seconds)
     return line.take("start_time_iso", cells.instant)
 
 
@@ -244,10 +80,10 @@ def usage_record(line: Line) -> UsageRecord:
         line.refuse("object", f"{cells.show(kind)} is not completions usage; expected "
                               f"{_COMPLETIONS_RESULT} (export /usage/completions)")
     timestamp = start(line)
-    cached = line.take("input_cached_tokens", count)
-    writes = line.take("input_cache_write_tokens", count)
+    cached = line.take("input_cached_tokens", cells.count)
+    writes = line.take("input_cache_write_tokens", cells.count)
     if line.filled("input_tokens") or not line.filled("input_uncached_tokens"):
-        total = line.take("input_tokens", count)
+        total = line.take("input_tokens", cells.count)
         uncached = total - cached - writes
         if uncached < 0:
             what = "cached" if not writes else f"cached + {writes} cache-write"
@@ -255,23 +91,23 @@ def usage_record(line: Line) -> UsageRecord:
                 f"{cached} {what} tokens exceed input_tokens {total}; expected at most "
                 f"{total} (OpenAI's input_tokens include the cached ones)"))
         if line.filled("input_uncached_tokens"):
-            stated = line.take("input_uncached_tokens", count)
+            stated = line.take("input_uncached_tokens", cells.count)
             if stated != uncached:
                 formula = "input_tokens - input_cached_tokens" + (
                     " - input_cache_write_tokens" if writes else "")
                 line.refuse("input_uncached_tokens", (
                     f"{stated} disagrees with {formula} = {uncached}; expected them to agree"))
     else:
-        uncached = line.take("input_uncached_tokens", count)
-    tier = "batch" if line.take("batch", flag) else line.take("service_tier", _tier)
+        uncached = line.take("input_uncached_tokens", cells.count)
+    tier = "batch" if line.take("batch", cells.flag) else line.take("service_tier", _tier)
     return UsageRecord(
         timestamp=timestamp, vendor=VENDOR,
         # Not grouped by model (or null in JSON): the record needs one, and "unknown" says
         # honestly that the export did not tell.
         model=line.take("model", cells.text) or "unknown",
-        requests=line.take("num_model_requests", count),
+        requests=line.take("num_model_requests", cells.count),
         input_tokens=uncached, cached_input_tokens=cached, cache_write_tokens=writes,
-        output_tokens=line.take("output_tokens", count),
+        output_tokens=line.take("output_tokens", cells.count),
         project=line.take("project_id", cells.text), user=line.take("user_id", cells.text),
         api_key=line.take("api_key_id", cells.text), service_tier=tier,
     )  # fmt: skip
@@ -338,7 +174,7 @@ def cost_record(line: Line) -> UsageRecord | None:
               "output_tokens": 0}
     units, unit_name = Decimal(0), None
     if bucket is not None and (unit or "").lower() in _TOKEN_UNITS:
-        tokens[bucket] = line.take("quantity", count)
+        tokens[bucket] = line.take("quantity", cells.count)
     elif line.filled("quantity"):
         units, unit_name = line.take("quantity", cells.units), unit
     return UsageRecord(

@@ -28,7 +28,7 @@ from typing import TextIO
 from meterbook.core.records import UsageRecord
 from meterbook.importers import cells
 from meterbook.importers.formats import Format, Item, register
-from meterbook.importers.openai import Line, count, not_canonical, read_csv
+from meterbook.importers.rows import Line, not_canonical, read_csv
 
 VENDOR = "openrouter"
 _MODEL = cells.required_text("model")
@@ -44,9 +44,9 @@ def activity_record(line: Line) -> UsageRecord:
     billed = line.take("usage", cells.money)
     return UsageRecord(
         timestamp=line.take("date", cells.instant), vendor=VENDOR,
-        model=line.take("slug", _MODEL), requests=line.take("requests", count),
-        input_tokens=line.take("prompt tokens", count),
-        output_tokens=line.take("completion tokens", count),
+        model=line.take("slug", _MODEL), requests=line.take("requests", cells.count),
+        input_tokens=line.take("prompt tokens", cells.count),
+        output_tokens=line.take("completion tokens", cells.count),
         billed_cost=billed, currency=None if billed is None else "USD",
     )  # fmt: skip
 
@@ -74,8 +74,8 @@ _GENERATIONS = ("generation_id", "created_at", "cost_total", "model_permaslug")
 
 
 def generation_record(line: Line) -> UsageRecord:
-    prompt = line.take("tokens_prompt", count)
-    cached = line.take("tokens_cached", count)
+    prompt = line.take("tokens_prompt", cells.count)
+    cached = line.take("tokens_cached", cells.count)
     if cached > prompt:
         line.refuse("tokens_cached", (
             f"{cached} cached tokens exceed tokens_prompt {prompt}; expected at most {prompt} "
@@ -86,7 +86,7 @@ def generation_record(line: Line) -> UsageRecord:
         timestamp=line.take("created_at", cells.instant), vendor=VENDOR,
         model=line.take("model_permaslug", _MODEL), requests=1,
         input_tokens=prompt - cached, cached_input_tokens=cached,
-        output_tokens=line.take("tokens_completion", count),
+        output_tokens=line.take("tokens_completion", cells.count),
         request_id=line.take("generation_id", cells.text),
         project=line.take(project, cells.text), user=line.take("user", cells.text),
         api_key=line.take("api_key_name", cells.text),

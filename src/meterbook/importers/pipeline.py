@@ -29,7 +29,6 @@ from meterbook.store.database import Database
 from meterbook.store.sql import sql
 from meterbook.store.usage_store import (
     Meters,
-    batch_record_count,
     create_batch,
     insert_charges,
     insert_records,
@@ -138,6 +137,7 @@ def _run(conn: Connection, sources, summary, skip_bad_lines, progress, cancelled
     vendors: set[str] = set()
     deferred: set[str] = set()
     earliest: int | None = None
+    records_read = 0
     refused_rows: list[tuple] = []
     total_bytes = sum(source.size for source in sources)
     done_bytes = 0
@@ -155,6 +155,7 @@ def _run(conn: Connection, sources, summary, skip_bad_lines, progress, cancelled
                     refused_rows.append((batch_id, item.file, item.line, item.detail,
                                          ",".join(cells)))
                     continue
+                records_read += 1
                 key = occurrences.key(item)
                 chunk.append(record_tuple(record_id, batch_id, meters.id_for(item), item, key))
                 record_id += 1
@@ -172,8 +173,9 @@ def _run(conn: Connection, sources, summary, skip_bad_lines, progress, cancelled
             if progress:
                 progress(done_bytes, total_bytes)
     summary.refused = len(summary.errors)
-    summary.added = batch_record_count(conn, batch_id)
-    summary.duplicates = summary.lines - summary.refused - summary.added
+    summary.added = writer.added
+    # Records already stored (a line may hold more than one record, so count records).
+    summary.duplicates = records_read - summary.added
     if summary.errors and not skip_bad_lines:
         return
     if refused_rows:
@@ -186,8 +188,8 @@ def _run(conn: Connection, sources, summary, skip_bad_lines, progress, cancelled
     if summary.added and not summary.dry_run:
         start = repricing.scope_start(earliest)
         if deferred:
-            writer = repricing.ChargeWriter(conn, cancelled)
-            repricing.reprice_tiered(conn, engine, plan_ids, deferred, start, None, writer)
+            charges = repricing.ChargeWriter(conn, cancelled)
+            repricing.reprice_tiered(conn, engine, plan_ids, deferred, start, None, charges)
         rollup.rebuild(conn, meters.ids_for_vendors(vendors), start)
         summary.batch = batch_id
 
@@ -222,6 +224,7 @@ class _Writer:
         self.conn = conn
         self.queue: queue.Queue = queue.Queue(maxsize=2)
         self.error: BaseException | None = None
+        self.added = 0  # records inserted (those already stored are skipped)
         self.thread = threading.Thread(target=self._work, name="meterbook-import-writer",
                                        daemon=True)
 
@@ -245,7 +248,8 @@ class _Writer:
             meters, records, charges = job
             try:
                 write_meters(self.conn, meters)
-                inserted = insert_records(self.conn, records)
+                count, inserted = insert_records(self.conn, records)
+                self.added += count
                 if inserted is not None:  # some were already stored: no charge for those
                     charges = [c for c in charges if c[2] in inserted]
                 insert_charges(self.conn, charges)

@@ -34,7 +34,6 @@ _SQLITE_PRAGMAS = (
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA cache_size=-65536",  # KiB: 64 MiB of page cache
-    "PRAGMA temp_store=MEMORY",
 )
 
 

@@ -93,19 +93,20 @@ def record_tuple(record_id: int, batch_id: int, meter_id: int, r: UsageRecord,
     )
 
 
-def insert_records(conn: Connection, rows: list[tuple]) -> set[int] | None:
+def insert_records(conn: Connection, rows: list[tuple]) -> tuple[int, set[int] | None]:
     """Insert record tuples (record_tuple); records already stored (same dedupe key) are
-    skipped. Returns None when every row was inserted, else the ids of those that were."""
+    skipped. Returns how many were inserted, and None when that is all of them, else the ids
+    of those that were."""
     if not rows:
-        return None
+        return 0, None
     cols = ", ".join(_RECORD_COLUMNS)
     statement = (f"INSERT INTO usage_record ({cols}) VALUES ({marks(conn, len(_RECORD_COLUMNS))})"
                  " ON CONFLICT (dedupe_key) DO NOTHING")
     inserted = conn.exec_driver_sql(statement, rows).rowcount
     if inserted == len(rows):
-        return None
+        return inserted, None
     first, last = min(r[0] for r in rows), max(r[0] for r in rows)
-    return {i for (i,) in conn.exec_driver_sql(
+    return inserted, {i for (i,) in conn.exec_driver_sql(
         sql(conn, "SELECT id FROM usage_record WHERE id >= ? AND id <= ?"), (first, last))}
 
 
@@ -121,9 +122,3 @@ def insert_charges(conn: Connection, charges: list[tuple]) -> None:
     if charges:
         conn.exec_driver_sql(sql(conn, "INSERT INTO usage_charge (charge_nano, plan_version_id, "
                                  "record_id) VALUES (?, ?, ?)"), charges)
-
-
-def batch_record_count(conn: Connection, batch_id: int) -> int:
-    return conn.exec_driver_sql(
-        sql(conn, "SELECT count(*) FROM usage_record WHERE batch_id = ?"), (batch_id,)
-    ).scalar_one()
