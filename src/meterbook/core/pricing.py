@@ -12,6 +12,7 @@ import bisect
 import math
 from collections import defaultdict
 from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from meterbook.core.bulk import gc_paused
@@ -183,6 +184,21 @@ def _rank(c: CompiledVersion) -> tuple:
     return (c.plan.priority, c.specificity, c.plan.name)
 
 
+@dataclass
+class TierState:
+    """What pricing a billing month in slices carries from slice to slice: the month's total
+    per (plan name, month), counted in a first pass over the slices (`counting`), then the
+    running position as the second pass prices them in time order."""
+
+    counting: bool = True
+    totals: dict[tuple[str, str], int] = field(default_factory=dict)
+    positions: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def start_pricing(self) -> None:
+        self.counting = False
+        self.positions.clear()
+
+
 MeterInfo = tuple[str, ...]  # vendor (lower-case), model, project, service_tier[, more]
 DEFERRED = (None, -1)  # price_untiered: this row waits for its billing month
 
@@ -214,16 +230,17 @@ class PricingEngine:
             found = self._timelines[key] = _Timeline(candidates)
         return found
 
-    def price(self, rows: Sequence[tuple], meters: Mapping[Hashable, MeterInfo] | None = None
-              ) -> list[tuple[int | None, int | None]]:
+    def price(self, rows: Sequence[tuple], meters: Mapping[Hashable, MeterInfo] | None = None,
+              state: TierState | None = None) -> list[tuple[int | None, int | None]]:
         """(charge_nano, plan index) for each row, in the order given; (None, None): unpriced.
 
         Rows of volume-tiered plans are priced after all others, per plan name and billing
         month in timestamp order (equal timestamps in `order`), as the tiers require: give
-        them whole billing months.
+        them whole billing months, or slices of them in time order with one `state` that
+        carries the months' positions and totals from slice to slice.
         """
         with gc_paused():
-            return self._price(rows, meters, defer=None)
+            return self._price(rows, meters, defer=None, state=state)
 
     def price_untiered(self, rows: Sequence[tuple],
                        meters: Mapping[Hashable, MeterInfo] | None = None
@@ -234,7 +251,7 @@ class PricingEngine:
         by billing month afterwards."""
         deferred: set[str] = set()
         with gc_paused():
-            return self._price(rows, meters, defer=deferred), deferred
+            return self._price(rows, meters, defer=deferred, state=None), deferred
 
     def tiered_names(self, vendor: str, model: str, project: str, tier: str) -> set[str]:
         """Names of the volume-tiered plans that price some of this meter's usage."""
@@ -242,7 +259,8 @@ class PricingEngine:
                 if v is not None and v.volume is not None}
 
     def _price(self, rows: Sequence[tuple], meters: Mapping[Hashable, MeterInfo] | None,
-               defer: set[str] | None) -> list[tuple[int | None, int | None]]:
+               defer: set[str] | None, state: TierState | None
+               ) -> list[tuple[int | None, int | None]]:
         out: list[tuple[int | None, int | None]] = [(None, None)] * len(rows)
         tiered: dict[str, list[tuple[int, CompiledVersion]]] = defaultdict(list)
         # Per meter: the start of its last timeline interval and the version from then on, so
@@ -271,10 +289,10 @@ class PricingEngine:
             else:
                 tiered[v.plan.name].append((i, v))
         for entries in tiered.values():
-            self._price_tiered(rows, entries, out)
+            self._price_tiered(rows, entries, out, state)
         return out
 
-    def _price_tiered(self, rows, entries, out) -> None:
+    def _price_tiered(self, rows, entries, out, state: TierState | None) -> None:
         entries.sort(key=lambda e: (rows[e[0]][TS], rows[e[0]][ORDER]))
         months: dict[str, list[tuple[int, CompiledVersion]]] = defaultdict(list)
         first, last = rows[entries[0][0]][TS], rows[entries[-1][0]][TS]
@@ -285,9 +303,17 @@ class PricingEngine:
             if index is None:
                 index = indexes[tz_name] = MonthIndex(zone(tz_name), first, last + 1)
             months[index.label(rows[i][TS])].append((i, v))
-        for month_entries in months.values():
-            total = sum(rows[i][v.meter_column] for i, v in month_entries)
-            position = 0
+        name = entries[0][1].plan.name
+        for label, month_entries in months.items():
+            quantity = sum(rows[i][v.meter_column] for i, v in month_entries)
+            if state is None:
+                total, position = quantity, 0
+            elif state.counting:
+                state.totals[(name, label)] = state.totals.get((name, label), 0) + quantity
+                continue
+            else:
+                total = state.totals.get((name, label), quantity)
+                position = state.positions.get((name, label), 0)
             for i, v in month_entries:
                 row = rows[i]
                 qty = row[v.meter_column]
@@ -298,6 +324,8 @@ class PricingEngine:
                     num += qty * _tier_price_at(v.tier_bounds, v.tier_coefs, total)
                 position += qty
                 out[i] = (_charge(num, v.den), v.index)
+            if state is not None:
+                state.positions[(name, label)] = position
 
 
 def _graduated(bounds: list[int | None], prices: list[int], before: int, qty: int) -> int:

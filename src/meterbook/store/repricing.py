@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from meterbook.core.bulk import gc_paused
 from meterbook.core.periods import zone
 from meterbook.core.plans import Plan
-from meterbook.core.pricing import PricingEngine
+from meterbook.core.pricing import PricingEngine, TierState
 from meterbook.core.records import from_epoch_us, to_epoch_us
 from meterbook.store import rollup
 from meterbook.store.sql import fetch_all, in_list, sql
@@ -177,9 +177,24 @@ def reprice_tiered(conn: Connection, engine: PricingEngine, ids: list[int], name
     last = bounds[1] if to_us is None else min(to_us, bounds[1])
     month = from_epoch_us(first - _HOURS_14)
     y, m = month.year, month.month
-    query = sql(conn, f"""SELECT {_COLUMNS} FROM usage_record
+    # Pages in time order (keyset: after the last instant and id seen), so that a month of
+    # any size is priced in slices: a first pass counts its totals, a second prices it.
+    page = sql(conn, f"""SELECT {_COLUMNS} FROM usage_record
         LEFT JOIN usage_charge ON record_id = id
-        WHERE {in_meters} AND timestamp_us >= ? AND timestamp_us < ?""")
+        WHERE {in_meters} AND timestamp_us < ?
+          AND (timestamp_us > ? OR (timestamp_us = ? AND id > ?))
+        ORDER BY timestamp_us, id LIMIT {_SLICE}""")
+
+    def pages(lo: int, hi: int):
+        ts, last_id = lo - 1, 0
+        while True:
+            with gc_paused():
+                rows = fetch_all(conn, page, (*tier_meters, hi, ts, ts, last_id))
+            if not rows:
+                return
+            yield rows
+            ts, last_id = rows[-1][1], rows[-1][0]
+
     while True:
         lo = to_epoch_us(datetime(y, m, 1, tzinfo=UTC))
         if lo - _HOURS_14 > last:
@@ -187,9 +202,12 @@ def reprice_tiered(conn: Connection, engine: PricingEngine, ids: list[int], name
         y2, m2 = (y + 1, 1) if m == 12 else (y, m + 1)
         hi = to_epoch_us(datetime(y2, m2, 1, tzinfo=UTC))
         label = f"{y:04d}-{m:02d}"
-        with gc_paused():
-            rows = fetch_all(conn, query, (*tier_meters, lo - _HOURS_14, hi + _HOURS_14))
-            results = engine.price(rows, info)
+        state = TierState()
+        for rows in pages(lo - _HOURS_14, hi + _HOURS_14):
+            engine.price(rows, info, state)
+        state.start_pricing()
+        for rows in pages(lo - _HOURS_14, hi + _HOURS_14):
+            results = engine.price(rows, info, state)
             owned_rows, owned_results = [], []
             for row, result in zip(rows, results, strict=True):
                 if _owns(row[1], result, engine, label, lo, hi):
