@@ -168,7 +168,7 @@ def _mapping_from_args(args: argparse.Namespace):
 
 
 def _save_profile(db: Database, name: str, mapping) -> None:
-    from meterbook.importers.mapping import save_profile
+    from meterbook.importers.mapping_profiles import save_profile
 
     with db.session() as session:
         try:
@@ -208,7 +208,7 @@ def imports(args: argparse.Namespace) -> int:
 
 def _list_formats(db: Database) -> int:
     from meterbook.importers.formats import formats
-    from meterbook.importers.mapping import list_profiles
+    from meterbook.importers.mapping_profiles import list_profiles
 
     print("Recognised from the header (or name one with --profile):")
     for fmt in formats():

@@ -22,17 +22,18 @@ from meterbook.importers.mapping import (
     ColumnMapping,
     as_format,
     check_mapping,
-    delete_profile,
-    guess_mapping,
-    list_profiles,
-    load_profile,
     parse_map_args,
     plain_number,
     read_header,
     read_mapped,
-    save_profile,
     sniff_delimiter,
-    unrecognised_header_message,
+)
+from meterbook.importers.mapping_guess import guess_mapping, unrecognised_header_message
+from meterbook.importers.mapping_profiles import (
+    delete_profile,
+    list_profiles,
+    load_profile,
+    save_profile,
 )
 from meterbook.store.database import open_database
 

@@ -1,6 +1,7 @@
 """Any other CSV, through a column mapping (usage-data.md: "Anything else is imported through a
 column mapping"): `--map COLUMN=FIELD` on the command line, saved as a named profile that
-`--profile NAME` reuses for the next file of the same shape.
+`--profile NAME` reuses for the next file of the same shape (importers/mapping_profiles.py).
+The guess of a mapping from an unrecognised header is importers/mapping_guess.py's.
 
 The file is opened with canonical.open_text (UTF-8 with or without BOM, UTF-16 with a BOM as
 Excel's "Unicode text" saves it, cp1252/Latin-1 as a fallback); this module sniffs the delimiter,
@@ -22,10 +23,7 @@ Decisions where the spec is silent:
 - "unix" takes seconds (fractions allowed); ISO is still accepted in that column.
 - Rows are as strict as the canonical CSV: a different cell count than the header is refused
   (trailing empty cells excepted), so an unquoted decimal comma cannot shift columns unseen.
-- Saved profiles: names are stripped, at most 100 characters, and must not be a built-in
-  format's profile (compared case-insensitively). Saving replaces a profile of the same name
-  (created_us becomes the new save time), refuses a mapping that check_mapping finds incomplete,
-  and, like store/settings.py, does not commit: the caller does.
+  A NUL or undecodable bytes refuse a line as in every format (rows.cells_problem).
 """
 
 from __future__ import annotations
@@ -35,7 +33,6 @@ import csv
 import io
 import json
 import re
-import shlex
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta, timezone
@@ -44,11 +41,12 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, TextIO
 
-from meterbook.core.records import CANONICAL_FIELDS, UsageRecord, from_epoch_us, to_epoch_us
+from meterbook.core.records import CANONICAL_FIELDS, UsageRecord, from_epoch_us
 from meterbook.importers import cells
 from meterbook.importers.canonical import open_text
 from meterbook.importers.errors import ImportRefused, LineError
 from meterbook.importers.formats import Format, Row, csv_rows
+from meterbook.importers.rows import cells_problem, printable
 
 REQUIRED_FIELDS = ("timestamp", "model")  # and a vendor: a column or ColumnMapping.vendor
 DATE_FORMATS = ("ISO", "MM/DD/YYYY", "DD/MM/YYYY", "unix")
@@ -61,7 +59,6 @@ _DATE_NAMES = {
     **{f"dd{s}mm{s}yyyy": "DD/MM/YYYY" for s in "/.-"},
 }  # fmt: skip
 _DELIMITER_NAMES = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "pipe": "|"}
-_SURROGATE = re.compile("[\ud800-\udfff]")  # undecodable bytes under "surrogateescape"
 
 
 def _fields_listing() -> str:
@@ -576,18 +573,18 @@ def read_mapped(text: TextIO | str, file_name: str, mapping: ColumnMapping
     for line, row in chain(ahead, rows):
         problem = _row_problem(row, width)
         if problem:
-            printable = [_SURROGATE.sub("\ufffd", cell) for cell in row]
-            yield line, LineError(file_name, line, None, problem), printable
+            yield line, LineError(file_name, line, None, problem), printable(row)
             continue
         yield line, _record(row, positions, labels, convert, mapping, file_name, line), row
 
 
 def _row_problem(row: list[str], width: int) -> str | None:
-    joined = "".join(row)
-    if "\x00" in joined:
-        return "contains a NUL byte"
-    if not joined.isascii() and _SURROGATE.search(joined):
-        return "contains bytes that are not valid in the file's encoding"
+    """Why a line is refused before its cells are read: rows.cells_problem's NUL or undecodable
+    bytes, or a width other than the header's (trailing empty cells excepted, unlike rows.py's
+    vendor CSVs)."""
+    problem = cells_problem(row)
+    if problem is not None:
+        return problem
     if len(row) < width or (len(row) > width and any(cell.strip() for cell in row[width:])):
         return f"has {len(row)} cells; expected {width} like the header"
     return None
@@ -618,185 +615,3 @@ def as_format(mapping: ColumnMapping, profile: str) -> Format:
     return Format(profile=profile, title=f"column mapping {profile!r}", kind="csv",
                   recognise=lambda _names: False,
                   read=lambda text, file_name: read_mapped(text, file_name, mapping))
-
-
-# ---------------------------------------------------------------------------------------------
-# Unrecognised headers
-
-# Rules tried in this order over all columns, so a specific rule claims a column before a vague
-# one can (amount_currency is a currency before "amount" makes it a cost).
-_GUESSES: tuple[tuple[str, str], ...] = (
-    ("cache_write_tokens", r"^(?!.*\b(cost|price)\b).*(\bcache\w* (write|creation|create)|"
-                           r"\b(write|creation)\b.*\bcache)"),
-    ("cached_input_tokens", r"^(?!.*\b(cost|price|no|non|miss|write|creation|create)\b)"
-                            r".*\bcache[ds]?\b"),
-    # Input, but not the cache reads or writes a rule above has left over ("no cache" is input).
-    ("input_tokens", r"^(?!.*\b(cost|price|usd)\b)(?!.*\bcache[ds]?\b(?<!no cache))"
-                     r".*\b(input|prompt|tokens in)\b"),
-    ("output_tokens", r"^(?!.*\b(cost|price|usd)\b).*\b(output|completion|tokens out)\b"),
-    ("timestamp", r"^(timestamp|datetime|date|time|date time|created( at| on)?)$"),
-    ("timestamp", r"^(?!.*\bend\b).*\b(timestamp|created|date|time|datetime|datum|fecha)\b"),
-    ("timestamp", r"^(?!.*\bend\b).*\b(start|day|hour|period)\b"),
-    ("model", r"^(?!.*\b(pricing|license|billing)\b).*\b(model|modell|modèle|modelo|modello)\b"),
-    ("model", r"\b(deployment|slug|meter name)\b|^engine$"),
-    ("vendor", r"\b(vendor|provider)\b"),
-    ("request_id", r"\b(request|generation|call|response) id\b"),
-    ("requests", r"^(?!.*\b(id|description)\b).*\b(requests|calls|request count)\b"),
-    ("conversation_id", r"\b(conversation|session|thread|chat)\b"),
-    # "Cost in billing currency" is a cost, "amount_currency" a currency.
-    ("currency", r"^(?!.*\bin\b).*\bcurrency\b"),
-    ("billed_cost", r"^(?!.*\b(tokens?|price|rate|unit|center|centre|category|type)\b)"
-                    r".*\b(cost|amount|spend|charge|usd|kosten|betrag|coût|coste|costo|importe)\b"),
-    ("project", r"\b(project|workspace|team)\b"),
-    ("user", r"\b(user|email)\b"),
-    ("api_key", r"\b(api key|key)\b"),
-    ("service_tier", r"\btier\b"),
-    ("unit_name", r"\bunit( name| of measure| type)?$"),
-    ("units", r"^(?!.*\b(price|pricing|name|measure)\b).*\b(quantity|units)\b"),
-)
-
-
-def _words(name: str) -> str:
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", _clean(name))  # CreatedAt -> Created At
-    return " ".join(re.findall(r"[^\W_]+", spaced.lower()))
-
-
-def guess_mapping(header: list[str]) -> dict[str, str]:
-    """Likely field of each column whose name says it ({column as written: field}); a guess
-    for people to confirm (the import window, the unrecognised-header message), never applied
-    unasked. Each field is guessed for one column at most."""
-    columns = [_clean(name) for name in header]
-    words = [_words(name) for name in columns]
-    guessed: dict[int, str] = {}
-    for i, text in enumerate(words):  # a column named after a field is that field
-        field = text.replace(" ", "_")
-        if field in CANONICAL_FIELDS and field not in guessed.values():
-            guessed[i] = field
-    for field, pattern in _GUESSES:
-        if field in guessed.values():
-            continue
-        rule = re.compile(pattern)
-        for i, text in enumerate(words):
-            if i not in guessed and text and rule.search(text):
-                guessed[i] = field
-                break
-    return {columns[i]: guessed[i] for i in sorted(guessed)}
-
-
-def _shell(text: str, always: bool = False) -> str:
-    """Double quotes (which both POSIX shells and Windows take) unless they would not do."""
-    if re.search(r'["$`\\!]', text):
-        return shlex.quote(text)
-    return f'"{text}"' if always or re.search(r"[^\w./:=-]", text) else text
-
-
-def unrecognised_header_message(file_name: str, header: list[str]) -> str:
-    """For a header no format knows: its columns, and a command mapping them to fields."""
-    if len(header) == 1 and re.search("[;\t]", header[0]):  # read as one column: re-split it
-        header = next(csv.reader([header[0]], delimiter=sniff_delimiter(header[0])))
-    columns = [_clean(name) for name in header]
-    guessed = guess_mapping(columns)
-    fields = set(guessed.values())
-    maps = [f"--map {_shell(f'{column}={field}', True)}" for column, field in guessed.items()]
-    maps += [f"--map {_shell(f'COLUMN={field}', True)}" for field in REQUIRED_FIELDS
-             if field not in fields]
-    if "vendor" not in fields:
-        maps.append("--vendor VENDOR")
-    command = " ".join(["meterbook import", _shell(file_name), *maps])
-    return "\n".join([
-        f"{file_name}: the header is not one Meterbook recognises.",
-        f"Its columns: {_columns_listing(columns)}.",
-        "Map the columns to fields with --map COLUMN=FIELD, for example"
-        + (" (guessed from the names: check them)" if guessed else "") + ":",
-        f"  {command}",
-        "timestamp and model are required, and a vendor column or --vendor NAME for the whole "
-        "file.",
-        f"The fields: {_fields_listing()}.",
-        "Numbers like 0,5 need --decimal-comma; dates like 03/04/2026 may need --date-format "
-        "MM/DD/YYYY or DD/MM/YYYY.",
-        "--save-profile NAME keeps the mapping; --profile NAME reuses it for the next file.",
-    ])
-
-
-# ---------------------------------------------------------------------------------------------
-# Saved profiles (table mapping_profile). Reads use plain SQL on a connection, so that commands
-# that only read need not load the ORM; the write goes through the session like settings.
-
-_MAX_NAME = 100
-
-
-def check_profile_name(name: str) -> str:
-    """The name stripped; ValueError when empty, too long, or a built-in format's profile."""
-    from meterbook.importers.formats import formats
-
-    text = name.strip()
-    if not text:
-        raise ValueError("a profile needs a name")
-    if len(text) > _MAX_NAME:
-        raise ValueError(f"a profile name has at most {_MAX_NAME} characters")
-    builtin = next((f for f in formats() if f.profile.lower() == text.lower()), None)
-    if builtin is not None:
-        raise ValueError(f"{text!r} is the built-in format {builtin.title!r}; choose another "
-                         f"name for the column mapping")
-    return text
-
-
-def save_profile(session: Any, name: str, mapping: ColumnMapping,
-                 now: datetime | None = None) -> None:
-    """Save (or replace) the mapping as profile `name`; the caller commits. ValueError for a
-    bad name or a mapping that could not import anything (check_mapping)."""
-    from meterbook.store.tables import MappingProfile
-
-    name = check_profile_name(name)
-    problems = check_mapping(mapping)
-    if problems:
-        raise ValueError("\n".join(problems))
-    created = to_epoch_us(now or datetime.now(UTC))
-    row = session.get(MappingProfile, name)
-    if row is None:
-        row = MappingProfile(name=name, mapping=mapping.to_json(), created_us=created)
-    else:
-        row.mapping, row.created_us = mapping.to_json(), created
-    session.add(row)
-    session.flush()
-
-
-def delete_profile(session: Any, name: str) -> bool:
-    """Remove a saved profile; False when there was none. The caller commits."""
-    from meterbook.store.tables import MappingProfile
-
-    row = session.get(MappingProfile, name.strip())
-    if row is None:
-        return False
-    session.delete(row)
-    session.flush()
-    return True
-
-
-def _connection(conn_or_session: Any) -> Any:
-    if hasattr(conn_or_session, "exec_driver_sql"):  # a Connection
-        return conn_or_session
-    conn_or_session.flush()  # a Session: let the query see what it holds unflushed
-    return conn_or_session.connection()
-
-
-def load_profile(conn_or_session: Any, name: str) -> ColumnMapping | None:
-    """The saved mapping named `name`, or None. ValueError when its stored JSON is damaged."""
-    from meterbook.store.sql import sql
-
-    conn = _connection(conn_or_session)
-    text = conn.exec_driver_sql(sql(conn, "SELECT mapping FROM mapping_profile WHERE name = ?"),
-                                (name.strip(),)).scalar_one_or_none()
-    if text is None:
-        return None
-    try:
-        return ColumnMapping.from_json(text)
-    except ValueError as exc:
-        raise ValueError(f"the saved profile {name!r} is damaged: {exc}") from None
-
-
-def list_profiles(conn_or_session: Any) -> list[str]:
-    """The names of the saved mappings, sorted."""
-    conn = _connection(conn_or_session)
-    rows = conn.exec_driver_sql("SELECT name FROM mapping_profile ORDER BY name")
-    return [name for (name,) in rows]

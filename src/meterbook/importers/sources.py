@@ -15,13 +15,9 @@ from meterbook.core.records import UsageRecord
 from meterbook.importers import formats
 from meterbook.importers.canonical import open_text
 from meterbook.importers.errors import ImportRefused, LineError
-from meterbook.importers.mapping import (
-    ColumnMapping,
-    as_format,
-    load_profile,
-    read_header,
-    unrecognised_header_message,
-)  # fmt: skip
+from meterbook.importers.mapping import ColumnMapping, as_format, read_header
+from meterbook.importers.mapping_guess import unrecognised_header_message
+from meterbook.importers.mapping_profiles import load_profile
 
 Item = tuple[int, UsageRecord | LineError, list[str]]  # (line, record or error, cells)
 
