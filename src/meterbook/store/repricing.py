@@ -104,32 +104,34 @@ def reprice(
     ids = [pid for pid, _ in plans]
     info = meters.info()
     writer = ChargeWriter(conn, cancelled)
+    scope = list(info) if meter_ids is None else meter_ids
+    # Meters that a volume-tiered plan prices at some time are priced by billing month (all
+    # their records in scope); the others in slices of the table.
+    tiered_names = {m: engine.tiered_names(*info[m][:4]) for m in scope}
+    names = set().union(*tiered_names.values())
+    plain = [m for m in scope if not tiered_names[m]]
     where, params = ["id > ?"], [0]
     if start is not None:
         where.append("timestamp_us >= ?")
         params.append(start)
-    if meter_ids is not None:
-        where.append("meter_id IN " + in_list(conn, meter_ids))
-        params.extend(meter_ids)
+    where.append("meter_id IN " + in_list(conn, plain) if plain else "1 = 0")
+    params.extend(plain)
     query = (f"SELECT {_COLUMNS} FROM usage_record LEFT JOIN usage_charge ON record_id = id "
              f"WHERE {' AND '.join(where)} ORDER BY id LIMIT {_SLICE}")
-    total = _scope_count(conn, where[1:], params[1:])
+    total = _scope_count(conn, where[1:], params[1:]) if progress else 0
     done = 0
-    deferred: set[str] = set()
-    while True:
+    while plain:
         with gc_paused():
             rows = fetch_all(conn, query, tuple(params))
             if not rows:
                 break
             params[0] = rows[-1][0]
-            results, names = engine.price_untiered(rows, info)
-            deferred |= names
-            writer.write(_changes(rows, results, ids))
+            writer.write(_changes(rows, engine.price(rows, info), ids))
         done += len(rows)
         if progress:
             progress(done, total)
-    if deferred:
-        reprice_tiered(conn, engine, ids, deferred, start, None, writer)
+    if names:
+        reprice_tiered(conn, engine, ids, names, start, None, writer)
     if writer.count or rebuild_rollup:
         rollup.rebuild(conn, meter_ids, start)
     return writer.count
@@ -145,8 +147,6 @@ def _changes(rows: list[tuple], results, ids: list[int]) -> list[tuple]:
     """(charge, plan id, record id) of the rows whose charge or plan changes."""
     changed = []
     for r, (charge, index) in zip(rows, results, strict=True):
-        if index == -1:
-            continue  # DEFERRED: priced with its billing month
         plan_id = None if index is None else ids[index]
         if charge != r[9] or plan_id != r[10]:
             changed.append((charge, plan_id, r[0]))
@@ -169,6 +169,8 @@ def reprice_tiered(conn: Connection, engine: PricingEngine, ids: list[int], name
     if not tier_meters:
         return
     in_meters = "meter_id IN " + in_list(conn, tier_meters)
+    needs_totals = any(p.volume is not None and p.volume.mode == "volume" and p.name in names
+                       for p in engine.plans)
     bounds = conn.exec_driver_sql(sql(conn, f"""SELECT min(timestamp_us), max(timestamp_us)
         FROM usage_record WHERE {in_meters}"""), tuple(tier_meters)).one()
     if bounds[0] is None:
@@ -203,8 +205,9 @@ def reprice_tiered(conn: Connection, engine: PricingEngine, ids: list[int], name
         hi = to_epoch_us(datetime(y2, m2, 1, tzinfo=UTC))
         label = f"{y:04d}-{m:02d}"
         state = TierState()
-        for rows in pages(lo - _HOURS_14, hi + _HOURS_14):
-            engine.price(rows, info, state)
+        if needs_totals:  # volume mode prices a month by its total: count it first
+            for rows in pages(lo - _HOURS_14, hi + _HOURS_14):
+                engine.price(rows, info, state)
         state.start_pricing()
         for rows in pages(lo - _HOURS_14, hi + _HOURS_14):
             results = engine.price(rows, info, state)
