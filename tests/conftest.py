@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
+# Qt tests run without a screen, whatever the machine has (set before Qt is imported).
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +31,11 @@ class Result:
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path, monkeypatch):
-    """No test reads $METERBOOK_DB or writes an error log into the user's folders."""
+    """No test reads $METERBOOK_DB or writes an error log, a data file or the app's window
+    settings (QSettings) into the user's folders."""
     monkeypatch.delenv("METERBOOK_DB", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setattr("platformdirs.user_log_dir", lambda *a, **k: str(tmp_path / "logs"))
 
 

@@ -959,13 +959,16 @@ def test_demo_fills_the_database(cli):
     assert "No plans yet" not in cli("plans", "list").out
 
 
-def test_the_desktop_app_is_not_there_yet_but_its_demo_prints_costs(cli):
-    result = cli()
-    assert result.code == 1
-    assert "desktop app is not part of this version yet" in result.err
-    demo = cli("gui", "--demo")
-    assert demo.code == 0
-    assert "Cost in USD by month" in demo.out
+def test_gui_screenshot_saves_every_page_of_the_demo_at_1280x800(cli, tmp_path, qapp):
+    from PySide6.QtGui import QImage
+
+    shots = tmp_path / "shots"
+    result = cli("gui", "--demo", "--screenshot", str(shots), db=tmp_path / "demo.db")
+    assert result.code == 0, result.err
+    names = sorted(p.name for p in shots.glob("*.png"))
+    assert names[0] == "01-dashboard.png" and len(names) == 9
+    image = QImage(str(shots / "01-dashboard.png"))
+    assert (image.width(), image.height()) == (1280, 800)
 
 
 def test_help_and_no_subcommand_action(cli):

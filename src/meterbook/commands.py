@@ -58,24 +58,10 @@ class _TerminalProgress:
 
 
 def gui(args: argparse.Namespace, demo: bool) -> int:
-    # The desktop app arrives with its own issue; until then the demo prints its monthly costs.
-    if demo:
-        db = open_database(args.db or str(_fresh_demo_path()))
-        _fill_demo(db, months=6)
-        print(f"Demo database: {db.url.removeprefix('sqlite:///')}\n")
-        args.cost_tz = "UTC"
-        args.by, args.from_, args.to, args.month = "month", None, None, None
-        args.source, args.plans, args.format = "auto", None, "table"
-        return _print_cost(args, db)
-    raise Refused("the desktop app is not part of this version yet; run `meterbook --help` "
-                  "for the commands, or `meterbook --demo` to see demo costs")
+    """The desktop app; `--screenshot DIR` saves each page as a PNG and exits."""
+    from meterbook.app.launch import run
 
-
-def _fresh_demo_path() -> Path:
-    import tempfile
-
-    folder = Path(tempfile.mkdtemp(prefix="meterbook-demo-"))
-    return folder / "demo.db"
+    return run(args.db, demo=demo, screenshot_dir=getattr(args, "screenshot", None))
 
 
 def _fill_demo(db: Database, months: int) -> None:

@@ -1,0 +1,42 @@
+"""What every page of the app shares: the database, the background tasks, the settings."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from meterbook.app.tasks import Tasks
+from meterbook.store import readers
+from meterbook.store.database import Database
+
+
+class AppContext(QObject):
+    """Pages read through it and write through its tasks; `data_changed` tells every page
+    that usage, plans or settings changed (after an import, an undo, a plan save...)."""
+
+    data_changed = Signal()
+    status = Signal(str)  # a short message for the status bar
+    open_page = Signal(str)  # ask the window to show a page by its key
+
+    def __init__(self, db: Database, parent: QObject | None = None):
+        super().__init__(parent)
+        self.db = db
+        self.tasks = Tasks(self)
+
+    def home_currency(self) -> str:
+        with self.db.engine.connect() as conn:
+            return readers.home_currency(conn)
+
+    def report_timezone(self) -> str:
+        with self.db.engine.connect() as conn:
+            saved = readers.report_timezone(conn)
+        if saved:
+            return saved
+        try:
+            import tzlocal
+
+            return tzlocal.get_localzone_name() or "UTC"
+        except Exception:  # no zone configured on this computer
+            return "UTC"
+
+    def changed(self) -> None:
+        self.data_changed.emit()

@@ -1,0 +1,126 @@
+"""Starting the desktop app: the Qt application, the database, the window (or screenshots).
+
+Unexpected errors are logged to a file in the user's log folder and summarised in a dialog:
+no traceback is ever the only thing a user sees.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+
+from meterbook import __version__
+from meterbook.store.database import DatabaseError, open_database
+
+log = logging.getLogger("meterbook.app")
+ICON = Path(__file__).resolve().parent / "meterbook.svg"
+
+
+def _log_file() -> Path:
+    import platformdirs
+
+    folder = Path(platformdirs.user_log_dir("Meterbook", appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / "meterbook.log"
+
+
+def _excepthook(kind, value, tb) -> None:
+    path = _log_file()
+    logging.basicConfig(filename=path, level=logging.INFO)
+    log.error("unexpected error\n%s", "".join(traceback.format_exception(kind, value, tb)))
+    if QApplication.instance() is not None:
+        QMessageBox.critical(None, "Meterbook", (
+            f"Something went wrong: {value}\n\nNothing you saved is lost. The details were "
+            f"written to {path}."))
+
+
+def application() -> QApplication:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    QCoreApplication.setOrganizationName("Meterbook")
+    QCoreApplication.setApplicationName("Meterbook")
+    QCoreApplication.setApplicationVersion(__version__)
+    app.setWindowIcon(QIcon(str(ICON)))
+    sys.excepthook = _excepthook
+    return app
+
+
+def open_window(db_path: str | None, parent_settings: QSettings | None = None):
+    """The main window on this database; a database that cannot be opened is explained and
+    the user may pick another (None when they give up)."""
+    from meterbook.app.context import AppContext
+    from meterbook.app.window import MainWindow
+
+    while True:
+        try:
+            db = open_database(db_path)
+        except DatabaseError as exc:
+            choice = QMessageBox.warning(
+                None, "Meterbook", f"{exc}\n\nOpen another database?",
+                QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel)
+            if choice != QMessageBox.StandardButton.Open:
+                return None
+            db_path, _ = QFileDialog.getOpenFileName(
+                None, "Open a Meterbook database or a backup", "",
+                "Meterbook database (*.db *.bak-*);;All files (*)")
+            if not db_path:
+                return None
+            continue
+        return MainWindow(AppContext(db), parent_settings)
+
+
+def fresh_demo(db_path: str | None = None) -> str:
+    """A new database filled with the demo; its path."""
+    from datetime import UTC, datetime
+
+    from meterbook.core.demo import demo_data
+    from meterbook.store.demo_store import save_demo
+
+    path = db_path or str(Path(tempfile.mkdtemp(prefix="meterbook-demo-")) / "demo.db")
+    db = open_database(path)
+    plans, records = demo_data(end=datetime.now(UTC), months=6)
+    save_demo(db, plans, records)
+    db.close()
+    return path
+
+
+def run(db_path: str | None, demo: bool = False, screenshot_dir: str | None = None) -> int:
+    app = application()
+    if demo:
+        db_path = fresh_demo(None if db_path is None else db_path)
+    window = open_window(db_path)
+    if window is None:
+        return 1
+    if screenshot_dir:
+        return screenshots(app, window, Path(screenshot_dir))
+    window.show()
+    return app.exec()
+
+
+def screenshots(app: QApplication, window, folder: Path, settle_ms: int = 400) -> int:
+    """Save one 1280x800 PNG of each page into folder, then quit."""
+    folder.mkdir(parents=True, exist_ok=True)
+    window.resize(1280, 800)
+    window.show()
+    keys = list(window.pages)
+
+    def settle() -> None:
+        # Let background reads finish and their results paint. A nested event loop rather
+        # than processEvents() in a loop: PySide6 6.12 drops a reference to None on every
+        # processEvents() call, and a few hundred thousand calls crash the interpreter.
+        loop = QEventLoop()
+        QTimer.singleShot(settle_ms, loop.quit)
+        loop.exec()
+
+    for number, key in enumerate(keys, start=1):
+        window.show_page(key)
+        settle()
+        window.grab().save(str(folder / f"{number:02d}-{key}.png"))
+    window.close()
+    return 0

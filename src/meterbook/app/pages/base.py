@@ -1,0 +1,71 @@
+"""What a page is: a widget with a title that refreshes when shown and when data changes."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from meterbook.app.context import AppContext
+
+
+class Page(QWidget):
+    key = ""  # "dashboard", "usage", ... (QSettings remembers the last one)
+    title = ""
+    icon = ""  # a QStyle standard pixmap name, e.g. "SP_ComputerIcon"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self._stale = True
+        ctx.data_changed.connect(self._mark_stale)
+
+    def _mark_stale(self) -> None:
+        self._stale = True
+        if self.isVisible():
+            self.refresh()
+            self._stale = False
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._stale = False
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Reload what the page shows from the database."""
+
+
+class ComingPage(Page):
+    """A page whose feature is not there yet: says what will come."""
+
+    coming = ""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        layout = QVBoxLayout(self)
+        heading = QLabel(f"<h2>{self.title}</h2>")
+        text = QLabel(self.coming)
+        text.setWordWrap(True)
+        layout.addWidget(heading)
+        layout.addWidget(text)
+        layout.addStretch(1)
+
+
+class BudgetsPage(ComingPage):
+    key, title, icon = "budgets", "Budgets", "SP_DialogApplyButton"
+    coming = ("Budgets per month, vendor or project, with alerts at the thresholds you choose "
+              "and a forecast of the month's end, are coming in a later release.")
+
+
+class ComparePage(ComingPage):
+    key, title, icon = "compare", "Compare", "SP_BrowserReload"
+    coming = ("Compare will price your own usage under other plans side by side: pay per "
+              "request or per token, another vendor, a volume contract. Until then, "
+              "`meterbook cost --plans OTHER.toml` answers the same question on the command "
+              "line.")
+
+
+class ReportsPage(ComingPage):
+    key, title, icon = "reports", "Reports", "SP_FileDialogDetailedView"
+    coming = ("The monthly report for your accountant (PDF, HTML, CSV and Excel) is coming in "
+              "a later release. `meterbook cost --month YYYY-MM --format csv` gives the figures "
+              "today.")

@@ -1,0 +1,275 @@
+"""The main window: a sidebar of pages, menus, a toolbar and a status bar.
+
+The window only arranges pages and routes commands to them; each page adapts core/store
+functions (design.md). Files dropped anywhere on the window go to the Imports page.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QSize, Qt, QUrl
+from PySide6.QtGui import QAction, QDesktopServices, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QStackedWidget,
+    QStyle,
+    QToolBar,
+    QWidget,
+)  # fmt: skip
+
+from meterbook import __version__
+from meterbook.app.context import AppContext
+from meterbook.app.formatting import money
+from meterbook.app.pages.base import BudgetsPage, ComparePage, Page, ReportsPage
+from meterbook.app.pages.conversations import ConversationsPage
+from meterbook.app.pages.dashboard import DashboardPage
+from meterbook.app.pages.imports import ImportsPage
+from meterbook.app.pages.plans import PlansPage
+from meterbook.app.pages.settings import SettingsPage
+from meterbook.app.pages.usage import UsagePage
+
+PAGES: tuple[type[Page], ...] = (
+    DashboardPage, UsagePage, ConversationsPage, PlansPage, BudgetsPage, ComparePage,
+    ReportsPage, ImportsPage, SettingsPage,
+)  # fmt: skip
+MAX_RECENT = 8
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: AppContext, settings: QSettings | None = None):
+        super().__init__()
+        self.ctx = ctx
+        self.settings = settings or QSettings()
+        self.setWindowTitle(f"Meterbook — {ctx.db.display_name}")
+        self.setAcceptDrops(True)
+        self.pages: dict[str, Page] = {}
+        self._build_body()
+        self._build_actions()
+        self._build_status()
+        ctx.open_page.connect(self.show_page)
+        ctx.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        ctx.data_changed.connect(self.refresh_status)
+        ctx.tasks.busy_changed.connect(self._busy)
+        self._restore()
+        self._remember_recent(ctx.db.display_name)
+        self.refresh_status()
+
+    # -- layout ----------------------------------------------------------------------------------
+
+    def _build_body(self) -> None:
+        body = QWidget()
+        layout = QHBoxLayout(body)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.sidebar = QListWidget()
+        self.sidebar.setFixedWidth(190)
+        self.sidebar.setIconSize(QSize(20, 20))
+        self.stack = QStackedWidget()
+        style = self.style()
+        for page_class in PAGES:
+            page = page_class(self.ctx)
+            self.pages[page.key] = page
+            self.stack.addWidget(page)
+            icon = getattr(QStyle.StandardPixmap, page.icon, None) if page.icon else None
+            item = QListWidgetItem(style.standardIcon(icon) if icon else QIcon(), page.title)
+            item.setData(Qt.ItemDataRole.UserRole, page.key)
+            self.sidebar.addItem(item)
+        self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+        layout.addWidget(self.sidebar)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(body)
+
+    def _action(self, text: str, slot, shortcut=None, icon=None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if icon is not None:
+            action.setIcon(self.style().standardIcon(icon))
+        action.triggered.connect(slot)
+        return action
+
+    def _build_actions(self) -> None:
+        sp = QStyle.StandardPixmap
+        self.import_action = self._action("&Import usage…", self.import_files,
+                                          QKeySequence.StandardKey.Open, sp.SP_ArrowDown)
+        self.refresh_action = self._action("&Refresh", self.ctx.changed,
+                                           QKeySequence.StandardKey.Refresh, sp.SP_BrowserReload)
+        self.backup_action = self._action("&Back up database…", self.backup, None,
+                                          sp.SP_DialogSaveButton)
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        file_menu.addAction(self._action("&New database…", self.new_database,
+                                         QKeySequence.StandardKey.New))
+        file_menu.addAction(self._action("&Open database…", self.open_database, "Ctrl+Shift+O"))
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        file_menu.addAction(self.backup_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.import_action)
+        file_menu.addAction(self._action("&Export plans…", self.export_plans, "Ctrl+E"))
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
+        edit_menu = menu.addMenu("&Edit")
+        edit_menu.addAction(self._action("&Copy", self._copy, QKeySequence.StandardKey.Copy))
+        edit_menu.addAction(self._action("&Settings…", lambda: self.show_page("settings"),
+                                         QKeySequence.StandardKey.Preferences))
+        view_menu = menu.addMenu("&View")
+        for number, page in enumerate(self.pages.values(), start=1):
+            shortcut = f"Ctrl+{number}" if number < 10 else None
+            view_menu.addAction(self._action(page.title, lambda _=False, k=page.key:
+                                             self.show_page(k), shortcut))
+        view_menu.addSeparator()
+        view_menu.addAction(self.refresh_action)
+        help_menu = menu.addMenu("&Help")
+        help_menu.addAction(self._action("&About Meterbook", self.about))
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("main-toolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for action in (self.import_action, self.refresh_action, self.backup_action):
+            toolbar.addAction(action)
+        self.addToolBar(toolbar)
+
+    def _build_status(self) -> None:
+        bar = self.statusBar()
+        self.db_label = QLabel(self.ctx.db.display_name)
+        self.spend_label = QLabel()
+        self.unpriced_label = QLabel()
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(160)
+        self.progress.setRange(0, 0)
+        self.progress.hide()
+        bar.addWidget(self.db_label, 1)
+        bar.addPermanentWidget(self.unpriced_label)
+        bar.addPermanentWidget(self.spend_label)
+        bar.addPermanentWidget(self.progress)
+
+    # -- pages -----------------------------------------------------------------------------------
+
+    def show_page(self, key: str) -> None:
+        keys = list(self.pages)
+        if key in keys:
+            self.sidebar.setCurrentRow(keys.index(key))
+
+    def current_page(self) -> Page:
+        return self.stack.currentWidget()
+
+    def refresh_status(self) -> None:
+        from meterbook.store.overview import month_status
+
+        def shown(result) -> None:
+            spent, currency, unpriced = result
+            self.spend_label.setText(f"This month: {money(spent, currency)}")
+            self.unpriced_label.setText(f"{unpriced:,} unpriced requests" if unpriced else "")
+            self.unpriced_label.setStyleSheet("color: #b45309;" if unpriced else "")
+
+        self.ctx.tasks.read(lambda: month_status(self.ctx.db, self.ctx.report_timezone()),
+                            shown)
+
+    def _busy(self, busy: bool) -> None:
+        self.progress.setVisible(busy)
+
+    # -- commands --------------------------------------------------------------------------------
+
+    def import_files(self, paths: list[str] | None = None) -> None:
+        self.show_page("imports")
+        page = self.pages["imports"]
+        if hasattr(page, "import_files"):
+            page.import_files(paths)
+
+    def backup(self) -> None:
+        page = self.pages["settings"]
+        if hasattr(page, "backup"):
+            page.backup()
+
+    def new_database(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "New Meterbook database", "meterbook.db",
+                                              "Meterbook database (*.db)")
+        if path:
+            self._switch(path)
+
+    def open_database(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a Meterbook database", "",
+                                              "Meterbook database (*.db);;All files (*)")
+        if path:
+            self._switch(path)
+
+    def _switch(self, path: str) -> None:
+        from meterbook.app.launch import open_window
+
+        window = open_window(path, parent_settings=self.settings)
+        if window is not None:
+            window.show()
+            self.close()
+
+    def export_plans(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export plans", "plans.toml",
+                                              "Plan files (*.toml)")
+        if not path:
+            return
+        from meterbook.store.plan_ops import export_plans
+
+        Path(path).write_text(export_plans(self.ctx.db), encoding="utf-8")
+        self.ctx.status.emit(f"Plans exported to {path}")
+
+    def _copy(self) -> None:
+        widget = QApplication.focusWidget()
+        if widget is not None and hasattr(widget, "copy"):
+            widget.copy()
+
+    def about(self) -> None:
+        QMessageBox.about(self, "About Meterbook", (
+            f"<h3>Meterbook {__version__}</h3>"
+            "<p>What your AI vendors cost, priced exactly from your own exports, offline.</p>"
+            f"<p>Database: {self.ctx.db.display_name}</p>"))
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.settings.value("recent", [], list) or []:
+            self.recent_menu.addAction(self._action(path, lambda _=False, p=path:
+                                                    self._switch(p)))
+
+    def _remember_recent(self, path: str) -> None:
+        recent = [p for p in (self.settings.value("recent", [], list) or []) if p != path]
+        self.settings.setValue("recent", [path, *recent][:MAX_RECENT])
+
+    # -- drag and drop ---------------------------------------------------------------------------
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.import_files(paths)
+
+    # -- state -------------------------------------------------------------------------------------
+
+    def _restore(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        last = self.settings.value("window/page", "dashboard")
+        self.show_page(last if last in self.pages else "dashboard")
+
+    def closeEvent(self, event) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/page", self.current_page().key)
+        # Cancelling an import rolls it back: the database stays as it was.
+        self.ctx.tasks.shutdown()
+        super().closeEvent(event)
+
+    def open_url(self, url: str) -> None:
+        QDesktopServices.openUrl(QUrl(url))
