@@ -1,0 +1,101 @@
+"""The main window as a person meets it: pages in the sidebar, menus, status bar, memory."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from meterbook.app.context import AppContext
+from meterbook.app.window import PAGES, MainWindow
+from meterbook.importers.pipeline import import_files
+from meterbook.store.database import open_database
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = open_database(str(tmp_path / "t.db"))
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, db, settings):
+    win = MainWindow(AppContext(db), settings)
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+def test_the_sidebar_lists_every_page_and_opens_it(window, qtbot):
+    titles = [window.sidebar.item(i).text() for i in range(window.sidebar.count())]
+    assert titles[:8] == ["Dashboard", "Usage", "Conversations", "Plans", "Budgets",
+                          "Compare", "Reports", "Imports"]
+    window.sidebar.setCurrentRow(titles.index("Budgets"))
+    assert window.current_page().key == "budgets"
+    # a page whose feature is not there yet says what will come
+    assert "later release" in window.current_page().coming
+
+
+def test_keyboard_shortcuts_switch_pages(window, qtbot):
+    view = next(m for m in window.menuBar().actions() if m.text() == "&View").menu()
+    plans = next(a for a in view.actions() if a.text() == "Plans")
+    assert plans.shortcut().toString() == "Ctrl+4"
+    plans.trigger()
+    assert window.current_page().key == "plans"
+
+
+def test_the_window_remembers_its_last_page_and_geometry(qtbot, db, settings):
+    first = MainWindow(AppContext(db), settings)
+    qtbot.addWidget(first)
+    first.show()
+    first.show_page("conversations")
+    first.resize(720, 500)  # the offscreen screen is 800x600: restoring clamps to it
+    first.close()
+    second = MainWindow(AppContext(db), settings)
+    qtbot.addWidget(second)
+    assert second.current_page().key == "conversations"
+    assert (second.width(), second.height()) == (720, 500)
+
+
+def test_the_status_bar_shows_the_database_the_months_spend_and_unpriced_usage(
+        qtbot, db, settings, tmp_path, monkeypatch):
+    # A record this month of a model no plan prices: $0.00 spent, 3 requests unpriced.
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    path = tmp_path / "u.csv"
+    path.write_text(f"timestamp,vendor,model,requests\n{now},acme,mystery,3\n")
+    import_files(db, [path])
+    monkeypatch.setenv("TZ", "UTC")
+    win = MainWindow(AppContext(db), settings)
+    qtbot.addWidget(win)
+    assert str(db.path) in win.db_label.text()
+    qtbot.waitUntil(lambda: win.unpriced_label.text() == "3 unpriced requests", timeout=5000)
+    assert win.spend_label.text() == "This month: $0.00"
+
+
+def test_closing_the_window_cancels_background_work_cleanly(qtbot, db, settings):
+    win = MainWindow(AppContext(db), settings)
+    qtbot.addWidget(win)
+    seen = []
+
+    def job(progress, cancelled):
+        while not cancelled():
+            pass
+        seen.append("cancelled")
+        raise KeyboardInterrupt  # as a cancelled import does: its transaction rolls back
+
+    win.ctx.tasks.write("long job", job, on_error=lambda exc: None)
+    win.close()
+    assert seen == ["cancelled"]
+    assert not win.ctx.tasks._writer.is_alive()
+
+
+def test_every_page_has_a_key_title_and_icon():
+    assert len({p.key for p in PAGES}) == len(PAGES)
+    assert all(p.title and p.icon for p in PAGES)
