@@ -269,12 +269,13 @@ def _month_case(conn, q: CostQuery) -> tuple[str, list[str]]:
 
     Only needed to convert foreign currencies at the right month's rate.
     """
+    # A constant month number is written 0+0: SQL reads a bare 0 in GROUP BY as "column 0".
     first, last = _record_span(conn, q)
     if first is None:
-        return "0", ["-"]
+        return "0+0", ["-"]
     index = MonthIndex(q.tz, first, last)
     parts = [f"WHEN timestamp_us < {s} THEN {i - 1}" for i, s in enumerate(index.starts) if i]
-    expr = f"CASE {' '.join(parts)} ELSE {len(index.starts) - 1} END" if parts else "0"
+    expr = f"CASE {' '.join(parts)} ELSE {len(index.starts) - 1} END" if parts else "0+0"
     return expr, index.labels
 
 

@@ -1,10 +1,327 @@
-"""The Conversations page (being built)."""
+"""The Conversations page: cost, requests and tokens per conversation, and each one's requests.
+
+A month (or all time) is read on a worker thread with `store.conversations`; the table sorts
+and filters in memory, which is instant for tens of thousands of conversations. Double-click
+or Enter opens a conversation's requests in the panel below, read on a worker thread too.
+"""
 
 from __future__ import annotations
 
-from meterbook.app.pages.base import ComingPage
+import html
+from dataclasses import dataclass
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import shiboken6
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QAction, QKeySequence, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)  # fmt: skip
+
+from meterbook.app.context import AppContext
+from meterbook.app.formatting import count
+from meterbook.app.models.conversations_model import (
+    NO_CONVERSATION,
+    ConversationsModel,
+    RequestsModel,
+    detail_money,
+    month_title,
+    plural,
+    summary_money,
+    warning_color,
+)  # fmt: skip
+from meterbook.app.pages.base import Page
+from meterbook.core.periods import month_start_us, next_month, parse_month, zone
+from meterbook.store import readers
+from meterbook.store.conversations import (
+    ConversationRow,
+    RequestRow,
+    conversation_requests,
+    conversation_rows,
+    usage_months,
+)  # fmt: skip
+
+REQUEST_LIMIT = 2000  # "(no conversation)" may hold a million records: show the first ones
+ALL_TIME = ""  # the month selector's value for "All time"
 
 
-class ConversationsPage(ComingPage):
+@dataclass
+class _Loaded:
+    tz: ZoneInfo
+    currency: str
+    months: list[str]
+    month: str  # the month read, or ALL_TIME
+    rows: list[ConversationRow]
+
+
+def _bounds(month: str, tz: ZoneInfo) -> tuple[int | None, int | None]:
+    if month == ALL_TIME:
+        return None, None
+    y, m = parse_month(month)
+    return month_start_us(y, m, tz), month_start_us(*next_month(y, m), tz)
+
+
+def _table(model) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.setShowGrid(False)
+    view.setWordWrap(False)
+    view.verticalHeader().hide()
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
+    header = view.horizontalHeader()
+    header.setHighlightSections(False)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    return view
+
+
+class ConversationsPage(Page):
     key, title, icon = "conversations", "Conversations", "SP_MessageBoxInformation"
-    coming = "This page is being built."
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        self.tz = ZoneInfo("UTC")
+        self.currency = "USD"
+        self.month: str | None = None  # None: the newest month with usage, when first read
+        self.opened: ConversationRow | None = None
+        self._generation = 0
+        self._request_generation = 0
+        self.model = ConversationsModel(self)
+        self.requests_model = RequestsModel(self)
+        self._build()
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 16, 24, 16)
+        layout.setSpacing(10)
+        layout.addWidget(QLabel("<h2>Conversations</h2>"))
+
+        bar = QHBoxLayout()
+        self.month_box = QComboBox()
+        self.month_box.setMinimumContentsLength(14)
+        self.month_box.currentIndexChanged.connect(self._month_chosen)
+        month_label = QLabel("&Month:")
+        month_label.setBuddy(self.month_box)
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter by conversation or model")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.setMaximumWidth(320)
+        self.filter.textChanged.connect(self._filter_changed)
+        self.summary = QLabel()
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setWordWrap(True)  # wraps in a narrow window rather than widening it
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.summary.setToolTip("Usage charges of the conversations shown. Monthly fees belong "
+                                "to no conversation: the Dashboard's month totals include them.")
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        bar.addWidget(month_label)
+        bar.addWidget(self.month_box)
+        bar.addSpacing(12)
+        bar.addWidget(self.filter, 1)
+        bar.addStretch(0)
+        bar.addWidget(self.summary, 1)
+        layout.addLayout(bar)
+
+        self.view = _table(self.model)
+        self.view.setSortingEnabled(True)
+        self.view.sortByColumn(6, Qt.SortOrder.DescendingOrder)  # costliest first
+        self.view.activated.connect(self._open_index)  # double-click (or the style's click)
+        # Enter as a shortcut of the view: on macOS, Return does not emit `activated`.
+        self.open_action = QAction("&Open conversation", self.view)
+        self.open_action.setShortcuts([QKeySequence(Qt.Key.Key_Return),
+                                       QKeySequence(Qt.Key.Key_Enter)])
+        self.open_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.open_action.triggered.connect(
+            lambda: self._open_index(self.view.currentIndex()))
+        self.view.addAction(self.open_action)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.view.setAccessibleName("Conversations")
+
+        panel = QWidget()
+        panel_layout = QVBoxLayout(panel)
+        panel_layout.setContentsMargins(0, 6, 0, 0)
+        self.panel_title = QLabel("Double-click a conversation, or press Enter, to see its "
+                                  "requests.")
+        self.panel_title.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.panel_title.setTextFormat(Qt.TextFormat.RichText)  # ids are escaped
+        self.panel_title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.requests_view = _table(self.requests_model)
+        self.requests_view.setAccessibleName("Requests of the conversation")
+        self._fit_columns(self.view, 0)  # headers span the width before any data
+        self._fit_columns(self.requests_view, 8)
+        panel_layout.addWidget(self.panel_title)
+        panel_layout.addWidget(self.requests_view, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(self.view)
+        self.splitter.addWidget(panel)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+        layout.addWidget(self.splitter, 1)
+
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.hide()
+        layout.addWidget(self.error)
+
+    def _fit_columns(self, view: QTableView, stretch: int) -> None:
+        """Size columns to their text once data is in; `stretch` takes the spare width.
+
+        Computed here rather than with resizeColumnsToContents, whose widths leave no room
+        for the sort arrow and, with a stretched column, push the last ones out of sight.
+        """
+        header = view.horizontalHeader()
+        header.setStretchLastSection(False)
+        for column in range(header.count()):
+            if column == stretch:
+                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+                continue
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            width = max(view.sizeHintForColumn(column), header.sectionSizeHint(column))
+            header.resizeSection(column, width + 20)
+
+    # -- loading -----------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        self._load(self.month)
+
+    def _load(self, month: str | None) -> None:
+        self._generation += 1
+        generation, db, ctx = self._generation, self.ctx.db, self.ctx
+
+        def job() -> _Loaded:
+            tz = zone(ctx.report_timezone())
+            with db.engine.connect() as conn:
+                months = usage_months(conn, tz)
+                chosen = month if month == ALL_TIME or month in months else (
+                    months[0] if months else ALL_TIME)
+                lo, hi = _bounds(chosen, tz)
+                home = readers.home_currency(conn)
+                rows = conversation_rows(conn, tz=tz, from_us=lo, to_us=hi, home_currency=home)
+            return _Loaded(tz, home, months, chosen, rows)
+
+        def done(loaded: _Loaded) -> None:
+            if shiboken6.isValid(self) and generation == self._generation:
+                self._show(loaded)
+
+        self.summary.setText("Reading…")
+        self.ctx.tasks.read(job, done, lambda exc: self._failed(exc, generation))
+
+    def _failed(self, exc: BaseException, generation: int) -> None:
+        if shiboken6.isValid(self) and generation == self._generation:
+            self.summary.setText("")
+            self.error.setText(f"The conversations could not be read: {exc}")
+            self.error.setStyleSheet(f"color: {warning_color(self.palette()).name()};")
+            self.error.show()
+
+    def _show(self, loaded: _Loaded) -> None:
+        self.error.hide()
+        self.tz, self.currency, self.month = loaded.tz, loaded.currency, loaded.month
+        self.month_box.blockSignals(True)
+        self.month_box.clear()
+        for label in loaded.months:
+            self.month_box.addItem(month_title(label), label)
+        self.month_box.addItem("All time", ALL_TIME)
+        self.month_box.setCurrentIndex(self.month_box.findData(loaded.month))
+        self.month_box.blockSignals(False)
+        self.model.set_rows(loaded.rows, loaded.currency, loaded.tz)
+        self._fit_columns(self.view, 0)
+        self._show_summary()
+        # Keep the open conversation open when it is still there (e.g. after an import).
+        still = next((r for r in loaded.rows if self.opened is not None
+                      and r.conversation == self.opened.conversation), None)
+        if still is not None:
+            self.open_conversation(still)
+        else:
+            self._close_conversation()
+
+    def _show_summary(self) -> None:
+        rows = self.model.rows()
+        talks = sum(1 for r in rows if r.conversation)
+        requests = sum(r.requests for r in rows)
+        cost = sum((r.cost for r in rows), Decimal(0))
+        unpriced = sum(r.unpriced_requests for r in rows)
+        text = f"{plural(talks, 'conversation')} · {plural(requests, 'request')}"
+        if requests > unpriced:  # when nothing was priced, a sum would read as $0.00
+            text += f" · {summary_money(cost, self.currency)}"
+        if unpriced:
+            color = warning_color(self.palette()).name()
+            text += (f" · <span style='color:{color}'>{plural(unpriced, 'request')} "
+                     "unpriced</span>")
+        self.summary.setText(text)
+
+    def _month_chosen(self, index: int) -> None:
+        if index >= 0:
+            self._load(self.month_box.itemData(index))
+
+    def _filter_changed(self, text: str) -> None:
+        self.model.set_filter(text)
+        self._show_summary()
+
+    # -- one conversation ----------------------------------------------------------------------
+
+    def _open_index(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.open_conversation(self.model.row_at(index.row()))
+
+    def open_conversation(self, row: ConversationRow) -> None:
+        self.opened = row
+        self._request_generation += 1
+        generation, db, tz, month = self._request_generation, self.ctx.db, self.tz, self.month
+        lo, hi = _bounds(month or ALL_TIME, tz)
+        name = html.escape(row.conversation or NO_CONVERSATION)
+
+        def job() -> list[RequestRow]:
+            with db.engine.connect() as conn:
+                return conversation_requests(conn, row.conversation, tz=tz, from_us=lo,
+                                             to_us=hi, limit=REQUEST_LIMIT)
+
+        def done(requests: list[RequestRow]) -> None:
+            if shiboken6.isValid(self) and generation == self._request_generation:
+                self._show_requests(row, requests)
+
+        def failed(exc: BaseException) -> None:
+            if shiboken6.isValid(self) and generation == self._request_generation:
+                self.panel_title.setText(f"The requests of {name} could not be read: {exc}")
+
+        self.panel_title.setText(f"Reading the requests of {name}…")
+        self.ctx.tasks.read(job, done, failed)
+
+    def _show_requests(self, row: ConversationRow, requests: list[RequestRow]) -> None:
+        self.requests_model.set_rows(requests, self.currency, self.tz)
+        self._fit_columns(self.requests_view, 8)
+        name = html.escape(row.conversation or NO_CONVERSATION)
+        cost = ("unpriced" if row.fully_unpriced else detail_money(row.cost, self.currency))
+        text = f"<b>{name}</b> · {plural(row.requests, 'request')} · {cost}"
+        if row.unpriced_requests and not row.fully_unpriced:
+            color = warning_color(self.palette()).name()
+            text += (f" · <span style='color:{color}'>{count(row.unpriced_requests)} "
+                     "unpriced, not included</span>")
+        if len(requests) >= REQUEST_LIMIT:
+            text += f" · the first {count(REQUEST_LIMIT)} records shown"
+        self.panel_title.setText(text)
+        self.panel_title.setForegroundRole(QPalette.ColorRole.WindowText)
+
+    def _close_conversation(self) -> None:
+        self.opened = None
+        self._request_generation += 1
+        self.requests_model.set_rows([], self.currency, self.tz)
+        self.panel_title.setText("Double-click a conversation, or press Enter, to see its "
+                                 "requests.")
+        self.panel_title.setForegroundRole(QPalette.ColorRole.PlaceholderText)

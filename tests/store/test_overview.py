@@ -1,0 +1,178 @@
+"""The dashboard's figures (store/overview.py), every expected value worked out by hand.
+
+"Now" is always given, so nothing depends on the clock. Plans use `token_unit = 1000` so that
+charges stay readable: 1,000 input tokens at "0.50" cost 0.50.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from meterbook.core.plan_files import read_plans
+from meterbook.importers.pipeline import import_files
+from meterbook.store.database import open_database
+from meterbook.store.overview import dashboard, month_status
+from meterbook.store.plan_ops import save_plan_set
+
+D = Decimal
+NOW = datetime(2026, 4, 15, 12, 0, tzinfo=UTC)  # "this month" is April 2026
+
+PLANS = """
+[[plan]]
+name = "Chat"
+vendor = "openai"
+model = "gpt-*"
+token_unit = 1000
+input = "0.50"
+cached_input = "0.25"
+output = "2.00"
+monthly_fee = "5.00"
+"""
+
+# Charges (Chat: 0.50 per 1k input, 0.25 per 1k cached, 2.00 per 1k output; mistral has no
+# plan, so its requests are unpriced):
+#   r1 03-05T10:00Z c1  2,000 in + 500 out           = 1.00 + 1.00        = 2.00
+#   r2 03-31T22:30Z c1  1,000 in                     = 0.50  (April 1st 00:30 in Paris)
+MARCH = """\
+timestamp,vendor,model,request_id,conversation_id,requests,input_tokens,output_tokens
+2026-03-05T10:00:00Z,openai,gpt-4o,r1,c1,1,2000,500
+2026-03-31T22:30:00Z,openai,gpt-4o,r2,c1,1,1000,0
+"""
+#   r3 04-02T09:00Z c2  1,000 in + 2,000 cached + 1,000 out = 0.50 + 0.50 + 2.00 = 3.00
+#   r4 04-02T09:05Z c2  2,000 in                      = 1.00
+#   r5 04-03T10:00Z c3  500 out                       = 1.00
+#   r6 04-04T11:00Z c3  mistral                       unpriced
+#   r7 04-05T12:00Z c4  mistral                       unpriced
+#   r8 04-06T08:00Z --  3 requests, 4,000 in          = 2.00
+#   and one line with a bad date, refused (skip_bad_lines)
+APRIL = """\
+timestamp,vendor,model,request_id,conversation_id,requests,input_tokens,cached_input_tokens,output_tokens
+2026-04-02T09:00:00Z,openai,gpt-4o,r3,c2,1,1000,2000,1000
+2026-04-02T09:05:00Z,openai,gpt-4o-mini,r4,c2,1,2000,0,0
+2026-04-03T10:00:00Z,openai,gpt-4o,r5,c3,1,0,0,500
+2026-04-04T11:00:00Z,mistral,mistral-large,r6,c3,1,1000,0,100
+2026-04-05T12:00:00Z,mistral,mistral-large,r7,c4,1,300,0,30
+2026-04-06T08:00:00Z,openai,gpt-4o-mini,r8,,3,4000,0,0
+yesterday,openai,gpt-4o,r9,c5,1,10,0,0
+"""
+
+
+@pytest.fixture
+def db(tmp_path):
+    with open_database(str(tmp_path / "t.db")) as database:
+        yield database
+
+
+@pytest.fixture
+def filled(db, tmp_path):
+    save_plan_set(db, read_plans(PLANS, "test.toml"))
+    march, april = tmp_path / "march.csv", tmp_path / "april.csv"
+    march.write_text(MARCH, encoding="utf-8")
+    april.write_text(APRIL, encoding="utf-8")
+    import_files(db, [march], now=datetime(2026, 4, 1, 8, 0, tzinfo=UTC))
+    import_files(db, [april], skip_bad_lines=True, now=datetime(2026, 4, 7, 9, 30, tzinfo=UTC))
+    return db
+
+
+def test_an_empty_database_has_zero_spend_and_no_averages(db):
+    board = dashboard(db, "UTC", now=NOW)
+    assert (board.month, board.last_month, board.currency) == ("2026-04", "2026-03", "USD")
+    assert board.cost == board.last_month_cost == D(0)
+    assert board.requests == board.unpriced_requests == board.conversations == 0
+    # Nothing to divide: no average at all, rather than a made-up $0.
+    assert board.average_per_request is None
+    assert board.average_per_conversation is None
+    assert board.imports == ()
+
+
+def test_this_and_last_month_in_utc(filled):
+    board = dashboard(filled, "UTC", now=NOW)
+    # April: usage 3.00 + 1.00 + 1.00 + 2.00 = 7.00, plus Chat's 5.00 fee = 12.00
+    assert board.cost == D("12.00")
+    assert board.fixed_cost == D("5.00")
+    # r3..r7 one request each, r8 three: 8 requests, r6 and r7 unpriced
+    assert (board.requests, board.unpriced_requests) == (8, 2)
+    # March: 2.00 + 0.50 + the 5.00 fee = 7.50, two requests, none unpriced
+    assert board.last_month_cost == D("7.50")
+    assert (board.last_month_requests, board.last_month_unpriced) == (2, 0)
+
+
+def test_averages_leave_out_fees_and_unpriced_usage(filled):
+    board = dashboard(filled, "UTC", now=NOW)
+    # usage 7.00 over the 6 priced requests = 1.1666... rounded to 9 places
+    assert board.average_per_request == D("1.166666667")
+    # conversations in April: c2, c3, c4 (r8 has none); c3 and c4 hold unpriced requests,
+    # so only c2 (3.00 + 1.00 = 4.00) is averaged
+    assert board.conversations == 3
+    assert board.conversations_unpriced == 2
+    assert board.average_per_conversation == D("4.00")
+
+
+def test_months_follow_the_report_time_zone(filled):
+    board = dashboard(filled, "Europe/Paris", now=NOW)
+    # r2 (03-31T22:30Z) is 00:30 on April 1st in Paris (UTC+2): April gains it.
+    # April usage 7.00 + 0.50 = 7.50, plus the fee: 12.50; 9 requests, 7 priced
+    assert board.cost == D("12.50")
+    assert (board.requests, board.unpriced_requests) == (9, 2)
+    assert board.average_per_request == D("1.071428571")  # 7.50 / 7 = 1.0714285714...
+    # March keeps r1 only: 2.00 + 5.00
+    assert board.last_month_cost == D("7.00")
+    # c1 (0.50) and c2 (4.00) are fully priced: (0.50 + 4.00) / 2
+    assert board.conversations == 4
+    assert board.average_per_conversation == D("2.25")
+
+
+def test_latest_imports_newest_first(filled):
+    board = dashboard(filled, "UTC", now=NOW)
+    april, march = board.imports
+    assert april.id == march.id + 1
+    assert april.files == ("april.csv",)
+    assert (april.added, april.refused) == (6, 1)
+    assert april.created == datetime(2026, 4, 7, 9, 30, tzinfo=UTC)
+    assert (march.files, march.added, march.refused) == (("march.csv",), 2, 0)
+
+
+def test_only_the_latest_five_imports_are_listed(db, tmp_path):
+    for n in range(7):
+        path = tmp_path / f"u{n}.csv"
+        path.write_text(f"timestamp,vendor,model\n2026-04-0{n + 1}T10:00:00Z,acme,bot\n",
+                        encoding="utf-8")
+        import_files(db, [path], now=NOW)
+    board = dashboard(db, "UTC", now=NOW)
+    assert [i.files for i in board.imports] == [(f"u{n}.csv",) for n in (6, 5, 4, 3, 2)]
+    # acme has no plan: all seven requests are unpriced, and nothing is averaged
+    assert (board.requests, board.unpriced_requests, board.cost) == (7, 7, D(0))
+    assert board.average_per_request is None
+
+
+def test_month_status_agrees_with_the_dashboard(filled):
+    board = dashboard(filled, "UTC", now=NOW)
+    assert month_status(filled, "UTC", now=NOW) == (board.cost, "USD", board.unpriced_requests)
+
+
+def test_foreign_currency_plans_are_converted_at_the_months_rate(db, tmp_path):
+    from sqlmodel import Session
+
+    from meterbook.store.settings import set_rate
+
+    save_plan_set(db, read_plans("""
+[[plan]]
+name = "Euro chat"
+vendor = "mistral"
+currency = "EUR"
+request = "2.00"
+""", "euro.toml"))
+    path = tmp_path / "u.csv"
+    path.write_text("timestamp,vendor,model,conversation_id\n"
+                    "2026-04-02T10:00:00Z,mistral,large,t1\n", encoding="utf-8")
+    import_files(db, [path], now=NOW)
+    with Session(db.engine) as session:
+        set_rate(session, currency="EUR", month="2026-04", rate="1.10")
+        session.commit()
+    board = dashboard(db, "UTC", now=NOW)
+    # one request at 2.00 EUR x 1.10 = 2.20 USD
+    assert board.cost == board.average_per_request == board.average_per_conversation == D(
+        "2.2000")
