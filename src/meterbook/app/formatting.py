@@ -25,3 +25,13 @@ def money(amount: Decimal, currency: str, places: int = 2) -> str:
 
 def count(value: int) -> str:
     return _localise(f"{value:,}")
+
+
+def file_size(n: int) -> str:
+    """A size in bytes for people (KB and MB of 1024)."""
+    size = float(n)  # display only: sizes are not money
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{n} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return ""

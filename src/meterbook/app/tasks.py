@@ -73,10 +73,13 @@ class Tasks(QObject):
         self._writer.start()
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="meterbook-reader")
         self.running: list[Task] = []
+        self.stopped = False  # after shutdown(): no new work is taken
 
     # -- submitting ----------------------------------------------------------------------------
 
     def write(self, title: str, job: Job, on_done=None, on_error=None, on_progress=None) -> Task:
+        if self.stopped:
+            raise RuntimeError("Meterbook is closing: no new work is started")
         task = Task(title, job, on_done, on_error, on_progress)
         self.running.append(task)
         self.busy_changed.emit(True)
@@ -141,6 +144,7 @@ class Tasks(QObject):
 
     def shutdown(self, timeout: float = 30.0) -> None:
         """Cancel what runs, let the writer finish (it rolls back), stop the threads."""
+        self.stopped = True
         for task in list(self.running):
             task.cancel()
         self._queue.put(None)

@@ -94,16 +94,22 @@ def import_files(
     with db.engine.connect() as conn:
         sources = [FileSource(Path(p), conn=conn, profile=profile, mapping=mapping)
                    for p in paths]
-    return _import(db, sources, skip_bad_lines, dry_run, progress, cancelled, now)
+    return import_sources(db, sources, skip_bad_lines=skip_bad_lines, dry_run=dry_run,
+                          progress=progress, cancelled=cancelled, now=now)
 
 
 def import_records(db: Database, records: Iterable[UsageRecord], *, name: str, profile: str,
                    now: datetime | None = None) -> ImportSummary:
     """Records made by Meterbook itself (the demo) as one batch, like a file's."""
-    return _import(db, [RecordSource(name, records, profile)], False, False, None, None, now)
+    return import_sources(db, [RecordSource(name, records, profile)], now=now)
 
 
-def _import(db, sources, skip_bad_lines, dry_run, progress, cancelled, now) -> ImportSummary:
+def import_sources(db: Database, sources: list, *, skip_bad_lines: bool = False,
+                   dry_run: bool = False, progress: Progress | None = None,
+                   cancelled: Callable[[], bool] | None = None, now: datetime | None = None
+                   ) -> ImportSummary:
+    """Import sources (importers/sources.py: files, each with its own format or mapping, or
+    records) as one batch; import_files builds them from paths."""
     profiles = list(dict.fromkeys(s.profile for s in sources))  # each once, in file order
     summary = ImportSummary(batch=None, files=[s.name for s in sources],
                             profile=",".join(profiles), dry_run=dry_run)

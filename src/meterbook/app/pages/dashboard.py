@@ -241,6 +241,10 @@ class DashboardPage(Page):
 
         ctx.tasks.read(job, done, failed)
 
+    def is_loaded(self) -> bool:
+        """The figures of the latest refresh are on screen (for benchmarks and tests)."""
+        return getattr(self, "figures", None) is not None
+
     def show_figures(self, f: Dashboard) -> None:
         self.figures = f
         self.error.hide()

@@ -1,10 +1,555 @@
-"""The Settings page (being built)."""
+"""The Settings page: home currency, report time zone, exchange rates, and the database file.
+
+Every change goes through the one writer (ctx.tasks.write) with store/settings.py's functions,
+then ctx.changed() so that every page shows figures in the new terms. Copies of the database
+(Back up, Move) use SQLite's online backup, which copies what is committed, WAL included, while
+the app keeps running; a copy is written beside its target and renamed into place only once it
+is complete and checked, so a failure never leaves a half file under the chosen name.
+"""
 
 from __future__ import annotations
 
-from meterbook.app.pages.base import ComingPage
+import contextlib
+import os
+import sqlite3
+import zoneinfo
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QLocale, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QCompleter,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)  # fmt: skip
+
+from meterbook.app.formatting import file_size
+from meterbook.app.pages.base import Page
+from meterbook.store import settings as store
+from meterbook.store.errors import RatesFileError
+
+COMMON_CURRENCIES = {
+    "USD": "US dollar", "EUR": "euro", "GBP": "British pound", "JPY": "Japanese yen",
+    "CHF": "Swiss franc", "CAD": "Canadian dollar", "AUD": "Australian dollar",
+    "NZD": "New Zealand dollar", "CNY": "Chinese yuan", "INR": "Indian rupee",
+    "SEK": "Swedish krona", "NOK": "Norwegian krone", "DKK": "Danish krone",
+    "PLN": "Polish złoty", "CZK": "Czech koruna", "HUF": "Hungarian forint",
+    "BRL": "Brazilian real", "MXN": "Mexican peso", "SGD": "Singapore dollar",
+    "HKD": "Hong Kong dollar", "KRW": "South Korean won", "ZAR": "South African rand",
+    "ILS": "Israeli shekel", "TRY": "Turkish lira", "AED": "UAE dirham",
+}  # fmt: skip
 
 
-class SettingsPage(ComingPage):
+def known_currencies() -> set[str]:
+    """The ISO codes of the currencies of every locale Qt knows: enough to warn about a typo
+    (a code not in it is still accepted: the list is not the ISO 4217 register)."""
+    codes = {locale.currencySymbol(QLocale.CurrencySymbolFormat.CurrencyIsoCode)
+             for locale in QLocale.matchingLocales(QLocale.Language.AnyLanguage,
+                                                   QLocale.Script.AnyScript,
+                                                   QLocale.Country.AnyCountry)}
+    return {code for code in codes if len(code) == 3} | set(COMMON_CURRENCIES)
+
+
+def copy_sqlite(source: Path, target: Path) -> None:
+    """Copy a SQLite database to `target` with the online backup, checked before it takes the
+    name (a failure leaves no file there, and an older file of that name is kept)."""
+    partial = target.with_name(target.name + ".part")
+    partial.unlink(missing_ok=True)
+    try:
+        with contextlib.closing(sqlite3.connect(source)) as src:
+            with contextlib.suppress(sqlite3.OperationalError):  # busy readers: backup copes
+                src.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            with contextlib.closing(sqlite3.connect(partial)) as copy:
+                src.backup(copy)
+                # The copy keeps no WAL of its own: one self-contained file.
+                copy.execute("PRAGMA journal_mode=DELETE")
+                verdict = copy.execute("PRAGMA quick_check").fetchone()[0]
+        if verdict != "ok":
+            raise sqlite3.DatabaseError(f"the copy does not check out: {verdict}")
+        os.replace(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def computer_timezone() -> str:
+    try:
+        import tzlocal
+
+        return tzlocal.get_localzone_name() or "UTC"
+    except Exception:  # no zone configured on this computer
+        return "UTC"
+
+
+def read_settings(db) -> tuple[str, str | None, list, str, int | None]:
+    """(home currency, saved time zone, rates, this computer's zone, size of the file)."""
+    with db.session() as session:
+        values = (store.home_currency(session), store.report_timezone(session),
+                  store.list_rates(session))
+    size = None
+    if db.path is not None:
+        size = sum(p.stat().st_size for p in (db.path, db.path.with_name(db.path.name + "-wal"))
+                   if p.exists())
+    return (*values, computer_timezone(), size)
+
+
+class RateDialog(QDialog):
+    """One exchange rate: currency, month and what one unit was worth in the home currency."""
+
+    def __init__(self, parent: QWidget, home: str, rate: tuple | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Exchange rate" if rate else "Add an exchange rate")
+        self.home = home
+        form = QFormLayout(self)
+        self.currency = QComboBox()
+        self.currency.setEditable(True)
+        self.currency.addItems([c for c in COMMON_CURRENCIES if c != home])
+        self.month = QLineEdit(date.today().strftime("%Y-%m"))
+        self.month.setPlaceholderText("YYYY-MM")
+        self.rate = QLineEdit()
+        self.rate.setPlaceholderText("e.g. 1.0842")
+        self.unit = QLabel()
+        if rate is not None:
+            self.currency.setCurrentText(rate[0])
+            self.month.setText(rate[1])
+            self.rate.setText(str(rate[2]))
+        rate_row = QHBoxLayout()
+        rate_row.addWidget(self.rate, 1)
+        rate_row.addWidget(self.unit)
+        form.addRow("Currency:", self.currency)
+        form.addRow("Month:", self.month)
+        form.addRow("One unit is worth:", rate_row)
+        self.problem = QLabel()
+        self.problem.setStyleSheet("color: #b91c1c;")
+        self.problem.setWordWrap(True)
+        form.addRow(self.problem)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.currency.currentTextChanged.connect(self._check)
+        self.month.textChanged.connect(self._check)
+        self.rate.textChanged.connect(self._check)
+        self._check()
+
+    def values(self) -> tuple[str, str, str]:
+        """(currency, month, rate) as validated: the rate stays decimal text, never a float."""
+        currency = store.normalize_currency(self.currency.currentText())
+        if currency == self.home:
+            raise ValueError(f"{currency} is the home currency: its figures need no rate")
+        month = store.normalize_month(self.month.text())
+        rate = store.normalize_rate(self.rate.text().strip())
+        return currency, month, str(rate)
+
+    def _check(self, *_args) -> None:
+        code = self.currency.currentText().strip().upper()
+        self.unit.setText(f"{self.home} per {code or '…'}")
+        try:
+            self.values()
+            problem = ""
+        except ValueError as exc:
+            problem = str(exc) if self.rate.text().strip() else "Type the rate."
+        self.problem.setText(problem)
+        self.save_button.setEnabled(not problem)
+
+    def accept(self) -> None:
+        if self.save_button.isEnabled():
+            super().accept()
+
+
+class SettingsPage(Page):
     key, title, icon = "settings", "Settings", "SP_FileDialogInfoView"
-    coming = "This page is being built."
+
+    def __init__(self, ctx, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        self.home = "USD"
+        self.timezone: str | None = None
+        self.rates: list[tuple] = []
+        self.rate_dialog: RateDialog | None = None
+        self._known = known_currencies()
+        outer = QVBoxLayout(self)
+        outer.addWidget(QLabel("<h2>Settings</h2>"))
+        # In a scroll area: the window may be made smaller than the sections side by side.
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        top.addWidget(self._build_money(), 1)
+        top.addWidget(self._build_database(), 1)
+        layout.addLayout(top)
+        layout.addWidget(self._build_rates(), 1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
+        outer.addWidget(scroll, 1)
+
+    # -- building --------------------------------------------------------------------------------
+
+    def _build_money(self) -> QWidget:
+        box = QGroupBox("Money and time")
+        form = QFormLayout(box)
+        self.currency_combo = QComboBox()
+        self.currency_combo.setEditable(True)
+        self.currency_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        for code, name in COMMON_CURRENCIES.items():
+            self.currency_combo.addItem(code)
+            self.currency_combo.setItemData(self.currency_combo.count() - 1, name,
+                                            Qt.ItemDataRole.ToolTipRole)
+        self.currency_combo.lineEdit().setMaxLength(3)
+        self.currency_combo.activated.connect(lambda _i: self.save_currency())
+        self.currency_combo.lineEdit().editingFinished.connect(self.save_currency)
+        self.currency_name = QLabel()
+        row = QHBoxLayout()
+        row.addWidget(self.currency_combo)
+        row.addWidget(self.currency_name, 1)
+        form.addRow("Home currency:", row)
+        form.addRow("", _hint("Totals, budgets and reports are shown in this currency; costs "
+                              "in other currencies are converted with the rates below."))
+
+        self.tz_combo = QComboBox()
+        self.tz_combo.setEditable(True)
+        self.tz_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.tz_combo.addItem("")  # not set: the computer's zone
+        self.tz_combo.addItems(sorted(zoneinfo.available_timezones() | {"UTC"}))
+        self.tz_combo.lineEdit().setPlaceholderText("this computer's zone")
+        completer = QCompleter(self.tz_combo.model(), self.tz_combo)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)  # "paris" finds Europe/Paris
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.tz_combo.setCompleter(completer)
+        self.tz_combo.activated.connect(lambda _i: self.save_timezone())
+        self.tz_combo.lineEdit().editingFinished.connect(self.save_timezone)
+        form.addRow("Report time zone:", self.tz_combo)
+        form.addRow("", _hint("Days and months are counted in this zone. Leave it empty to use "
+                              "this computer's zone."))
+        self.money_problem = QLabel()
+        self.money_problem.setStyleSheet("color: #b91c1c;")
+        self.money_problem.setWordWrap(True)
+        form.addRow(self.money_problem)
+        return box
+
+    def _build_rates(self) -> QWidget:
+        box = QGroupBox("Exchange rates")
+        layout = QVBoxLayout(box)
+        self.rates_note = _hint("")
+        layout.addWidget(self.rates_note)
+        self.rates_table = QTableWidget(0, 3)
+        self.rates_table.setHorizontalHeaderLabels(["Currency", "Month", "Rate"])
+        self.rates_table.verticalHeader().hide()
+        self.rates_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.rates_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.rates_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.rates_table.setAlternatingRowColors(True)
+        self.rates_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.rates_table.itemSelectionChanged.connect(self._update_buttons)
+        self.rates_table.doubleClicked.connect(lambda _i: self.edit_rate())
+        layout.addWidget(self.rates_table)
+        row = QHBoxLayout()
+        self.add_rate_button = _button("Add…", self.add_rate, row)
+        self.edit_rate_button = _button("Edit…", self.edit_rate, row)
+        self.delete_rate_button = _button("Delete", self.delete_rate, row)
+        row.addStretch(1)
+        self.import_rates_button = _button("Import CSV…", self.import_rates, row)
+        layout.addLayout(row)
+        self._update_buttons()
+        return box
+
+    def _build_database(self) -> QWidget:
+        box = QGroupBox("Database")
+        layout = QVBoxLayout(box)
+        self.db_label = QLabel(self.ctx.db.display_name)
+        self.db_label.setWordWrap(True)
+        self.db_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(QLabel("Everything Meterbook knows is kept in this file:"))
+        layout.addWidget(self.db_label)
+        row = QHBoxLayout()
+        window = self.window
+        _button("Open…", lambda: _call(window(), "open_database"), row)
+        _button("New…", lambda: _call(window(), "new_database"), row)
+        self.move_button = _button("Move…", self.move_database, row)
+        self.backup_button = _button("Back up…", lambda: self.backup(), row)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.db_note = _hint("A backup is a copy you can open like any database; keep one "
+                             "somewhere else than this computer.")
+        layout.addWidget(self.db_note)
+        layout.addStretch(1)
+        if self.ctx.db.path is None:  # a database server: copies are the server's business
+            self.move_button.setEnabled(False)
+            self.backup_button.setEnabled(False)
+            self.db_note.setText("This database is on a server: back it up with the server's "
+                                 "own tools.")
+        return box
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        db = self.ctx.db
+        self.ctx.tasks.read(lambda: read_settings(db), self._show)
+
+    def _show(self, values) -> None:
+        self.home, self.timezone, self.rates, here, size = values
+        tz = self.timezone
+        self.tz_combo.lineEdit().setPlaceholderText(f"this computer's zone ({here})")
+        self.db_label.setText(self.ctx.db.display_name
+                              + (f"  ({file_size(size)})" if size is not None else ""))
+        if not self.currency_combo.lineEdit().hasFocus():
+            self.currency_combo.setCurrentText(self.home)
+        self.currency_name.setText(COMMON_CURRENCIES.get(self.home, ""))
+        if not self.tz_combo.lineEdit().hasFocus():
+            self.tz_combo.setCurrentText(tz or "")
+        self.rates_table.setHorizontalHeaderLabels(["Currency", "Month",
+                                                    f"Rate (in {self.home})"])
+        self.rates_table.setRowCount(len(self.rates))
+        for r, (currency, month, rate) in enumerate(self.rates):
+            for c, value in enumerate((currency, month, str(rate))):
+                item = QTableWidgetItem(value)
+                if c == 2:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight
+                                          | Qt.AlignmentFlag.AlignVCenter)
+                self.rates_table.setItem(r, c, item)
+        note = (f"What one unit of another currency was worth in {self.home}, month by "
+                "month. A cost in a currency without a rate for its month is shown as "
+                "missing, never as 0.")
+        if not self.rates:
+            note += (f" No rates yet: they are needed only for plans or bills in another "
+                     f"currency than {self.home}.")
+        self.rates_note.setText(note)
+        self._update_buttons()
+
+    # -- home currency and time zone ------------------------------------------------------------
+
+    def save_currency(self) -> None:
+        text = self.currency_combo.currentText()
+        try:
+            code = store.normalize_currency(text)
+        except ValueError as exc:
+            self.money_problem.setText(str(exc))
+            return
+        warning = "" if code in self._known else (
+            f"{code} is not a currency code Meterbook knows; check it is the ISO code.")
+        self.money_problem.setText(warning)
+        if code == self.home:
+            return
+        rates_note = bool(self.rates)
+        self._write(f"Home currency {code}",
+                    lambda session: store.set_home_currency(session, code=code),
+                    f"Home currency set to {code}."
+                    + (" The saved exchange rates were entered against the old one: check "
+                       "them." if rates_note else ""))
+        self.home = code  # a second editingFinished must not save it again
+
+    def save_timezone(self) -> None:
+        text = self.tz_combo.currentText().strip()
+        try:
+            name = store.canonical_timezone(text) if text else None
+        except ValueError as exc:
+            self.money_problem.setText(f"{exc}: pick one from the list, such as "
+                                       "Europe/Paris.")
+            return
+        self.money_problem.clear()
+        if name == self.timezone:
+            return  # focus leaving the field is no change
+        self.timezone = name
+        self._write("Report time zone", lambda session: store.set_report_timezone(
+            session, name=name), f"Report time zone set to {name or 'this computer’s zone'}.")
+
+    # -- exchange rates ----------------------------------------------------------------------------
+
+    def selected_rate(self) -> tuple | None:
+        rows = self.rates_table.selectionModel().selectedRows()
+        return self.rates[rows[0].row()] if rows else None
+
+    def _update_buttons(self) -> None:
+        chosen = self.selected_rate() is not None
+        self.edit_rate_button.setEnabled(chosen)
+        self.delete_rate_button.setEnabled(chosen)
+
+    def add_rate(self) -> None:
+        self._open_rate_dialog(None)
+
+    def edit_rate(self) -> None:
+        rate = self.selected_rate()
+        if rate is not None:
+            self._open_rate_dialog(rate)
+
+    def _open_rate_dialog(self, old: tuple | None) -> None:
+        dialog = RateDialog(self, self.home, old)
+        dialog.accepted.connect(lambda: self._save_rate(dialog, old))
+        dialog.finished.connect(lambda _code: setattr(self, "rate_dialog", None))
+        self.rate_dialog = dialog
+        dialog.open()  # not exec(): the window keeps painting, tests can fill it in
+
+    def _save_rate(self, dialog: RateDialog, old: tuple | None) -> None:
+        currency, month, rate = dialog.values()
+
+        def change(session) -> None:
+            if old is not None and (old[0], old[1]) != (currency, month):
+                store.delete_rate(session, currency=old[0], month=old[1])
+            store.set_rate(session, currency=currency, month=month, rate=rate)
+
+        self._write("Exchange rate", change, f"1 {currency} = {rate} {self.home} in {month}.")
+
+    def delete_rate(self) -> None:
+        rate = self.selected_rate()
+        if rate is None:
+            return
+        currency, month, _value = rate
+        answer = QMessageBox.question(self, "Delete exchange rate",
+                                      f"Delete the {currency} rate of {month}?")
+        if answer == QMessageBox.StandardButton.Yes:
+            self._write("Exchange rate", lambda session: store.delete_rate(
+                session, currency=currency, month=month), f"{currency} {month} deleted.")
+
+    def import_rates(self, path: str | None = None) -> None:
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Import exchange rates", "",
+                                                  "CSV files (*.csv);;All files (*)")
+        if path:
+            self._write("Import rates", lambda session: store.import_rates_csv(
+                session, path=path), None)
+
+    # -- the database file -------------------------------------------------------------------------
+
+    def backup(self, path: str | None = None) -> None:
+        """Copy the database to a file the user chooses (the toolbar's Back up)."""
+        source = self.ctx.db.path
+        if source is None:
+            self.ctx.status.emit("This database is on a server: back it up with its tools.")
+            return
+        if path is None:
+            suggested = source.with_name(f"{source.stem}-backup-{date.today():%Y-%m-%d}.db")
+            path, _ = QFileDialog.getSaveFileName(self, "Back up the database", str(suggested),
+                                                  "Meterbook database (*.db)")
+        if not path:
+            return
+        target = Path(path)
+        if target.resolve() == source.resolve():
+            QMessageBox.warning(self, "Back up", "Choose another file than the database "
+                                "itself.")
+            return
+        self.backup_button.setEnabled(False)
+        self.ctx.tasks.write("Backing up", lambda _p, _c: copy_sqlite(source, target),
+                             lambda _r: self._copied(f"Backed up to {target}."),
+                             lambda exc: self._copy_failed("The backup failed", exc))
+
+    def move_database(self, path: str | None = None) -> None:
+        """Copy the database to a new place, reopen it there, then remove the old file."""
+        source = self.ctx.db.path
+        if source is None:
+            return
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Move the database to",
+                                                  str(Path.home() / source.name),
+                                                  "Meterbook database (*.db)")
+        if not path or Path(path).resolve() == source.resolve():
+            return
+        target = Path(path)
+        self.move_button.setEnabled(False)
+        self.ctx.tasks.write("Moving the database",
+                             lambda _p, _c: copy_sqlite(source, target),
+                             lambda _r: self._reopen(source, target),
+                             lambda exc: self._copy_failed("The database was not moved", exc))
+
+    def _copied(self, message: str) -> None:
+        self.backup_button.setEnabled(True)
+        self.db_note.setText(message)
+        self.ctx.status.emit(message)
+
+    def _copy_failed(self, what: str, exc: BaseException) -> None:
+        self.backup_button.setEnabled(True)
+        self.move_button.setEnabled(True)
+        QMessageBox.warning(self, "Meterbook", f"{what}: {exc}. Nothing was changed.")
+
+    def _reopen(self, old: Path, new: Path) -> None:
+        """Open the copy in a new window; only once that worked, close this one and remove the
+        old file (with its WAL and shared-memory files)."""
+        from meterbook.app.launch import open_window
+
+        window = self.window()
+        opened = open_window(str(new), parent_settings=getattr(window, "settings", None))
+        if opened is None:
+            self.move_button.setEnabled(True)
+            return
+        opened.show()
+        window.close()  # stops the writer: nothing uses the old file any more
+        self.ctx.db.close()
+        left = []
+        for path in (old, old.with_name(old.name + "-wal"), old.with_name(old.name + "-shm")):
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:
+                left.append(path.name)
+        if left:
+            QMessageBox.information(opened, "Meterbook", (
+                f"The database now lives in {new}. The old file could not be removed "
+                f"({', '.join(left)}); you may delete it."))
+
+    # -- writing -----------------------------------------------------------------------------------
+
+    def _write(self, title: str, change, done_message: str | None) -> None:
+        """Run `change(session)` on the writer, commit, then tell every page."""
+        db = self.ctx.db
+
+        def job(_progress, _cancelled):
+            with db.session() as session:
+                result = change(session)
+                session.commit()
+                return result
+
+        def done(result) -> None:
+            self.ctx.status.emit(done_message or f"{result} exchange rate(s) imported.")
+            self.ctx.changed()  # every page reloads, this one too
+
+        self.ctx.tasks.write(title, job, done, self._write_failed)
+
+    def _write_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, RatesFileError):
+            lines = str(exc).splitlines()
+            shown = "\n".join(lines[:20]) + (f"\n… and {len(lines) - 20} more" if len(lines)
+                                             > 20 else "")
+            QMessageBox.warning(self, "Import exchange rates",
+                                f"No rate was imported: the file has problems.\n\n{shown}")
+        else:
+            QMessageBox.warning(self, "Settings", f"The change was not saved: {exc}")
+        self.refresh()
+
+
+def _hint(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setStyleSheet("color: gray;")
+    return label
+
+
+def _button(text: str, slot, row: QHBoxLayout) -> QPushButton:
+    button = QPushButton(text)
+    button.clicked.connect(lambda _checked=False: slot())
+    row.addWidget(button)
+    return button
+
+
+def _call(window, method: str) -> None:
+    """Open and New belong to the main window (they replace it)."""
+    action = getattr(window, method, None)
+    if action is not None:
+        action()

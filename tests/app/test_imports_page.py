@@ -1,0 +1,295 @@
+"""The Imports page used as a person would: files dropped on the main window, the column-mapping
+dialog, refused lines, Undo, Cancel, and closing the window during an import."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from meterbook.app.context import AppContext
+from meterbook.app.window import MainWindow
+from meterbook.importers.mapping_profiles import list_profiles, load_profile
+from meterbook.store.database import open_database
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+WAIT = 20_000  # ms
+
+
+@pytest.fixture
+def db(tmp_path):
+    with open_database(str(tmp_path / "meterbook.db")) as database:
+        yield database
+
+
+@pytest.fixture
+def window(qtbot, db, tmp_path):
+    settings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(AppContext(db), settings)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()  # stops the writer thread before the database closes
+
+
+def drop(window, *paths: Path) -> None:
+    """Drag files over the window's sidebar and drop them, as a file manager would: the events
+    go to the native window, and Qt finds the widget that takes drops there (the window)."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    where = window.sidebar.mapTo(window, QPoint(20, 20))
+    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(where, *args)
+    QApplication.sendEvent(window.windowHandle(), enter)
+    assert enter.isAccepted()
+    dropped = QDropEvent(QPointF(where), *args)
+    QApplication.sendEvent(window.windowHandle(), dropped)
+    assert dropped.isAccepted()
+
+
+def settled(page) -> bool:
+    return not page._busy
+
+
+def records(db) -> list[tuple]:
+    with db.engine.connect() as conn:
+        return conn.exec_driver_sql("""
+            SELECT m.vendor, m.model, r.input_tokens, r.output_tokens
+            FROM usage_record r JOIN meter m ON m.id = r.meter_id ORDER BY r.id""").fetchall()
+
+
+def history(page) -> list[list[str]]:
+    table = page.history
+    return [[table.item(r, c).text() for c in range(table.columnCount())]
+            for r in range(table.rowCount())]
+
+
+def import_and_wait(qtbot, window, *paths: Path):
+    page = window.pages["imports"]
+    before = page.history.rowCount()
+    drop(window, *paths)
+    qtbot.waitUntil(lambda: settled(page) and page.history.rowCount() != before, timeout=WAIT)
+    return page
+
+
+def write_csv(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_canonical_csv_dropped_on_the_window_is_imported_and_listed(qtbot, window, db):
+    page = import_and_wait(qtbot, window, DATA / "canonical" / "good.csv")
+    assert window.current_page() is page
+    assert "Meterbook usage CSV" in page.preview_label.text()
+    assert page.preview.rowCount() == 5  # the first lines, shown before the import
+    assert "Imported 5 records" in page.headline.text()
+    [row] = history(page)
+    assert row[2] == "good.csv" and row[3] == "canonical" and row[5] == "5"
+    assert len(records(db)) == 5
+
+
+def test_several_files_dropped_together_are_one_import(qtbot, window, db):
+    page = import_and_wait(qtbot, window, DATA / "canonical" / "good.csv",
+                           DATA / "canonical" / "bom_shuffled.csv")
+    [row] = history(page)
+    assert row[2] == "good.csv, bom_shuffled.csv"
+    assert len(records(db)) == 7
+
+
+def test_bad_lines_are_listed_and_nothing_is_added_until_asked(qtbot, window, db, tmp_path):
+    bad = write_csv(tmp_path / "march.csv", [
+        "timestamp,vendor,model,input_tokens",
+        "2026-03-01T00:00:00Z,openai,gpt-4o,10",
+        "2026-03-01T00:00:01Z,openai,gpt-4o,-5",
+        "2026-03-01T00:00:02Z,openai,gpt-4o,20",
+        "2026-03-01T00:00:03Z,openai,gpt-4o,abc",
+    ])
+    page = window.pages["imports"]
+    drop(window, bad)
+    qtbot.waitUntil(lambda: settled(page) and page.refused_box.isVisible(), timeout=WAIT)
+    table = page.refused_table
+    lines = [table.item(r, 1).text() for r in range(table.rowCount())]
+    assert lines == ["3", "5"]
+    assert table.item(0, 2).text() == "input_tokens"
+    assert "Nothing was imported" in page.headline.text()
+    assert records(db) == [] and page.history.rowCount() == 0
+
+    assert page.valid_button.isVisible()
+    qtbot.mouseClick(page.valid_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: settled(page) and page.history.rowCount() == 1, timeout=WAIT)
+    assert [r[2] for r in records(db)] == [10, 20]
+    assert history(page)[0][7] == "2"  # the refused lines are kept with the import
+    assert not page.valid_button.isVisible()  # done: no second import of the same lines
+
+
+def test_a_file_that_cannot_be_imported_says_why_and_changes_nothing(qtbot, window, db,
+                                                                    tmp_path):
+    odd = tmp_path / "notes.json"
+    odd.write_text('{"hello": "world"}', encoding="utf-8")
+    page = window.pages["imports"]
+    drop(window, DATA / "canonical" / "good.csv", odd)  # one bad file stops the whole drop
+    qtbot.waitUntil(lambda: settled(page) and page.refused_box.isVisible(), timeout=WAIT)
+    assert "notes.json cannot be imported" in page.headline.text()
+    assert page.refused_table.item(0, 0).text() == "notes.json"
+    assert "JSON" in page.refused_table.item(0, 3).text()
+    assert not page.valid_button.isVisible()
+    assert records(db) == []
+
+
+def test_an_unknown_csv_is_mapped_in_the_dialog_and_the_mapping_saved(qtbot, window, db,
+                                                                     tmp_path):
+    header = "Day,Which,In,Out,Note"
+    first = write_csv(tmp_path / "acme_2026-03.csv", [
+        header, "2026-03-01,large-2,100,20,x", "2026-03-02,large-2,300,40,y"])
+    page = window.pages["imports"]
+    drop(window, first)
+    qtbot.waitUntil(lambda: page.mapping_dialog is not None, timeout=WAIT)
+    dialog = page.mapping_dialog
+    assert "not a format Meterbook knows" in page.preview_label.text()
+    assert dialog.field_combo("Day").currentData() == "timestamp"  # guessed from the name
+    assert not dialog.import_button.isEnabled()  # no model, no vendor yet
+    for column, field in (("Which", "model"), ("In", "input_tokens"), ("Out", "output_tokens")):
+        combo = dialog.field_combo(column)
+        combo.setCurrentIndex(combo.findData(field))
+    dialog.vendor_edit.setCurrentText("mistral")
+    assert dialog.save_check.isChecked()
+    dialog.save_name.setText("acme")
+    assert dialog.import_button.isEnabled()
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: settled(page) and page.history.rowCount() == 1, timeout=WAIT)
+    assert records(db) == [("mistral", "large-2", 100, 20), ("mistral", "large-2", 300, 40)]
+    assert history(page)[0][3] == "acme"
+    with db.engine.connect() as conn:
+        assert list_profiles(conn) == ["acme"]
+        saved = load_profile(conn, "acme")
+    assert saved.columns == {"Day": "timestamp", "Which": "model", "In": "input_tokens",
+                             "Out": "output_tokens"}
+
+    # Next month's file of the same shape: the saved mapping is offered, one click imports it.
+    second = write_csv(tmp_path / "acme_2026-04.csv", [header, "2026-04-01,small-1,5,6,z"])
+    drop(window, second)
+    qtbot.waitUntil(lambda: page.mapping_dialog is not None, timeout=WAIT)
+    dialog = page.mapping_dialog
+    assert dialog.start_combo.currentData() == "acme"
+    assert dialog.field_combo("Which").currentData() == "model"
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: settled(page) and page.history.rowCount() == 2, timeout=WAIT)
+    assert records(db)[-1] == ("mistral", "small-1", 5, 6)
+
+
+def test_a_known_and_a_mapped_file_dropped_together_are_one_import(qtbot, window, db,
+                                                                  tmp_path):
+    mapped = write_csv(tmp_path / "other.csv", ["When,Model,Vendor", "2026-03-05,m1,acme"])
+    page = window.pages["imports"]
+    drop(window, DATA / "canonical" / "good.csv", mapped)
+    qtbot.waitUntil(lambda: page.mapping_dialog is not None, timeout=WAIT)
+    dialog = page.mapping_dialog
+    assert dialog.field_combo("Vendor").currentData() == "vendor"  # guessed from the names
+    when = dialog.field_combo("When")
+    when.setCurrentIndex(when.findData("timestamp"))
+    dialog.save_check.setChecked(False)
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: settled(page) and page.history.rowCount() == 1, timeout=WAIT)
+    assert len(records(db)) == 6
+    assert history(page)[0][3] == "canonical,column mapping"
+    with db.engine.connect() as conn:
+        assert list_profiles(conn) == []
+
+
+def test_files_of_one_unknown_shape_are_mapped_once(qtbot, window, db, tmp_path):
+    header = "Created,Model,Vendor"
+    files = [write_csv(tmp_path / f"log{n}.csv", [header, f"2026-03-0{n},m{n},acme"])
+             for n in (1, 2)]
+    page = window.pages["imports"]
+    drop(window, *files)
+    qtbot.waitUntil(lambda: page.mapping_dialog is not None, timeout=WAIT)
+    assert page.file_list.count() == 2
+    qtbot.mouseClick(page.mapping_dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: settled(page) and page.history.rowCount() == 1, timeout=WAIT)
+    assert page.mapping_dialog is None
+    assert [r[1] for r in records(db)] == ["m1", "m2"]
+
+
+def test_cancelling_the_mapping_imports_nothing(qtbot, window, db, tmp_path):
+    unknown = write_csv(tmp_path / "x.csv", ["A,B", "1,2"])
+    page = window.pages["imports"]
+    drop(window, unknown)
+    qtbot.waitUntil(lambda: page.mapping_dialog is not None, timeout=WAIT)
+    page.mapping_dialog.reject()
+    qtbot.waitUntil(lambda: settled(page), timeout=WAIT)
+    assert "columns were not mapped" in page.headline.text()
+    assert records(db) == []
+
+
+def test_undo_removes_the_imported_records(qtbot, window, db, monkeypatch):
+    page = import_and_wait(qtbot, window, DATA / "canonical" / "good.csv")
+    assert len(records(db)) == 5
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *args, **kw: asked.append(args) or QMessageBox.StandardButton.Yes)
+    page.history.selectRow(0)
+    assert page.undo_button.isEnabled()
+    qtbot.mouseClick(page.undo_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: settled(page) and page.history.rowCount() == 0, timeout=WAIT)
+    assert asked and records(db) == []
+
+
+def _big_csv(path: Path, lines: int = 50_000) -> Path:
+    with path.open("w", encoding="utf-8") as f:
+        f.write("timestamp,vendor,model,request_id,input_tokens,output_tokens\n")
+        for n in range(lines):
+            f.write(f"2026-03-01T{n // 3600 % 24:02d}:{n // 60 % 60:02d}:{n % 60:02d}Z,"
+                    f"openai,gpt-4o-mini,req-{n},{n % 997},{n % 101}\n")
+    return path
+
+
+def _hold_writer(window) -> threading.Event:
+    """Keep the one writer busy (as another long job would) until the event is set, so that
+    Cancel is sure to come while the import is under way, not after it."""
+    gate = threading.Event()
+    window.ctx.tasks.write("another job", lambda _p, _c: gate.wait(30))
+    return gate
+
+
+def test_cancel_leaves_the_database_unchanged(qtbot, window, db, tmp_path):
+    big = _big_csv(tmp_path / "big.csv")
+    page = window.pages["imports"]
+    gate = _hold_writer(window)
+    drop(window, big)
+    qtbot.waitUntil(lambda: page.task is not None, timeout=WAIT)
+    assert page.progress_box.isVisible() and page.cancel_button.isEnabled()
+    qtbot.mouseClick(page.cancel_button, Qt.MouseButton.LeftButton)
+    gate.set()
+    qtbot.waitUntil(lambda: settled(page), timeout=WAIT)
+    assert "Import cancelled" in page.headline.text()
+    assert records(db) == [] and page.history.rowCount() == 0
+
+
+def test_a_big_import_reports_progress_and_keeps_the_window_responsive(qtbot, window, db,
+                                                                      tmp_path):
+    big = _big_csv(tmp_path / "big.csv")
+    page = window.pages["imports"]
+    seen = []
+    page.progress.valueChanged.connect(seen.append)
+    page = import_and_wait(qtbot, window, big)
+    assert any(0 < value < 1000 for value in seen)  # the bar moved while the lines were read
+    assert "Imported 50,000 records" in page.headline.text()
+
+
+def test_closing_the_window_during_an_import_cancels_it(qtbot, window, db, tmp_path):
+    big = _big_csv(tmp_path / "big.csv")
+    page = window.pages["imports"]
+    gate = _hold_writer(window)
+    drop(window, big)
+    qtbot.waitUntil(lambda: page.task is not None, timeout=WAIT)
+    threading.Timer(0.2, gate.set).start()  # the other job ends while the window closes
+    window.close()  # cancels the import and waits for the writer to roll it back
+    assert page.task.cancelled and page.task.done.is_set()
+    assert records(db) == []
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM import_batch").scalar() == 0
