@@ -14,7 +14,7 @@ from PySide6.QtGui import QColor, QPalette
 from sqlmodel import Session
 
 from meterbook.app.context import AppContext
-from meterbook.app.models.conversations_model import warning_color
+from meterbook.app.formatting import warning_color
 from meterbook.app.pages.dashboard import DashboardPage
 from meterbook.core.plan_files import read_plans
 from meterbook.importers.pipeline import import_files

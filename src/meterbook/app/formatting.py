@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QLocale
+from PySide6.QtCore import QDate, QDateTime, QLocale, QTime
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+
+from meterbook.core.periods import parse_month
+from meterbook.core.records import from_epoch_us
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CNY": "¥", "INR": "₹", "CHF": "CHF "}
 
@@ -35,3 +40,40 @@ def file_size(n: int) -> str:
             return f"{n} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
         size /= 1024
     return ""
+
+
+# --- colours, times and words shared by the pages ------------------------------------------
+
+
+def warning_color(palette: QPalette | None = None) -> QColor:
+    """Amber that stays readable on the current palette's background, light or dark."""
+    palette = palette or QGuiApplication.palette()
+    dark = palette.color(QPalette.ColorRole.Window).lightness() < 128
+    return QColor("#fbbf24" if dark else "#b45309")
+
+
+def muted_color(palette: QPalette | None = None) -> QColor:
+    palette = palette or QGuiApplication.palette()
+    return palette.color(QPalette.ColorRole.PlaceholderText)
+
+
+def when_text(ts_us: int, tz: ZoneInfo) -> str:
+    """An instant as local time in the report zone, in the user's short date-time format."""
+    local = from_epoch_us(ts_us).astimezone(tz)
+    locale = QLocale()
+    if locale.language() == QLocale.Language.C:
+        return f"{local:%Y-%m-%d %H:%M}"  # the C locale's own format reads "2 04 2026"
+    moment = QDateTime(QDate(local.year, local.month, local.day),
+                       QTime(local.hour, local.minute, local.second))
+    return locale.toString(moment, QLocale.FormatType.ShortFormat)
+
+
+def month_title(label: str) -> str:
+    """'2026-04' -> 'April 2026' in the user's language."""
+    year, month = parse_month(label)
+    return f"{QLocale().standaloneMonthName(month)} {year}"
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """'1 request', '2,000 requests' (English only, as is the rest of the interface)."""
+    return f"{count(n)} {one if n == 1 else (many or one + 's')}"

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from meterbook import __version__
 from meterbook.app.context import AppContext
-from meterbook.app.formatting import money
+from meterbook.app.formatting import money, warning_color
 from meterbook.app.pages.base import BudgetsPage, ComparePage, Page, ReportsPage
 from meterbook.app.pages.conversations import ConversationsPage
 from meterbook.app.pages.dashboard import DashboardPage
@@ -169,7 +169,8 @@ class MainWindow(QMainWindow):
             spent, currency, unpriced = result
             self.spend_label.setText(f"This month: {money(spent, currency)}")
             self.unpriced_label.setText(f"{unpriced:,} unpriced requests" if unpriced else "")
-            self.unpriced_label.setStyleSheet("color: #b45309;" if unpriced else "")
+            color = warning_color(self.palette()).name()
+            self.unpriced_label.setStyleSheet(f"color: {color};" if unpriced else "")
 
         self.ctx.tasks.read(lambda: month_status(self.ctx.db, self.ctx.report_timezone()),
                             shown)

@@ -14,18 +14,18 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import (
     QAbstractTableModel,
-    QDate,
-    QDateTime,
-    QLocale,
     QModelIndex,
     Qt,
-    QTime,
 )  # fmt: skip
-from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
+from PySide6.QtGui import QFont
 
-from meterbook.app.formatting import count, money
-from meterbook.core.periods import parse_month
-from meterbook.core.records import from_epoch_us
+from meterbook.app.formatting import (
+    count,
+    money,
+    muted_color,
+    warning_color,
+    when_text,
+)  # fmt: skip
 from meterbook.store.conversations import ConversationRow, RequestRow
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the row object behind an index
@@ -34,43 +34,6 @@ COST_PLACES = 4  # AI requests cost fractions of a cent: two places would show m
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-
-
-# --- display helpers shared by the pages --------------------------------------------------------
-
-
-def warning_color(palette: QPalette | None = None) -> QColor:
-    """Amber that stays readable on the current palette's background, light or dark."""
-    palette = palette or QGuiApplication.palette()
-    dark = palette.color(QPalette.ColorRole.Window).lightness() < 128
-    return QColor("#fbbf24" if dark else "#b45309")
-
-
-def muted_color(palette: QPalette | None = None) -> QColor:
-    palette = palette or QGuiApplication.palette()
-    return palette.color(QPalette.ColorRole.PlaceholderText)
-
-
-def when_text(ts_us: int, tz: ZoneInfo) -> str:
-    """An instant as local time in the report zone, in the user's short date-time format."""
-    local = from_epoch_us(ts_us).astimezone(tz)
-    locale = QLocale()
-    if locale.language() == QLocale.Language.C:
-        return f"{local:%Y-%m-%d %H:%M}"  # the C locale's own format reads "2 04 2026"
-    moment = QDateTime(QDate(local.year, local.month, local.day),
-                       QTime(local.hour, local.minute, local.second))
-    return locale.toString(moment, QLocale.FormatType.ShortFormat)
-
-
-def month_title(label: str) -> str:
-    """'2026-04' -> 'April 2026' in the user's language."""
-    year, month = parse_month(label)
-    return f"{QLocale().standaloneMonthName(month)} {year}"
-
-
-def plural(n: int, one: str, many: str | None = None) -> str:
-    """'1 request', '2,000 requests' (English only, as is the rest of the interface)."""
-    return f"{count(n)} {one if n == 1 else (many or one + 's')}"
 
 
 def detail_money(amount: Decimal, currency: str) -> str:

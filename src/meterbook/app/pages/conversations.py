@@ -29,16 +29,13 @@ from PySide6.QtWidgets import (
 )  # fmt: skip
 
 from meterbook.app.context import AppContext
-from meterbook.app.formatting import count
+from meterbook.app.formatting import count, month_title, plural, warning_color
 from meterbook.app.models.conversations_model import (
     NO_CONVERSATION,
     ConversationsModel,
     RequestsModel,
     detail_money,
-    month_title,
-    plural,
     summary_money,
-    warning_color,
 )  # fmt: skip
 from meterbook.app.pages.base import Page
 from meterbook.core.periods import month_start_us, next_month, parse_month, zone

@@ -31,15 +31,15 @@ from PySide6.QtWidgets import (
 )  # fmt: skip
 
 from meterbook.app.context import AppContext
-from meterbook.app.formatting import count
-from meterbook.app.models.conversations_model import (
+from meterbook.app.formatting import (
+    count,
     month_title,
     muted_color,
     plural,
-    summary_money,
     warning_color,
     when_text,
 )  # fmt: skip
+from meterbook.app.models.conversations_model import summary_money
 from meterbook.app.pages.base import Page
 from meterbook.core.periods import zone
 from meterbook.core.records import to_epoch_us

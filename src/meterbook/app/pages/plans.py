@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 )  # fmt: skip
 
 from meterbook.app.context import AppContext
-from meterbook.app.formatting import count
+from meterbook.app.formatting import count, warning_color
 from meterbook.app.pages.base import Page
 from meterbook.app.pages.plan_editor import PlanEditor
 from meterbook.core.catalog import catalog_entry, catalog_plans
@@ -439,14 +439,15 @@ class PlansPage(Page):
         self.scroll.setVisible(not empty)
         form = self.editor.form
         name = form.get("name").strip() or "(unnamed)"
+        amber = warning_color(self.palette()).name()
         if self.editing is None:
             title = self._draft_heading if not self.dirty and self._draft_heading else \
-                f"{name} <span style='color:#b45309'>· new, not saved yet</span>"
+                f"{name} <span style='color:{amber}'>· new, not saved yet</span>"
         else:
             start = form.get("effective_from") or "always"
             title = f"{name} <span style='color:#6b7280'>· version from {start}</span>"
             if self.dirty:
-                title += " <span style='color:#b45309'>· unsaved changes</span>"
+                title += f" <span style='color:{amber}'>· unsaved changes</span>"
         self.heading.setText(f"<h3 style='margin:2px'>{title}</h3>")
         problems = len(self.editor.problems)
         can_save = self.dirty and not problems and not self.busy

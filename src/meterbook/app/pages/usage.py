@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 )  # fmt: skip
 
 from meterbook.app.context import AppContext
-from meterbook.app.formatting import count
+from meterbook.app.formatting import count, warning_color
 from meterbook.app.models.usage_model import (
     COLUMNS,
     TIME,
@@ -523,8 +523,7 @@ NONE = "—"
 
 def amber_color(palette: QPalette) -> str:
     """Amber text readable on this palette's window, light or dark."""
-    dark = palette.color(QPalette.ColorRole.Window).lightness() < 128
-    return "#fbbf24" if dark else "#b45309"
+    return warning_color(palette).name()
 
 
 def _muted(palette: QPalette) -> str:
