@@ -49,10 +49,10 @@ def _child_start(db_path: str) -> None:
 
     app = application()
     window = open_window(db_path)
+    window.show_page("dashboard")  # the app opens on the last page used: measure the dashboard
     window.show()
     dashboard = window.pages["dashboard"]
-    wait(app, lambda: getattr(dashboard, "is_loaded", lambda: True)()
-         and window.spend_label.text() != "")
+    wait(app, lambda: dashboard.is_loaded() and window.spend_label.text() != "")
     window.close()
 
 
