@@ -36,7 +36,6 @@ def _isolated(tmp_path, monkeypatch):
     monkeypatch.delenv("METERBOOK_DB", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.setattr("platformdirs.user_log_dir", lambda *a, **k: str(tmp_path / "logs"))
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
 from meterbook import __version__
 from meterbook.core.cost import BY_KEYS, SOURCES, MissingRate
@@ -161,24 +160,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("meterbook: cancelled; nothing was changed", file=sys.stderr)
         return 130
     except Exception as exc:  # the last line of defence: a message and a log, no traceback
-        where = _log_unexpected(exc)
+        from meterbook.logs import log_unexpected
+
+        where = log_unexpected(exc)
         print(f"meterbook: unexpected error: {exc}\n(details were written to {where})",
               file=sys.stderr)
         return 1
-
-
-def _log_unexpected(exc: Exception) -> Path:
-    import platformdirs
-
-    folder = Path(platformdirs.user_log_dir("Meterbook", appauthor=False))
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "meterbook.log"
-    handler = logging.FileHandler(path, encoding="utf-8")
-    log.addHandler(handler)
-    log.error("unexpected error", exc_info=exc)
-    handler.close()
-    log.removeHandler(handler)
-    return path
 
 
 def _dispatch(args: argparse.Namespace) -> int:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import sys
 import tempfile
-import traceback
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, QTimer
@@ -17,24 +16,15 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from meterbook import __version__
+from meterbook.logs import log_unexpected
 from meterbook.store.database import DatabaseError, open_database
 
 log = logging.getLogger("meterbook.app")
 ICON = Path(__file__).resolve().parent / "meterbook.svg"
 
 
-def _log_file() -> Path:
-    import platformdirs
-
-    folder = Path(platformdirs.user_log_dir("Meterbook", appauthor=False))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / "meterbook.log"
-
-
 def _excepthook(kind, value, tb) -> None:
-    path = _log_file()
-    logging.basicConfig(filename=path, level=logging.INFO)
-    log.error("unexpected error\n%s", "".join(traceback.format_exception(kind, value, tb)))
+    path = log_unexpected(value.with_traceback(tb), "meterbook.app")
     if QApplication.instance() is not None:
         QMessageBox.critical(None, "Meterbook", (
             f"Something went wrong: {value}\n\nNothing you saved is lost. The details were "
@@ -66,7 +56,8 @@ def open_window(db_path: str | None, parent_settings: QSettings | None = None):
             db = open_database(db_path)
         except DatabaseError as exc:
             choice = QMessageBox.warning(
-                None, "Meterbook", f"{exc}\n\nOpen another database?",
+                None, "Meterbook", (f"{exc}\n\nOpen another database, or restore one of its "
+                                    "backups (the files named …db.bak-…) by opening it?"),
                 QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel)
             if choice != QMessageBox.StandardButton.Open:
                 return None
