@@ -14,7 +14,7 @@ from meterbook.core.plans import Plan, PlanFileError
 from meterbook.core.records import to_epoch_us
 from meterbook.store import repricing
 from meterbook.store.database import Database
-from meterbook.store.plan_store import delete_plan, load_plans, save_plans
+from meterbook.store.plan_store import delete_plan, delete_versions, load_plans, save_plans
 
 
 @dataclass
@@ -31,27 +31,32 @@ def _key(plan: Plan) -> tuple[str, int | None]:
 def save_plan_set(
     db: Database, plans: list[Plan], source: str = "<plans>",
     progress: Callable[[int, int], None] | None = None,
+    remove: list[tuple[str, object]] | None = None,
 ) -> SavedPlans:
     """Save plan versions (replacing those with the same name and start) and re-price.
 
-    The stored plans and the new ones are checked together (e.g. two plans tied for the same
-    usage); any problem refuses the lot with PlanFileError and changes nothing.
+    `remove` names saved versions, as (name, effective_from), to delete in the same
+    transaction: the editor's way to rename a version or move its start. The stored plans and
+    the new ones are checked together (e.g. two plans tied for the same usage); any problem
+    refuses the lot with PlanFileError and changes nothing.
     """
+    gone = {(name, None if start is None else to_epoch_us(start)) for name, start in remove or ()}
     with Session(db.engine) as session:
         stored = load_plans(session)
         incoming = {_key(p) for p in plans}
-        after = [p for _, p in stored if _key(p) not in incoming] + plans
+        after = [p for _, p in stored if _key(p) not in incoming | gone] + plans
         problems = check_plan_set(after)
         if problems:
             raise PlanFileError(source, problems)
+        removed = delete_versions(session, keep=lambda p: _key(p) not in gone - incoming)
         _ids, replaced = save_plans(session, plans=plans)
         session.flush()
-        vendors, earliest = repricing.plan_scope([*plans, *replaced])
+        vendors, earliest = repricing.plan_scope([*plans, *replaced, *removed])
         conn = session.connection()
         count = repricing.reprice(conn, load_plans(session), vendors, earliest,
                                   progress=progress)
         session.commit()
-    return SavedPlans(len(plans), len(replaced), count)
+    return SavedPlans(len(plans), len(replaced) + len(removed), count)
 
 
 def import_plan_file(db: Database, path: str | Path) -> SavedPlans:

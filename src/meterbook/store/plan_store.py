@@ -67,7 +67,12 @@ def save_plans(session: Session, *, plans: list[Plan]) -> tuple[list[int], list[
 
 def delete_plan(session: Session, *, name: str) -> list[Plan]:
     """Remove every version of the plan called `name`; returns them as they were."""
-    removed = [(pid, plan) for pid, plan in load_plans(session) if plan.name == name]
+    return delete_versions(session, keep=lambda plan: plan.name != name)
+
+
+def delete_versions(session: Session, *, keep) -> list[Plan]:
+    """Remove the saved versions for which keep(plan) is false; returns them as they were."""
+    removed = [(pid, plan) for pid, plan in load_plans(session) if not keep(plan)]
     ids = [pid for pid, _ in removed]
     if ids:
         _delete_tiers(session, ids)

@@ -66,27 +66,9 @@ def _start(plan: Plan) -> datetime:
 
 
 def replace_version(db: Database, old: PlanKey, plan: Plan, progress=None) -> SavedPlans:
-    """Save `plan` in place of the saved version `old`, whose name or start was edited.
-
-    plan_ops replaces versions by (name, start) and removes whole plans only, so this removes
-    the old plan and saves its other versions back with the edited one, after checking the
-    result first. Should plan_ops gain a one-transaction replace, use it instead.
-    """
-    from meterbook.core.plan_checks import check_plan_set
-
-    saved = [p for _, p in list_plans(db)]
-    family = [p for p in saved if p.name == old[0]]
-    after = [p for p in saved if plan_key(p) != old] + [plan]
-    problems = check_plan_set(after)
-    if problems:
-        raise PlanFileError(SOURCE, problems)
-    remove_plan(db, old[0])
-    try:
-        return save_plan_set(db, [p for p in family if plan_key(p) != old] + [plan], SOURCE,
-                             progress)
-    except BaseException:
-        save_plan_set(db, family, SOURCE)  # put the plan back as it was
-        raise
+    """Save `plan` in place of the saved version `old`, whose name or start was edited: one
+    transaction, so the old version is gone only if the new one is saved."""
+    return save_plan_set(db, [plan], SOURCE, progress, remove=[old])
 
 
 def describe(problem: PlanProblem) -> str:
