@@ -13,8 +13,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from PySide6.QtCore import QLocale, QPoint, Qt
-from sqlmodel import Session
+from PySide6.QtCore import QPoint, Qt
 
 from meterbook.app.context import AppContext
 from meterbook.app.models.conversations_model import ConversationsModel, RequestsModel
@@ -24,22 +23,12 @@ from meterbook.importers.pipeline import import_files
 from meterbook.store.conversations import conversation_requests, conversation_rows
 from meterbook.store.database import open_database
 from meterbook.store.plan_ops import save_plan_set
-from meterbook.store.settings import set_report_timezone
+from tests.helpers import CHAT_PLANS, usage_database
 
 WAIT = 10_000  # ms
 NOW = datetime(2026, 4, 15, tzinfo=UTC)
 
-PLANS = """
-[[plan]]
-name = "Chat"
-vendor = "openai"
-model = "gpt-*"
-token_unit = 1000
-input = "0.50"
-cached_input = "0.25"
-output = "2.00"
-monthly_fee = "5.00"
-"""
+PLANS = CHAT_PLANS
 
 # Chat: 0.50 per 1k input, 0.25 per 1k cached, 2.00 per 1k output; mistral is unpriced.
 #   r1 03-05T10:00 c1  2,000 in + 500 out                   = 2.00
@@ -69,32 +58,13 @@ C3 = ["c3", "03/04/2026 10:00", "2", "1,000", "0", "600", "$1.0000", "1 unpriced
 C4 = ["c4", "05/04/2026 12:00", "1", "300", "0", "30", "unpriced", "1 unpriced"]
 
 
-@pytest.fixture(autouse=True)
-def british(qapp):
-    before = QLocale()
-    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom))
-    yield
-    QLocale.setDefault(before)
+pytestmark = pytest.mark.usefixtures("british")
 
 
 @pytest.fixture
 def db(tmp_path):
-    with open_database(str(tmp_path / "t.db")) as database:
-        with Session(database.engine) as session:
-            set_report_timezone(session, name="UTC")
-            session.commit()
-        save_plan_set(database, read_plans(PLANS, "test.toml"))
-        path = tmp_path / "usage.csv"
-        path.write_text(USAGE, encoding="utf-8")
-        import_files(database, [path], now=NOW)
+    with usage_database(tmp_path, PLANS, USAGE, now=NOW, utc=True) as database:
         yield database
-
-
-@pytest.fixture
-def ctx(qtbot, db):
-    context = AppContext(db)
-    yield context
-    context.tasks.shutdown()
 
 
 @pytest.fixture

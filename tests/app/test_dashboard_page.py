@@ -11,30 +11,23 @@ from datetime import UTC, datetime
 import pytest
 from PySide6.QtCore import QLocale
 from PySide6.QtGui import QColor, QPalette
-from sqlmodel import Session
 
-from meterbook.app.context import AppContext
 from meterbook.app.formatting import warning_color
 from meterbook.app.pages.dashboard import DashboardPage
 from meterbook.core.plan_files import read_plans
 from meterbook.importers.pipeline import import_files
-from meterbook.store.database import open_database
 from meterbook.store.plan_ops import save_plan_set
-from meterbook.store.settings import set_report_timezone
+from tests.helpers import (
+    CHAT_FEE_PLANS,
+    fill_march_april,
+    usage_database,
+    write_file,
+)
 
 NOW = datetime(2026, 4, 15, 12, 0, tzinfo=UTC)  # "this month" is April 2026
 WAIT = 10_000  # ms
 
-PLANS = """
-[[plan]]
-name = "Chat"
-vendor = "openai"
-model = "gpt-*"
-token_unit = 1000
-input = "0.50"
-output = "2.00"
-monthly_fee = "5.00"
-"""
+PLANS = CHAT_FEE_PLANS
 
 # Chat: 0.50 per 1k input, 2.00 per 1k output, 5.00 a month; mistral has no plan (unpriced).
 #   March: r1 c1 2,000 in + 500 out = 2.00                 -> 2.00 + fee 5.00 = 7.00
@@ -70,34 +63,14 @@ def english(qapp):
 
 @pytest.fixture
 def db(tmp_path):
-    with open_database(str(tmp_path / "t.db")) as database:
-        with Session(database.engine) as session:
-            set_report_timezone(session, name="UTC")
-            session.commit()
+    with usage_database(tmp_path, utc=True) as database:
         yield database
-
-
-def write(tmp_path, name: str, text: str):
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 @pytest.fixture
 def filled(db, tmp_path):
-    save_plan_set(db, read_plans(PLANS, "test.toml"))
-    import_files(db, [write(tmp_path, "march.csv", MARCH)],
-                 now=datetime(2026, 4, 1, 8, 0, tzinfo=UTC))
-    import_files(db, [write(tmp_path, "april.csv", APRIL)], skip_bad_lines=True,
-                 now=datetime(2026, 4, 7, 9, 30, tzinfo=UTC))
+    fill_march_april(db, tmp_path, PLANS, MARCH, APRIL)
     return db
-
-
-@pytest.fixture
-def ctx(qtbot, db):
-    context = AppContext(db)
-    yield context
-    context.tasks.shutdown()
 
 
 def shown(qtbot, ctx) -> DashboardPage:
@@ -179,7 +152,7 @@ def test_figures_follow_new_data(qtbot, ctx, filled, tmp_path):
     page = shown(qtbot, ctx)
     assert page.requests.value.text() == "8"
     # One more priced request: 1,000 input tokens = 0.50
-    import_files(filled, [write(tmp_path, "more.csv", """\
+    import_files(filled, [write_file(tmp_path, "more.csv", """\
 timestamp,vendor,model,request_id,conversation_id,input_tokens
 2026-04-10T10:00:00Z,openai,gpt-4o,r9,c9,1000
 """)], now=NOW)
@@ -204,8 +177,8 @@ name = "Cheap"
 vendor = "acme"
 request = "0.0004"
 """, "cheap.toml"))
-    import_files(db, [write(tmp_path, "cheap.csv", "timestamp,vendor,model,requests\n"
-                                                  "2026-04-02T10:00:00Z,acme,bot,10\n")])
+    import_files(db, [write_file(tmp_path, "cheap.csv", "timestamp,vendor,model,requests\n"
+                                                       "2026-04-02T10:00:00Z,acme,bot,10\n")])
     page = shown(qtbot, ctx)
     assert page.this_month.value.text() == "$0.0040"  # 10 x 0.0004
     assert page.per_request.value.text() == "$0.0004"

@@ -6,34 +6,14 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from meterbook.app.context import AppContext
-from meterbook.app.window import MainWindow
 from meterbook.importers.mapping_profiles import list_profiles, load_profile
-from meterbook.store.database import open_database
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 WAIT = 20_000  # ms
-
-
-@pytest.fixture
-def db(tmp_path):
-    with open_database(str(tmp_path / "meterbook.db")) as database:
-        yield database
-
-
-@pytest.fixture
-def window(qtbot, db, tmp_path):
-    settings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(AppContext(db), settings)
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.close()  # stops the writer thread before the database closes
 
 
 def drop(window, *paths: Path) -> None:

@@ -7,10 +7,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
-from meterbook.app.context import AppContext
 from meterbook.app.window import MainWindow
 from meterbook.importers.pipeline import import_files
 from meterbook.store import settings as store
@@ -21,20 +20,9 @@ WAIT = 20_000  # ms
 
 
 @pytest.fixture
-def db(tmp_path):
-    with open_database(str(tmp_path / "meterbook.db")) as database:
-        yield database
-
-
-@pytest.fixture
-def window(qtbot, db, tmp_path):
-    settings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(AppContext(db), settings)
-    qtbot.addWidget(win)
-    win.show()
-    win.show_page("settings")
-    yield win
-    win.close()
+def window(window):
+    window.show_page("settings")
+    return window
 
 
 @pytest.fixture

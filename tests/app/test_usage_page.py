@@ -10,40 +10,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from PySide6.QtCore import QLocale, QPoint, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
-from sqlmodel import Session
 
 from meterbook.app.context import AppContext
 from meterbook.app.models import usage_model
 from meterbook.app.models.usage_model import COST, RECORD_ID_ROLE, UNPRICED, UsageTableModel
 from meterbook.app.pages.usage import UsagePage
-from meterbook.core.plan_files import read_plans
 from meterbook.importers.pipeline import import_files
 from meterbook.store.database import open_database
-from meterbook.store.plan_ops import save_plan_set
-from meterbook.store.settings import set_report_timezone
+from tests.helpers import CHAT_CLAUDE_PLANS, usage_database, write_file
 
 WAIT = 10_000  # ms
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
-PLANS = """
-[[plan]]
-name = "Chat"
-vendor = "openai"
-model = "gpt-*"
-token_unit = 1000
-input = "0.50"
-output = "2.00"
-
-[[plan]]
-name = "Claude"
-vendor = "anthropic"
-model = "claude-*"
-token_unit = 1000
-input = "1.00"
-output = "5.00"
-"""
+PLANS = CHAT_CLAUDE_PLANS
 
 # Chat: 0.50 per 1k in, 2.00 per 1k out; Claude: 1.00 per 1k in, 5.00 per 1k out; mistral has
 # no plan: unpriced.
@@ -80,36 +61,13 @@ ROWS = {
 NEWEST_FIRST = ["r6", "r5", "r4", "r3", "r2", "r1"]
 
 
-@pytest.fixture(autouse=True)
-def british(qapp):
-    before = QLocale()
-    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom))
-    yield
-    QLocale.setDefault(before)
-
-
-def write_usage(tmp_path, text: str, name: str = "usage.csv"):
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
+pytestmark = pytest.mark.usefixtures("british")
 
 
 @pytest.fixture
 def db(tmp_path):
-    with open_database(str(tmp_path / "t.db")) as database:
-        with Session(database.engine) as session:
-            set_report_timezone(session, name="UTC")
-            session.commit()
-        save_plan_set(database, read_plans(PLANS, "test.toml"))
-        import_files(database, [write_usage(tmp_path, USAGE)], now=NOW)
+    with usage_database(tmp_path, PLANS, USAGE, now=NOW, utc=True) as database:
         yield database
-
-
-@pytest.fixture
-def ctx(qtbot, db):
-    context = AppContext(db)
-    yield context
-    context.tasks.shutdown()
 
 
 def open_page(qtbot, ctx) -> UsagePage:
@@ -354,7 +312,7 @@ def test_new_usage_shows_after_an_import(qtbot, tmp_path, ctx, page):
     click_row(qtbot, page, NEWEST_FIRST.index("r3"))
     more = ("timestamp,vendor,model,request_id,input_tokens\n"
             "2026-05-01T10:00:00Z,openai,gpt-4o,r7,1000\n")
-    import_files(ctx.db, [write_usage(tmp_path, more, "more.csv")], now=NOW)
+    import_files(ctx.db, [write_file(tmp_path, "more.csv", more)], now=NOW)
     ctx.changed()
     wait_for(qtbot, page, ["r7", *NEWEST_FIRST])
     assert page.model.index(0, COST).data() == "$0.5000"

@@ -12,11 +12,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import Session
+from tests.helpers import CHAT_PLANS, import_text, save_plans
 
 from meterbook.core.cost import MissingRate
-from meterbook.core.plan_files import read_plans
 from meterbook.core.records import to_epoch_us
-from meterbook.importers.pipeline import import_files
 from meterbook.store.conversations import (
     BILLED,
     conversation_requests,
@@ -24,7 +23,6 @@ from meterbook.store.conversations import (
     usage_months,
 )  # fmt: skip
 from meterbook.store.database import open_database
-from meterbook.store.plan_ops import save_plan_set
 from meterbook.store.settings import set_rate
 
 D = Decimal
@@ -33,17 +31,7 @@ NOW = datetime(2026, 5, 1, tzinfo=UTC)
 APRIL = (to_epoch_us(datetime(2026, 4, 1, tzinfo=UTC)),
          to_epoch_us(datetime(2026, 5, 1, tzinfo=UTC)))
 
-PLANS = """
-[[plan]]
-name = "Chat"
-vendor = "openai"
-model = "gpt-*"
-token_unit = 1000
-input = "0.50"
-cached_input = "0.25"
-output = "2.00"
-monthly_fee = "5.00"
-"""
+PLANS = CHAT_PLANS
 
 # Charges (Chat: 0.50 per 1k input, 0.25 per 1k cached, 2.00 per 1k output; mistral unpriced):
 #   r1 03-05T10:00Z c1  2,000 in + 500 out                       = 1.00 + 1.00        = 2.00
@@ -78,10 +66,8 @@ def db(tmp_path):
 
 
 def fill(db, tmp_path, usage: str = USAGE, plans: str = PLANS) -> None:
-    save_plan_set(db, read_plans(plans, "test.toml"))
-    path = tmp_path / "usage.csv"
-    path.write_text(usage, encoding="utf-8")
-    import_files(db, [path], now=NOW)
+    save_plans(db, plans)
+    import_text(db, tmp_path, usage, now=NOW)
 
 
 @pytest.fixture

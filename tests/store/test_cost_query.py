@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import Session
+from tests.helpers import CHAT_FEE_PLANS, save_plans, usage_database
 
 from meterbook.core.cost import CostReport, CostRow
 from meterbook.core.plan_files import read_plans
@@ -19,8 +20,6 @@ from meterbook.core.records import to_epoch_us
 from meterbook.importers.pipeline import import_files
 from meterbook.store.batches import undo_batch
 from meterbook.store.cost_query import CostQuery, run_cost_query
-from meterbook.store.database import open_database
-from meterbook.store.plan_ops import save_plan_set
 from meterbook.store.plan_store import load_plans
 
 UTC_TZ = ZoneInfo("UTC")
@@ -43,12 +42,11 @@ def us(text: str) -> int:
 
 @pytest.fixture
 def db(tmp_path):
-    with open_database(str(tmp_path / "t.db")) as database:
+    with usage_database(tmp_path) as database:
         yield database
 
 
-def save(db, toml: str) -> None:
-    save_plan_set(db, read_plans(toml, "test.toml"))
+save = save_plans
 
 
 _counter = 0
@@ -79,16 +77,7 @@ def money(report: CostReport) -> dict[str, tuple[Decimal, Decimal]]:
 
 # --- the three paths agree -------------------------------------------------------------------
 
-PLANS = """
-[[plan]]
-name = "Chat"
-vendor = "openai"
-model = "gpt-*"
-token_unit = 1000
-input = "0.50"
-output = "2.00"
-monthly_fee = "5.00"
-
+PLANS = CHAT_FEE_PLANS + """
 [[plan]]
 name = "Images"
 vendor = "google"

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from tests.helpers import CHAT_PLANS, fill_march_april
 
 from meterbook.core.plan_files import read_plans
 from meterbook.importers.pipeline import import_files
@@ -20,17 +21,7 @@ from meterbook.store.plan_ops import save_plan_set
 D = Decimal
 NOW = datetime(2026, 4, 15, 12, 0, tzinfo=UTC)  # "this month" is April 2026
 
-PLANS = """
-[[plan]]
-name = "Chat"
-vendor = "openai"
-model = "gpt-*"
-token_unit = 1000
-input = "0.50"
-cached_input = "0.25"
-output = "2.00"
-monthly_fee = "5.00"
-"""
+PLANS = CHAT_PLANS
 
 # Charges (Chat: 0.50 per 1k input, 0.25 per 1k cached, 2.00 per 1k output; mistral has no
 # plan, so its requests are unpriced):
@@ -68,12 +59,7 @@ def db(tmp_path):
 
 @pytest.fixture
 def filled(db, tmp_path):
-    save_plan_set(db, read_plans(PLANS, "test.toml"))
-    march, april = tmp_path / "march.csv", tmp_path / "april.csv"
-    march.write_text(MARCH, encoding="utf-8")
-    april.write_text(APRIL, encoding="utf-8")
-    import_files(db, [march], now=datetime(2026, 4, 1, 8, 0, tzinfo=UTC))
-    import_files(db, [april], skip_bad_lines=True, now=datetime(2026, 4, 7, 9, 30, tzinfo=UTC))
+    fill_march_april(db, tmp_path, PLANS, MARCH, APRIL)
     return db
 
 

@@ -10,12 +10,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from tests.helpers import CHAT_CLAUDE_PLANS, usage_database
 
-from meterbook.core.plan_files import read_plans
 from meterbook.core.records import to_epoch_us
-from meterbook.importers.pipeline import import_files
 from meterbook.store.database import open_database
-from meterbook.store.plan_ops import save_plan_set
 from meterbook.store.usage_query import (
     SORT_KEYS,
     UsageCount,
@@ -28,23 +26,7 @@ from meterbook.store.usage_query import (
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
-PLANS = """
-[[plan]]
-name = "Chat"
-vendor = "openai"
-model = "gpt-*"
-token_unit = 1000
-input = "0.50"
-output = "2.00"
-
-[[plan]]
-name = "Claude"
-vendor = "anthropic"
-model = "claude-*"
-token_unit = 1000
-input = "1.00"
-output = "5.00"
-"""
+PLANS = CHAT_CLAUDE_PLANS
 
 # Charges (Chat: 0.50 per 1k in, 2.00 per 1k out; Claude: 1.00 per 1k in, 5.00 per 1k out):
 #   r1  2,000 in x 0.50 + 500 out x 2.00 = 1.00 + 1.00    = 2.00
@@ -71,11 +53,7 @@ def us(text: str) -> int:
 
 @pytest.fixture
 def db(tmp_path):
-    with open_database(str(tmp_path / "t.db")) as database:
-        save_plan_set(database, read_plans(PLANS, "test.toml"))
-        path = tmp_path / "usage.csv"
-        path.write_text(USAGE, encoding="utf-8")
-        import_files(database, [path], now=NOW)
+    with usage_database(tmp_path, PLANS, USAGE, now=NOW) as database:
         yield database
 
 
