@@ -29,15 +29,7 @@ def _report_tz(args: argparse.Namespace, db: Database) -> str:
     if chosen:
         return chosen
     with db.engine.connect() as conn:
-        saved = readers.report_timezone(conn)
-    if saved:
-        return saved
-    try:
-        import tzlocal
-
-        return tzlocal.get_localzone_name() or "UTC"
-    except Exception:  # no zone configured on this computer
-        return "UTC"
+        return readers.effective_timezone(conn)
 
 
 class _TerminalProgress:

@@ -28,15 +28,7 @@ class AppContext(QObject):
 
     def report_timezone(self) -> str:
         with self.db.engine.connect() as conn:
-            saved = readers.report_timezone(conn)
-        if saved:
-            return saved
-        try:
-            import tzlocal
-
-            return tzlocal.get_localzone_name() or "UTC"
-        except Exception:  # no zone configured on this computer
-            return "UTC"
+            return readers.effective_timezone(conn)
 
     def changed(self) -> None:
         self.data_changed.emit()

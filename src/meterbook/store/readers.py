@@ -50,6 +50,21 @@ def report_timezone(conn: Connection) -> str | None:
     return get_setting(conn, REPORT_TIMEZONE_KEY)
 
 
+def effective_timezone(conn: Connection) -> str:
+    """The saved report time zone, else this computer's, else UTC."""
+    return report_timezone(conn) or computer_timezone()
+
+
+def computer_timezone() -> str:
+    """This computer's IANA zone name, else UTC."""
+    try:
+        import tzlocal
+
+        return tzlocal.get_localzone_name() or "UTC"
+    except Exception:  # no zone configured on this computer
+        return "UTC"
+
+
 def rates_for(conn: Connection) -> dict[tuple[str, str], Decimal]:
     """Every saved rate keyed by (currency, month)."""
     rows = conn.exec_driver_sql("SELECT currency, month, rate FROM exchange_rate")

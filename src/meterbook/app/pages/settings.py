@@ -44,6 +44,7 @@ from meterbook.app.formatting import file_size
 from meterbook.app.pages.base import Page
 from meterbook.store import settings as store
 from meterbook.store.errors import RatesFileError
+from meterbook.store.readers import computer_timezone
 
 COMMON_CURRENCIES = {
     "USD": "US dollar", "EUR": "euro", "GBP": "British pound", "JPY": "Japanese yen",
@@ -87,15 +88,6 @@ def copy_sqlite(source: Path, target: Path) -> None:
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-
-
-def computer_timezone() -> str:
-    try:
-        import tzlocal
-
-        return tzlocal.get_localzone_name() or "UTC"
-    except Exception:  # no zone configured on this computer
-        return "UTC"
 
 
 def read_settings(db) -> tuple[str, str | None, list, str, int | None]:
