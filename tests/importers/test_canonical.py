@@ -29,6 +29,8 @@ from meterbook.importers.canonical import (
     parse_canonical,
 )
 from meterbook.importers.errors import ImportRefused, LineError
+from meterbook.importers.stage_rows import StageRows
+from meterbook.store.usage_store import Meters
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "canonical"
 MARCH_1 = 1_772_323_200 * 1_000_000  # 2026-03-01T00:00:00Z in epoch microseconds
@@ -469,3 +471,33 @@ def test_fast_path_agrees_with_the_exact_path(optional, data):
         except Exception:
             continue
         assert quick == exact, row
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    optional=st.sets(st.sampled_from(CANONICAL_FIELDS[3:])),
+    data=st.data(),
+)
+def test_staged_fast_path_makes_the_stage_row_of_the_exact_record(optional, data):
+    """What the import stores of a line is the same whichever path read it."""
+    columns = ["timestamp", "vendor", "model", *sorted(optional)]
+    index = {field: position for position, field in enumerate(columns)}
+    fast_rows, exact_rows = StageRows(Meters(None)), StageRows(Meters(None))
+    fast = canonical._make_fast(index, fast_rows)
+    positions = tuple(index.get(field, len(columns)) for field in CANONICAL_FIELDS)
+    seen: list[list[str]] = []
+    for _ in range(8):
+        if seen and data.draw(st.booleans()):  # a line again: its content's next occurrence
+            row = data.draw(st.sampled_from(seen))
+        else:
+            row = [data.draw(_cell(column)) for column in columns]
+            seen.append(row)
+        exact = canonical._slow([*row, ""], positions)
+        if not isinstance(exact, UsageRecord):
+            continue
+        try:
+            quick = fast(row)
+        except Exception:
+            quick = fast_rows.row(exact)  # as the pipeline does: the exact path's record
+        assert quick == exact_rows.row(exact), row
+    assert fast_rows.meters.keys == exact_rows.meters.keys

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -43,7 +43,8 @@ class UsageRecord:
     currency: str | None = None
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EPOCH = _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+ONE_US = timedelta(microseconds=1)
 
 
 def to_epoch_us(moment: datetime) -> int:
@@ -53,8 +54,6 @@ def to_epoch_us(moment: datetime) -> int:
 
 
 def from_epoch_us(us: int) -> datetime:
-    from datetime import timedelta
-
     return _EPOCH + timedelta(microseconds=us)
 
 

@@ -40,10 +40,10 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from meterbook.core.money import to_nano
-from meterbook.core.records import CANONICAL_FIELDS, UsageRecord, to_epoch_us
+from meterbook.core.money import MICRO, to_nano
+from meterbook.core.records import CANONICAL_FIELDS, EPOCH, ONE_US, UsageRecord, to_epoch_us
 from meterbook.importers import cells as convert
 from meterbook.importers.errors import ImportRefused, LineError
 from meterbook.importers.rows import (
@@ -54,6 +54,9 @@ from meterbook.importers.rows import (
     cells_problem,
     printable,
 )
+
+if TYPE_CHECKING:
+    from meterbook.importers.stage_rows import StageRows
 
 HEADER_FIELDS = CANONICAL_FIELDS
 REQUIRED_FIELDS = ("timestamp", "vendor", "model")
@@ -150,13 +153,17 @@ _COUNT_DEFAULTS = {
 _PLAIN_TEXTS = ("unit_name", "request_id", "conversation_id", "project", "user", "api_key")
 
 
-def _fast_source(present: dict[str, int]) -> str:
+def _fast_source(present: dict[str, int], staged: bool = False) -> str:
     """Source of `fast(cells)` for one header layout (field -> column of the fields it has).
 
     The function is written out per layout, as namedtuple and dataclasses do, because absent
     columns then cost nothing (a constant instead of a cell to fetch and test) and every cell
     is one list index: this is about 30% faster than generic code on typical files.
     Each step mirrors the slow-path converter of the same field.
+
+    `staged`: return the import's stage row (store/staging.py) instead of a UsageRecord, the
+    same row `StageRows.row` makes of the record (a test checks this), without building the
+    record, its datetime arithmetic or its Decimals in between.
     """
     code = ["def fast(cells):"]
     add = code.append
@@ -198,16 +205,18 @@ def _fast_source(present: dict[str, int]) -> str:
         add("        units = zero")
     else:
         add("    units = zero")
+    absent = '""' if staged else "None"  # the stage keeps an absent text as ""
     for field in _PLAIN_TEXTS:
         add(
-            f"    {field} = {cell(field)}.strip() or None"
+            f"    {field} = {cell(field)}.strip()" + ("" if staged else " or None")
             if field in present
-            else f"    {field} = None"
+            else f"    {field} = {absent}"
         )
     if "service_tier" in present:
-        add(f"    service_tier = {cell('service_tier')}.strip().lower() or None")
+        add(f"    service_tier = {cell('service_tier')}.strip().lower()"
+            + ("" if staged else " or None"))
     else:
-        add("    service_tier = None")
+        add(f"    service_tier = {absent}")
     if "billed_cost" in present:
         add(f"    billed_cost = {cell('billed_cost')}")
         add("    if billed_cost:")
@@ -229,20 +238,53 @@ def _fast_source(present: dict[str, int]) -> str:
         add('    currency = None if billed_cost is None else "USD"')
     else:
         add("    currency = None")
-    add(f"    return record({', '.join(CANONICAL_FIELDS)})")
+    if staged:
+        code.extend(_STAGED_TAIL)
+    else:
+        add(f"    return record({', '.join(CANONICAL_FIELDS)})")
     return "\n".join(code)
 
 
-def _make_fast(present: dict[str, int]) -> Callable[[list[str]], UsageRecord]:
-    """The fast converter for one header layout; raises on any row it is not sure about."""
+# The end of a staged fast path: meter, identity and the stage row (StageRows.row's twin).
+_STAGED_TAIL = [
+    "    meter_key = (vendor, model, project, service_tier, unit_name)",
+    "    meter = meter_ids.get(meter_key)",
+    "    if meter is None:",
+    "        meter = new_meter(meter_key)",
+    "    if request_id:",
+    "        key = 'r:' + vendor + ':' + request_id",
+    "    else:",
+    "        key = content_key(record(timestamp, vendor, model, requests, input_tokens,"
+    " cached_input_tokens, cache_write_tokens, output_tokens, units, unit_name or None, None,"
+    " conversation_id or None, project or None, user or None, api_key or None,"
+    " service_tier or None, billed_cost, currency))",
+    "    return (key, (timestamp - epoch) // one_us, meter, requests, input_tokens,"
+    " cached_input_tokens, cache_write_tokens, output_tokens,"
+    " int(units * micro) if units else 0, request_id, conversation_id, user, api_key,"
+    " '' if billed_cost is None else to_nano(billed_cost),"
+    " '' if billed_cost is None else currency)",
+]
+
+
+def _make_fast(present: dict[str, int], stage: StageRows | None = None
+               ) -> Callable[[list[str]], UsageRecord | tuple]:
+    """The fast converter for one header layout; raises on any row it is not sure about.
+    With `stage`, it returns stage rows made with that file's meters and identities."""
     namespace = {
         "fromiso": datetime.fromisoformat, "utc": UTC, "record": UsageRecord, "Decimal": Decimal,
         "zero": convert.ZERO, "max_count": convert.MAX_COUNT, "max_units": convert.MAX_UNITS,
         "max_billed": convert.MAX_BILLED, "places": convert.places,
         "unit_places": convert.UNIT_PLACES, "_Slow": _Slow,
     }  # fmt: skip
+    if stage is not None:
+        namespace.update(
+            meter_ids=stage.meters.ids, new_meter=stage.meters.new_id,
+            content_key=stage.occurrences.key, epoch=EPOCH, one_us=ONE_US, micro=MICRO,
+            to_nano=to_nano,
+        )  # fmt: skip
     # The source holds only field names and column numbers, never text from the file.
-    exec(compile(_fast_source(present), "<canonical fast path>", "exec"), namespace)
+    source = _fast_source(present, staged=stage is not None)
+    exec(compile(source, "<canonical fast path>", "exec"), namespace)
     return namespace["fast"]  # type: ignore[return-value]
 
 
@@ -275,8 +317,9 @@ def _take_flags(flagged: deque[tuple[int, str]], end: int) -> str | None:
 
 
 def parse_canonical(
-    lines: Iterable[list[str]] | TextIO, file_name: str, *, reader: object = None
-) -> Iterator[tuple[int, UsageRecord | LineError, list[str]]]:
+    lines: Iterable[list[str]] | TextIO, file_name: str, *, reader: object = None,
+    stage: StageRows | None = None,
+) -> Iterator[tuple[int, UsageRecord | tuple | LineError, list[str]]]:
     """Read a canonical CSV, streaming: (line number, record or LineError, raw cells) per data line.
 
     `lines` is a text file opened with newline="" (see `open_text`; fastest), or rows of cells
@@ -284,7 +327,8 @@ def parse_canonical(
     iterable of lists, one per physical line unless `reader` (e.g. the csv.reader the rows come
     from) is given for its line_num. Blank lines are skipped. Raises ImportRefused (on the first
     next()) when the file is empty, the header lacks a required column, or the text cannot be
-    decoded.
+    decoded. With `stage` (the import pipeline's), rows the fast path takes come as stage rows
+    (tuples) rather than records.
     """
     flagged: deque[tuple[int, str]] = deque()
     if hasattr(lines, "read"):
@@ -321,7 +365,7 @@ def parse_canonical(
     index = _header_index(header, file_name, start)
 
     width = len(header)
-    fast = _make_fast(index)
+    fast = _make_fast(index, stage)
     # The slow path reads absent fields from one empty cell appended to the row.
     positions = tuple(index.get(field, width) for field in CANONICAL_FIELDS)
 

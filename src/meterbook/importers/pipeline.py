@@ -20,13 +20,21 @@ from sqlalchemy.engine import Connection
 from meterbook.core.bulk import gc_paused
 from meterbook.core.pricing import PricingEngine
 from meterbook.core.records import UsageRecord
-from meterbook.importers.canonical import OccurrenceCounter
 from meterbook.importers.errors import ImportRefused, LineError
 from meterbook.importers.mapping import ColumnMapping
 from meterbook.importers.sources import FileSource, RecordSource
+from meterbook.importers.stage_rows import StageRows
 from meterbook.store import readers, repricing, rollup
 from meterbook.store.database import Database
 from meterbook.store.sql import sql
+from meterbook.store.staging import (
+    DEFERRED,
+    UNPRICED,
+    StagePacker,
+    apply_stage,
+    attach_stage,
+    clear_stage,
+)  # fmt: skip
 from meterbook.store.usage_store import (
     Meters,
     create_batch,
@@ -129,7 +137,7 @@ def import_sources(db: Database, sources: list, *, skip_bad_lines: bool = False,
 
 
 def _run(conn: Connection, sources, summary, skip_bad_lines, progress, cancelled, now) -> None:
-    """Parse, price and store every record, then the tiered months and the rollup.
+    """Parse, price and store every record, then the volume-tiered months.
 
     Records are priced as they are read (they need nothing but their own figures), except
     those of volume-tiered plans, which wait for their whole billing month (reprice_tiered).
@@ -138,43 +146,43 @@ def _run(conn: Connection, sources, summary, skip_bad_lines, progress, cancelled
     meters = Meters(conn)
     plans = readers.load_plans(conn)
     engine = PricingEngine([plan for _, plan in plans])
-    plan_ids = [pid for pid, _ in plans]
-    record_id = next_record_id(conn)
-    vendors: set[str] = set()
-    deferred: set[str] = set()
-    earliest: int | None = None
+    chunks = _Chunks(engine, [pid for pid, _ in plans], meters, next_record_id(conn))
     records_read = 0
     refused_rows: list[tuple] = []
     total_bytes = sum(source.size for source in sources)
     done_bytes = 0
-    with _Writer(conn) as writer:
+    writer_class = _StagedWriter if staged(conn) else _PortableWriter
+    # Millions of rows and no reference cycles: the collector would only rescan them.
+    with gc_paused(), writer_class(conn, batch_id) as writer:
         for source in sources:
-            chunk: list[tuple] = []
-            occurrences = OccurrenceCounter()
+            stage = StageRows(meters)
+            to_row = stage.row
+            rows: list[tuple] = []
             last_line = None
-            for line, item, cells in source:
+            for line, item, cells in source.items(stage):
                 if line != last_line:  # a line may hold more than one record
                     summary.lines += 1
                     last_line = line
-                if isinstance(item, LineError):
+                if type(item) is tuple:  # a stage row from a fast path
+                    rows.append(item)
+                elif isinstance(item, LineError):
                     summary.errors.append(item)
                     refused_rows.append((batch_id, item.file, item.line, item.detail,
                                          ",".join(cells)))
                     continue
-                records_read += 1
-                key = occurrences.key(item)
-                chunk.append(record_tuple(record_id, batch_id, meters.id_for(item), item, key))
-                record_id += 1
-                vendors.add(item.vendor)
-                if len(chunk) >= _CHUNK:
+                else:
+                    rows.append(to_row(item))
+                if len(rows) >= _CHUNK:
                     if cancelled and cancelled():
                         raise ImportCancelled()
-                    earliest = _hand_over(chunk, meters, engine, plan_ids, deferred, writer,
-                                          earliest)
-                    chunk = []
+                    records_read += len(rows)
+                    writer.put(*chunks.prepare(rows))
+                    rows = []
                     if progress:
                         progress(min(done_bytes + source.position(), total_bytes), total_bytes)
-            earliest = _hand_over(chunk, meters, engine, plan_ids, deferred, writer, earliest)
+            if rows:
+                records_read += len(rows)
+                writer.put(*chunks.prepare(rows))
             done_bytes += source.size
             if progress:
                 progress(done_bytes, total_bytes)
@@ -192,57 +200,92 @@ def _run(conn: Connection, sources, summary, skip_bad_lines, progress, cancelled
                          (summary.lines, summary.added, summary.duplicates, summary.refused,
                           batch_id))
     if summary.added and not summary.dry_run:
-        start = repricing.scope_start(earliest)
-        if deferred:
+        start = repricing.scope_start(chunks.earliest)
+        if chunks.deferred:
             charges = repricing.ChargeWriter(conn, cancelled)
-            repricing.reprice_tiered(conn, engine, plan_ids, deferred, start, None, charges)
-        rollup.rebuild(conn, meters.ids_for_vendors(vendors), start)
+            repricing.reprice_tiered(conn, engine, chunks.plan_ids, chunks.deferred, start,
+                                     None, charges)
+            # Their records went in without rollup (staging.py): sum those meters again.
+            rollup.rebuild(conn, sorted(chunks.tiered_meters), start)
+        if writer.rollup_meters is not None:
+            rollup.rebuild(conn, sorted(writer.rollup_meters), start)
         summary.batch = batch_id
 
 
-def _hand_over(chunk, meters, engine, plan_ids, deferred, writer, earliest):
-    """Price a chunk of new records and queue it, with its charges, for the writer."""
-    if not chunk:
-        return earliest
-    with gc_paused():
-        # Record tuples start id, batch, timestamp, meter, then the five counts and units:
-        # the engine's row layout once the batch is left out.
-        rows = [(r[0], r[2], r[3], *r[4:10]) for r in chunk]
-        results, names = engine.price_untiered(rows, meters.keys)
-        deferred |= names
-        charges = [(charge, plan_ids[index], row[0])
-                   for row, (charge, index) in zip(rows, results, strict=True)
-                   if index is not None and index != -1]
-    first = min(r[1] for r in rows)
-    writer.put(meters.take_pending(), chunk, charges)
-    return first if earliest is None or first < earliest else earliest
+def staged(conn: Connection) -> bool:
+    """Whether imports go through staging.py (SQLite); other databases take the portable way."""
+    return _STAGING and conn.dialect.name == "sqlite"
 
 
-class _Writer:
-    """Inserts chunks of records on a thread of its own while the next chunk is parsed.
+_STAGING = True  # tests turn it off to run the portable writer on SQLite
 
-    SQLite does its part of an insert without holding Python's lock, so parsing and writing
-    overlap on two cores. The queue holds two chunks at most: memory stays flat. The main
-    thread does not touch the connection until the writer has finished (close()).
+
+class _Chunks:
+    """Gives chunks of stage rows their record ids and prices, and remembers what they need
+    afterwards: the earliest instant, and the volume-tiered plans and meters to price by
+    billing month."""
+
+    def __init__(self, engine: PricingEngine, plan_ids: list[int], meters: Meters,
+                 first_id: int):
+        self.engine, self.plan_ids, self.meters = engine, plan_ids, meters
+        self.next_id = first_id
+        self.earliest: int | None = None
+        self.deferred: set[str] = set()
+        self.tiered_meters: set[int] = set()
+
+    def prepare(self, rows: list[tuple]) -> tuple[list[tuple], list[tuple], int]:
+        """(new meters, priced stage rows, id of the first row) for the writer."""
+        results, names = self.engine.price_untiered(rows, self.meters.keys)
+        self.deferred |= names
+        plan_ids = self.plan_ids
+        priced = []
+        add = priced.append
+        for row, (charge, index) in zip(rows, results, strict=True):
+            if index is None:
+                add((*row, 0, UNPRICED))
+            elif index < 0:
+                add((*row, 0, DEFERRED))
+                self.tiered_meters.add(row[2])
+            else:
+                add((*row, charge, plan_ids[index]))
+        first = min(row[1] for row in rows)
+        if self.earliest is None or first < self.earliest:
+            self.earliest = first
+        first_id = self.next_id
+        self.next_id += len(rows)
+        return self.meters.take_pending(), priced, first_id
+
+
+class _StagedWriter:
+    """Writes chunks on a thread of its own while the next chunk is parsed (staging.py).
+
+    The parsing thread packs each chunk; this thread copies it into the store, in statements
+    during which SQLite holds no Python lock, so the two overlap on two cores. The queue holds
+    two chunks at most: memory stays flat. The main thread does not touch the connection
+    until the writer has finished (close()).
     """
 
-    def __init__(self, conn: Connection):
-        self.conn = conn
+    rollup_meters = None  # the copy keeps the rollup in step itself
+
+    def __init__(self, conn: Connection, batch_id: int):
+        self.conn, self.batch_id = conn, batch_id
+        self.raw = conn.connection.dbapi_connection
+        self.packer = StagePacker()
         self.queue: queue.Queue = queue.Queue(maxsize=2)
         self.error: BaseException | None = None
         self.added = 0  # records inserted (those already stored are skipped)
         self.thread = threading.Thread(target=self._work, name="meterbook-import-writer",
                                        daemon=True)
 
-    def __enter__(self) -> _Writer:
+    def __enter__(self) -> _StagedWriter:
+        attach_stage(self.raw)
         self.thread.start()
         return self
 
-    def put(self, meters: list[tuple], records: list[tuple], charges: list[tuple]) -> None:
+    def put(self, meters: list[tuple], rows: list[tuple], first_id: int) -> None:
         if self.error is not None:
             raise self.error
-        if meters or records:
-            self.queue.put((meters, records, charges))
+        self.queue.put((meters, self.packer.pack(rows), first_id, len(rows)))
 
     def _work(self) -> None:
         while True:
@@ -251,19 +294,44 @@ class _Writer:
                 return
             if self.error is not None:
                 continue  # drain: the main thread will raise
-            meters, records, charges = job
+            meters, data, first_id, count = job
             try:
                 write_meters(self.conn, meters)
-                count, inserted = insert_records(self.conn, records)
-                self.added += count
-                if inserted is not None:  # some were already stored: no charge for those
-                    charges = [c for c in charges if c[2] in inserted]
-                insert_charges(self.conn, charges)
+                self.added += apply_stage(self.raw, data, first_id, self.batch_id, count)
             except BaseException as exc:  # handed to the main thread
                 self.error = exc
 
     def __exit__(self, exc_type, exc, tb) -> None:
         self.queue.put(None)
         self.thread.join()
+        self.packer.close()
+        clear_stage(self.raw)
         if exc_type is None and self.error is not None:
             raise self.error
+
+
+class _PortableWriter:
+    """For databases other than SQLite: plain inserts, in the calling thread, and the rollup
+    rebuilt afterwards for the meters written."""
+
+    def __init__(self, conn: Connection, batch_id: int):
+        self.conn, self.batch_id = conn, batch_id
+        self.added = 0
+        self.rollup_meters: set[int] = set()
+
+    def __enter__(self) -> _PortableWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        pass
+
+    def put(self, meters: list[tuple], rows: list[tuple], first_id: int) -> None:
+        write_meters(self.conn, meters)
+        records = [record_tuple(first_id + n, self.batch_id, row)
+                   for n, row in enumerate(rows)]
+        count, inserted = insert_records(self.conn, records)
+        self.added += count
+        charges = [(row[-2], row[-1], first_id + n) for n, row in enumerate(rows)
+                   if row[-1] > 0 and (inserted is None or first_id + n in inserted)]
+        insert_charges(self.conn, charges)
+        self.rollup_meters.update(row[2] for row in rows)

@@ -13,11 +13,12 @@ from pathlib import Path
 
 from meterbook.core.records import UsageRecord
 from meterbook.importers import formats
-from meterbook.importers.canonical import open_text
+from meterbook.importers.canonical import open_text, parse_canonical
 from meterbook.importers.errors import ImportRefused, LineError
 from meterbook.importers.mapping import ColumnMapping, as_format, read_header
 from meterbook.importers.mapping_guess import unrecognised_header_message
 from meterbook.importers.mapping_profiles import load_profile
+from meterbook.importers.stage_rows import StageRows
 
 Item = tuple[int, UsageRecord | LineError, list[str]]  # (line, record or error, cells)
 
@@ -89,6 +90,11 @@ class FileSource:
         return found
 
     def __iter__(self) -> Iterator[Item]:
+        return self.items()
+
+    def items(self, stage: StageRows | None = None) -> Iterator[Item]:
+        """(line, record or LineError, cells) per record; with `stage`, a format that can
+        (the canonical CSV) gives stage rows (tuples) in place of records."""
         if self.format is None:
             return
         if self.format.kind == "json":
@@ -100,7 +106,10 @@ class FileSource:
             return
         with open_text(self.path) as text:
             self._text = text
-            yield from self.format.read(text, self.name)
+            if stage is not None and self.format.read is parse_canonical:
+                yield from parse_canonical(text, self.name, stage=stage)
+            else:
+                yield from self.format.read(text, self.name)
 
     def position(self) -> int:
         try:
@@ -116,6 +125,9 @@ class RecordSource:
         self.name, self.size, self.records, self.profile = name, 0, records, profile
 
     def __iter__(self) -> Iterator[Item]:
+        return self.items()
+
+    def items(self, stage: StageRows | None = None) -> Iterator[Item]:
         return ((n, record, []) for n, record in enumerate(self.records, start=1))
 
     def position(self) -> int:

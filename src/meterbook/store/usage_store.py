@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 from sqlalchemy.engine import Connection
 
-from meterbook.core.money import MICRO, to_nano
 from meterbook.core.records import UsageRecord, to_epoch_us
 from meterbook.store.sql import marks, sql
 
@@ -29,12 +28,13 @@ class Meters:
     given explicitly, so no database sequence is ever relied on.
     """
 
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Connection | None):
+        """The store's meters; none at all without a connection (a parse with no store)."""
         self.conn = conn
         self.ids: dict[MeterKey, int] = {}
         self.keys: dict[int, MeterKey] = {}
         self.pending: list[tuple] = []
-        rows = conn.exec_driver_sql(
+        rows = [] if conn is None else conn.exec_driver_sql(
             "SELECT id, vendor, model, project, service_tier, unit_name FROM meter")
         for mid, *key in rows:
             self.ids[tuple(key)] = mid
@@ -45,12 +45,15 @@ class Meters:
         key = (record.vendor, record.model, record.project or "", record.service_tier or "",
                record.unit_name or "")
         found = self.ids.get(key)
-        if found is None:
-            found = self.next_id
-            self.next_id += 1
-            self.ids[key] = found
-            self.keys[found] = key
-            self.pending.append((found, *key))
+        return self.new_id(key) if found is None else found
+
+    def new_id(self, key: MeterKey) -> int:
+        """The id of a meter not seen before (ids.get(key) was None)."""
+        found = self.next_id
+        self.next_id += 1
+        self.ids[key] = found
+        self.keys[found] = key
+        self.pending.append((found, *key))
         return found
 
     def take_pending(self) -> list[tuple]:
@@ -82,15 +85,15 @@ def create_batch(conn: Connection, files: list[str], profile: str, now: datetime
         (created, "\n".join(files), profile)).scalar_one()
 
 
-def record_tuple(record_id: int, batch_id: int, meter_id: int, r: UsageRecord,
-                 dedupe_key: str) -> tuple:
+def record_tuple(record_id: int, batch_id: int, row: tuple) -> tuple:
+    """A usage_record row (_RECORD_COLUMNS) of a stage row (store/staging.py)."""
+    (key, ts, meter, requests, input_tokens, cached, written, output, units, request_id,
+     conversation_id, user, api_key, billed, currency) = row[:15]
     return (
-        record_id, batch_id, to_epoch_us(r.timestamp), meter_id, r.requests, r.input_tokens,
-        r.cached_input_tokens, r.cache_write_tokens, r.output_tokens, int(r.units * MICRO),
-        r.request_id, r.conversation_id, r.user, r.api_key,
-        None if r.billed_cost is None else to_nano(r.billed_cost),
-        r.currency if r.billed_cost is not None else None, dedupe_key,
-    )
+        record_id, batch_id, ts, meter, requests, input_tokens, cached, written, output, units,
+        request_id or None, conversation_id or None, user or None, api_key or None,
+        None if billed == "" else billed, currency or None, key,
+    )  # fmt: skip
 
 
 def insert_records(conn: Connection, rows: list[tuple]) -> tuple[int, set[int] | None]:

@@ -1,0 +1,33 @@
+"""Records -> the import's stage rows (store/staging.py): meter ids and identities per file.
+
+The canonical CSV's fast path builds the same rows straight from the cells (canonical.py,
+`staged`); every other format, and every row the fast path leaves to the exact one, comes
+through `StageRows.row`.
+"""
+
+from __future__ import annotations
+
+from meterbook.core.money import MICRO, to_nano
+from meterbook.core.records import UsageRecord, to_epoch_us
+from meterbook.importers.canonical import OccurrenceCounter
+from meterbook.store.usage_store import Meters
+
+
+class StageRows:
+    """Stage rows of one file: a file's identical lines are numbered within the file."""
+
+    __slots__ = ("meters", "occurrences")
+
+    def __init__(self, meters: Meters):
+        self.meters = meters
+        self.occurrences = OccurrenceCounter()
+
+    def row(self, r: UsageRecord) -> tuple:
+        billed = r.billed_cost
+        return (
+            self.occurrences.key(r), to_epoch_us(r.timestamp), self.meters.id_for(r),
+            r.requests, r.input_tokens, r.cached_input_tokens, r.cache_write_tokens,
+            r.output_tokens, int(r.units * MICRO), r.request_id or "", r.conversation_id or "",
+            r.user or "", r.api_key or "", "" if billed is None else to_nano(billed),
+            "" if billed is None else r.currency,
+        )  # fmt: skip
