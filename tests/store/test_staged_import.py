@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from meterbook.core.plans import Plan, Volume, VolumeTier
 from meterbook.importers import pipeline
 from meterbook.importers.pipeline import import_files
-from meterbook.store import rollup
+from meterbook.store import readers, repricing, rollup
 from meterbook.store.database import open_database
 from meterbook.store.plan_ops import save_plan_set
 
@@ -90,10 +90,12 @@ def import_twice(folder, name, files, staging, monkeypatch):
 
 @settings(max_examples=30, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(first=lines, second=lines)
+@given(first=lines, second=lines, in_order=st.booleans())
 def test_staged_and_portable_imports_store_the_same(tmp_path_factory, monkeypatch, first,
-                                                    second):
+                                                    second, in_order):
     folder = tmp_path_factory.mktemp("staged")
+    if in_order:  # as exports are written: tiered rows are then priced as they come
+        first, second = sorted(first), sorted(second)
     files = [write(folder / "a.csv", first), write(folder / "b.csv", second)]
     staged = import_twice(folder, "staged.db", files, True, monkeypatch)
     portable = import_twice(folder, "portable.db", files, False, monkeypatch)
@@ -101,6 +103,9 @@ def test_staged_and_portable_imports_store_the_same(tmp_path_factory, monkeypatc
         found = tables(staged)
         assert found == tables(portable)
         assert found["rollup"] == rebuilt_rollup(staged)
+        # Every charge is what pricing all the usage again from scratch gives.
+        with staged.engine.begin() as conn:
+            assert repricing.reprice(conn, readers.load_plans(conn), None, None) == 0
     finally:
         staged.close()
         portable.close()

@@ -22,6 +22,7 @@ and the import prices them afterwards by month (store/repricing.py).
 from __future__ import annotations
 
 import sqlite3
+from itertools import chain
 
 from meterbook.store.rollup import US_PER_HOUR
 
@@ -33,6 +34,7 @@ STAGE_COLUMNS = (
 
 UNPRICED = 0  # plan_version_id of a row that no plan prices (as in usage_rollup)
 DEFERRED = -1  # plan_version_id of a row that waits for its billing month
+_ROWS_AT_ONCE = 32  # 32 * 17 parameters: under SQLite's limit of 999 in old versions
 _NAMES = ", ".join(f'"{c}"' for c in STAGE_COLUMNS)
 
 
@@ -43,11 +45,20 @@ class StagePacker:
         self.con = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         # No types, no constraints, no index: the stage is written once and read once.
         self.con.execute(f"CREATE TABLE s (id INTEGER PRIMARY KEY, {_NAMES})")
-        self.insert = f"INSERT INTO s ({_NAMES}) VALUES ({', '.join('?' * len(STAGE_COLUMNS))})"
+        one = f"({', '.join('?' * len(STAGE_COLUMNS))})"
+        self.insert = f"INSERT INTO s ({_NAMES}) VALUES {one}"
+        self.insert_many = f"INSERT INTO s ({_NAMES}) VALUES {', '.join([one] * _ROWS_AT_ONCE)}"
 
     def pack(self, rows: list[tuple]) -> bytes:
+        # Rows go in _ROWS_AT_ONCE per statement: each statement takes SQLite's and Python's
+        # locks once, and the writing thread wants both; one row at a time, the two threads
+        # spend more time waiting for each other than working (measured: twice as long).
+        whole = len(rows) - len(rows) % _ROWS_AT_ONCE
+        flat = chain.from_iterable
         self.con.execute("BEGIN")
-        self.con.executemany(self.insert, rows)
+        self.con.executemany(self.insert_many, [tuple(flat(rows[i:i + _ROWS_AT_ONCE]))
+                                                for i in range(0, whole, _ROWS_AT_ONCE)])
+        self.con.executemany(self.insert, rows[whole:])
         self.con.execute("COMMIT")
         data = self.con.serialize()
         self.con.execute("DELETE FROM s")  # rowids start again at 1
