@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from meterbook.importers import pipeline
 from meterbook.importers.errors import ImportRefused
 from meterbook.importers.pipeline import ImportCancelled, import_files
 from meterbook.store.database import open_database
@@ -44,7 +45,24 @@ def db(tmp_path):
     database.close()
 
 
-def test_ctrl_c_in_the_middle_of_a_big_import_leaves_the_database_as_it_was(db, tmp_path):
+@pytest.fixture(params=["thread", "process"])
+def reading(request, monkeypatch):
+    """Big files are read in a forked process (pipeline._read_in_child), small ones on a
+    thread: the promises hold either way. "process" makes every file count as big, and
+    checks that the process was used."""
+    if request.param == "thread":
+        yield
+        return
+    used = []
+    real = pipeline._read_in_child
+    monkeypatch.setattr(pipeline, "_FORK_FROM_BYTES", 0)
+    monkeypatch.setattr(pipeline, "_read_in_child",
+                        lambda *args: used.append(1) or real(*args))
+    yield
+    assert used, "the import did not read in a process of its own"
+
+
+def test_ctrl_c_in_the_middle_of_a_big_import_leaves_the_database_as_it_was(db, tmp_path, reading):
     import_files(db, [write_usage(tmp_path / "first.csv", 10)])
     before = snapshot(db)
     big = write_usage(tmp_path / "big.csv", 50_000, start=100)
@@ -60,7 +78,7 @@ def test_ctrl_c_in_the_middle_of_a_big_import_leaves_the_database_as_it_was(db, 
     assert snapshot(db) == before
 
 
-def test_cancel_leaves_the_database_as_it_was(db, tmp_path):
+def test_cancel_leaves_the_database_as_it_was(db, tmp_path, reading):
     before = snapshot(db)
     calls = []
 
@@ -73,7 +91,7 @@ def test_cancel_leaves_the_database_as_it_was(db, tmp_path):
     assert snapshot(db) == before
 
 
-def test_a_refused_file_adds_nothing_and_lists_every_bad_line(db, tmp_path):
+def test_a_refused_file_adds_nothing_and_lists_every_bad_line(db, tmp_path, reading):
     path = tmp_path / "bad.csv"
     path.write_text("timestamp,vendor,model,input_tokens\n"
                     "2026-03-01T00:00:00Z,openai,gpt-4o,10\n"
@@ -87,7 +105,7 @@ def test_a_refused_file_adds_nothing_and_lists_every_bad_line(db, tmp_path):
     assert snapshot(db) == before
 
 
-def test_skip_bad_lines_keeps_the_refused_lines_with_the_batch(db, tmp_path):
+def test_skip_bad_lines_keeps_the_refused_lines_with_the_batch(db, tmp_path, reading):
     path = tmp_path / "bad.csv"
     path.write_text("timestamp,vendor,model,input_tokens\n"
                     "2026-03-01T00:00:00Z,openai,gpt-4o,10\n"
@@ -101,7 +119,7 @@ def test_skip_bad_lines_keeps_the_refused_lines_with_the_batch(db, tmp_path):
         (summary.batch, "bad.csv", 3, "2026-03-02T00:00:00Z,openai,gpt-4o,ten")]
 
 
-def test_reimport_adds_nothing_and_an_overlapping_export_only_what_is_new(db, tmp_path):
+def test_reimport_adds_nothing_and_an_overlapping_export_only_what_is_new(db, tmp_path, reading):
     first = import_files(db, [write_usage(tmp_path / "a.csv", 30)])
     again = import_files(db, [tmp_path / "a.csv"])
     overlap = import_files(db, [write_usage(tmp_path / "b.csv", 40, start=20)])
@@ -109,7 +127,7 @@ def test_reimport_adds_nothing_and_an_overlapping_export_only_what_is_new(db, tm
     assert (overlap.added, overlap.duplicates) == (30, 10)
 
 
-def test_two_identical_lines_are_two_records_and_stay_two_on_reimport(db, tmp_path):
+def test_two_identical_lines_are_two_records_and_stay_two_on_reimport(db, tmp_path, reading):
     path = tmp_path / "cost.csv"
     line = "2026-02-12,--,Default,chat-key,--,--,--,0.07,web_search,--,--\n"
     path.write_text("usage_date_utc,model,workspace,api_key,usage_type,context_window,"

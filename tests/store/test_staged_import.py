@@ -111,8 +111,10 @@ def test_staged_and_portable_imports_store_the_same(tmp_path_factory, monkeypatc
         portable.close()
 
 
-@pytest.mark.parametrize("staging", [True, False], ids=["staged", "portable"])
-def test_duplicates_across_chunks_get_no_charge_and_no_rollup(tmp_path, monkeypatch, staging):
+@pytest.mark.parametrize("staging, fork", [(True, False), (True, True), (False, False)],
+                         ids=["staged", "staged-in-a-process", "portable"])
+def test_duplicates_across_chunks_get_no_charge_and_no_rollup(tmp_path, monkeypatch, staging,
+                                                              fork):
     rows = [  # minute, meter, requests, in, out, request id, billed
         (0, MODELS[0], 1, 1000, 100, 1, None),
         (1, MODELS[0], 1, 2000, 200, 2, D("0.5")),
@@ -122,6 +124,8 @@ def test_duplicates_across_chunks_get_no_charge_and_no_rollup(tmp_path, monkeypa
     path = write(tmp_path / "a.csv", rows)
     monkeypatch.setattr(pipeline, "_STAGING", staging)
     monkeypatch.setattr(pipeline, "_CHUNK", 2)  # r1's copy is in the second chunk
+    if fork:
+        monkeypatch.setattr(pipeline, "_FORK_FROM_BYTES", 0)
     db = open_database(str(tmp_path / "t.db"))
     save_plan_set(db, PLANS)
     summary = import_files(db, [path])

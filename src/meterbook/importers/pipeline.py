@@ -8,7 +8,10 @@ the same pipeline.
 
 from __future__ import annotations
 
+import multiprocessing
 import queue
+import signal
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -150,47 +153,22 @@ def _run(conn: Connection, sources, summary, skip_bad_lines, progress, cancelled
     engine = PricingEngine([plan for _, plan in plans])
     chunks = _Chunks(engine, [pid for pid, _ in plans], meters, next_record_id(conn),
                      _last_hours(conn))
-    records_read = 0
-    refused_rows: list[tuple] = []
-    total_bytes = sum(source.size for source in sources)
-    done_bytes = 0
-    writer_class = _StagedWriter if staged(conn) else _PortableWriter
+    reader = _Reader(sources, batch_id, meters, chunks)
     # Millions of rows and no reference cycles: the collector would only rescan them.
-    with gc_paused(), writer_class(conn, batch_id) as writer:
-        for source in sources:
-            stage = StageRows(meters)
-            to_row = stage.row
-            rows: list[tuple] = []
-            last_line = None
-            for line, item, cells in source.items(stage):
-                if line != last_line:  # a line may hold more than one record
-                    summary.lines += 1
-                    last_line = line
-                if type(item) is tuple:  # a stage row from a fast path
-                    rows.append(item)
-                elif isinstance(item, LineError):
-                    summary.errors.append(item)
-                    refused_rows.append((batch_id, item.file, item.line, item.detail,
-                                         ",".join(cells)))
-                    continue
-                else:
-                    rows.append(to_row(item))
-                if len(rows) >= _CHUNK:
-                    if cancelled and cancelled():
-                        raise ImportCancelled()
-                    records_read += len(rows)
-                    writer.put(*chunks.prepare(rows))
-                    rows = []
-                    if progress:
-                        progress(min(done_bytes + source.position(), total_bytes), total_bytes)
-            if rows:
-                records_read += len(rows)
-                writer.put(*chunks.prepare(rows))
-            done_bytes += source.size
-            if progress:
-                progress(done_bytes, total_bytes)
+    with gc_paused():
+        if staged(conn) and _fork_pays(sources):
+            added = _read_in_child(conn, reader, batch_id, progress, cancelled)
+        else:
+            writer_class = _StagedWriter if staged(conn) else _PortableWriter
+            with writer_class(conn, batch_id) as writer:
+                reader.run(writer.put, progress, cancelled)
+            added = writer.added
+            if writer.rollup_meters is not None:
+                chunks.tiered_meters |= writer.rollup_meters  # rebuilt below
+    summary.lines, summary.errors = reader.lines, reader.errors
+    records_read, refused_rows = reader.records_read, reader.refused_rows
     summary.refused = len(summary.errors)
-    summary.added = writer.added
+    summary.added = added
     # Records already stored (a line may hold more than one record, so count records).
     summary.duplicates = records_read - summary.added
     if summary.errors and not skip_bad_lines:
@@ -204,15 +182,153 @@ def _run(conn: Connection, sources, summary, skip_bad_lines, progress, cancelled
                           batch_id))
     if summary.added and not summary.dry_run:
         start = repricing.scope_start(chunks.earliest)
-        if chunks.deferred and not chunks.tiers_complete(writer.added == records_read):
+        complete = chunks.tiers_complete(added == records_read)
+        if chunks.deferred and not complete:
             charges = repricing.ChargeWriter(conn, cancelled)
             repricing.reprice_tiered(conn, engine, chunks.plan_ids, chunks.deferred, start,
                                      None, charges)
+        if chunks.tiered_meters and not (complete and staged(conn)):
             # Their rollup sums are stale or missing (staging.py): sum those meters again.
             rollup.rebuild(conn, sorted(chunks.tiered_meters), start)
-        if writer.rollup_meters is not None:
-            rollup.rebuild(conn, sorted(writer.rollup_meters), start)
         summary.batch = batch_id
+
+
+class _Reader:
+    """Reads the sources into priced chunks of stage rows: the part that needs no store."""
+
+    def __init__(self, sources, batch_id: int, meters: Meters, chunks: _Chunks):
+        self.sources, self.batch_id, self.meters, self.chunks = sources, batch_id, meters, chunks
+        self.lines = 0
+        self.records_read = 0
+        self.errors: list[LineError] = []
+        self.refused_rows: list[tuple] = []
+        self.position = 0  # bytes read, of all the sources
+
+    def run(self, put, progress: Progress | None, cancelled) -> None:
+        """Hand each chunk to put(new meters, stage rows, first record id)."""
+        total_bytes = sum(source.size for source in self.sources)
+        done_bytes = 0
+        chunks, errors, refused, batch_id = self.chunks, self.errors, self.refused_rows, \
+            self.batch_id
+        for source in self.sources:
+            stage = StageRows(self.meters)
+            to_row = stage.row
+            rows: list[tuple] = []
+            last_line = None
+            for line, item, cells in source.items(stage):
+                if line != last_line:  # a line may hold more than one record
+                    self.lines += 1
+                    last_line = line
+                if type(item) is tuple:  # a stage row from a fast path
+                    rows.append(item)
+                elif isinstance(item, LineError):
+                    errors.append(item)
+                    refused.append((batch_id, item.file, item.line, item.detail,
+                                    ",".join(cells)))
+                    continue
+                else:
+                    rows.append(to_row(item))
+                if len(rows) >= _CHUNK:
+                    if cancelled and cancelled():
+                        raise ImportCancelled()
+                    self.records_read += len(rows)
+                    self.position = min(done_bytes + source.position(), total_bytes)
+                    put(*chunks.prepare(rows))
+                    rows = []
+                    if progress:
+                        progress(self.position, total_bytes)
+            if rows:
+                self.records_read += len(rows)
+                put(*chunks.prepare(rows))
+            done_bytes += source.size
+            self.position = done_bytes
+            if progress:
+                progress(done_bytes, total_bytes)
+
+
+# Reading in a process of its own pays off for big files only (it costs a fork), and is safe
+# only where fork is (Linux) and no other thread runs (the desktop app's imports use threads).
+_FORK_FROM_BYTES = 32 << 20
+
+
+def _fork_pays(sources) -> bool:
+    return (sys.platform == "linux" and threading.active_count() == 1
+            and all(isinstance(source, FileSource) for source in sources)
+            and sum(source.size for source in sources) >= _FORK_FROM_BYTES)
+
+
+def _read_in_child(conn: Connection, reader: _Reader, batch_id: int,
+                   progress: Progress | None, cancelled) -> int:
+    """Read in a forked process while this one writes; returns how many records were new.
+
+    Two threads of one process slow each other down in SQLite (its global locks) as much as
+    in Python: measured, each side took twice as long as alone. Two processes don't. The
+    child reads, prices and packs (StagePacker); this process copies the chunks in
+    (apply_stage) and never lets the child touch the store.
+    """
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_child_reads, args=(reader, send), daemon=True)
+    child.start()
+    send.close()
+    raw = conn.connection.dbapi_connection
+    attach_stage(raw)
+    added = 0
+    total = sum(source.size for source in reader.sources)
+    try:
+        while True:
+            try:
+                message = receive.recv()
+            except EOFError:
+                raise RuntimeError("the import's reading process stopped unexpectedly") from None
+            if message[0] == "chunk":
+                _, meters, first_id, count, position = message
+                data = receive.recv_bytes()
+                if cancelled and cancelled():
+                    raise ImportCancelled()
+                reader.meters.adopt(meters)
+                write_meters(conn, meters)
+                added += apply_stage(raw, data, first_id, batch_id, count)
+                if progress:
+                    progress(position, total)
+            elif message[0] == "done":
+                _, counts, chunk_state = message
+                reader.lines, reader.records_read, reader.errors, reader.refused_rows = counts
+                for name in _Chunks.CARRIED:
+                    setattr(reader.chunks, name, chunk_state[name])
+                return added
+            elif message[0] == "refused":
+                raise ImportRefused(message[1])
+            else:
+                raise RuntimeError(f"reading the import failed: {message[1]}")
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        receive.close()
+        clear_stage(raw)
+
+
+def _child_reads(reader: _Reader, send) -> None:
+    """The forked reader: chunks, then counts and what the chunks learnt, through the pipe."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    packer = StagePacker()
+
+    def put(meters: list[tuple], rows: list[tuple], first_id: int) -> None:
+        send.send(("chunk", meters, first_id, len(rows), reader.position))
+        send.send_bytes(packer.pack(rows))
+
+    try:
+        reader.run(put, None, None)
+        counts = (reader.lines, reader.records_read, reader.errors, reader.refused_rows)
+        state = {name: getattr(reader.chunks, name) for name in _Chunks.CARRIED}
+        send.send(("done", counts, state))
+    except ImportRefused as exc:
+        send.send(("refused", exc.errors))
+    except BaseException as exc:  # told to the parent, which raises it
+        send.send(("failed", f"{type(exc).__name__}: {exc}"))
+    finally:
+        send.close()
 
 
 def staged(conn: Connection) -> bool:
@@ -241,6 +357,10 @@ class _Chunks:
     import prices their months again from the store (repricing.reprice_tiered), which
     overwrites whatever was written here.
     """
+
+    # What a reader in another process learnt, for tiers_complete and the passes after it.
+    CARRIED = ("next_id", "earliest", "deferred", "tiered_meters", "in_order", "last_tiered",
+               "tiered_from")
 
     def __init__(self, engine: PricingEngine, plan_ids: list[int], meters: Meters,
                  first_id: int, last_hours: dict[int, int]):
@@ -304,6 +424,8 @@ class _Chunks:
 
     def tiers_complete(self, nothing_skipped: bool) -> bool:
         """Whether the tiered rows priced in stream are priced as whole months would be."""
+        if not self.deferred:
+            return True
         if not (self.in_order and nothing_skipped):
             return False
         start = repricing.scope_start(self.tiered_from)

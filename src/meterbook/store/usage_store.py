@@ -56,6 +56,13 @@ class Meters:
         self.pending.append((found, *key))
         return found
 
+    def adopt(self, meters: list[tuple]) -> None:
+        """Learn meters that another process's Meters gave ids (its take_pending())."""
+        for found, *key in meters:
+            self.ids[tuple(key)] = found
+            self.keys[found] = tuple(key)
+            self.next_id = max(self.next_id, found + 1)
+
     def take_pending(self) -> list[tuple]:
         taken, self.pending = self.pending, []
         return taken
