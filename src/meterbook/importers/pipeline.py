@@ -16,25 +16,22 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import pairwise
 from pathlib import Path
 
 from sqlalchemy.engine import Connection
 
 from meterbook.core.bulk import gc_paused
-from meterbook.core.pricing import PricingEngine, TierState
+from meterbook.core.pricing import PricingEngine
 from meterbook.core.records import UsageRecord
+from meterbook.importers.chunks import Chunks, last_hours
 from meterbook.importers.errors import ImportRefused, LineError
 from meterbook.importers.mapping import ColumnMapping
 from meterbook.importers.sources import FileSource, RecordSource
 from meterbook.importers.stage_rows import StageRows
 from meterbook.store import readers, repricing, rollup
 from meterbook.store.database import Database
-from meterbook.store.rollup import US_PER_HOUR
 from meterbook.store.sql import sql
 from meterbook.store.staging import (
-    DEFERRED,
-    UNPRICED,
     StagePacker,
     apply_stage,
     attach_stage,
@@ -151,8 +148,8 @@ def _run(conn: Connection, sources, summary, skip_bad_lines, progress, cancelled
     meters = Meters(conn)
     plans = readers.load_plans(conn)
     engine = PricingEngine([plan for _, plan in plans])
-    chunks = _Chunks(engine, [pid for pid, _ in plans], meters, next_record_id(conn),
-                     _last_hours(conn))
+    chunks = Chunks(engine, [pid for pid, _ in plans], meters, next_record_id(conn),
+                     last_hours(conn))
     reader = _Reader(sources, batch_id, meters, chunks)
     # Millions of rows and no reference cycles: the collector would only rescan them.
     with gc_paused():
@@ -196,7 +193,7 @@ def _run(conn: Connection, sources, summary, skip_bad_lines, progress, cancelled
 class _Reader:
     """Reads the sources into priced chunks of stage rows: the part that needs no store."""
 
-    def __init__(self, sources, batch_id: int, meters: Meters, chunks: _Chunks):
+    def __init__(self, sources, batch_id: int, meters: Meters, chunks: Chunks):
         self.sources, self.batch_id, self.meters, self.chunks = sources, batch_id, meters, chunks
         self.lines = 0
         self.records_read = 0
@@ -294,7 +291,7 @@ def _read_in_child(conn: Connection, reader: _Reader, batch_id: int,
             elif message[0] == "done":
                 _, counts, chunk_state = message
                 reader.lines, reader.records_read, reader.errors, reader.refused_rows = counts
-                for name in _Chunks.CARRIED:
+                for name in Chunks.CARRIED:
                     setattr(reader.chunks, name, chunk_state[name])
                 return added
             elif message[0] == "refused":
@@ -321,7 +318,7 @@ def _child_reads(reader: _Reader, send) -> None:
     try:
         reader.run(put, None, None)
         counts = (reader.lines, reader.records_read, reader.errors, reader.refused_rows)
-        state = {name: getattr(reader.chunks, name) for name in _Chunks.CARRIED}
+        state = {name: getattr(reader.chunks, name) for name in Chunks.CARRIED}
         send.send(("done", counts, state))
     except ImportRefused as exc:
         send.send(("refused", exc.errors))
@@ -337,104 +334,6 @@ def staged(conn: Connection) -> bool:
 
 
 _STAGING = True  # tests turn it off to run the portable writer on SQLite
-
-
-def _last_hours(conn: Connection) -> dict[int, int]:
-    """The last hour with usage, per meter, before this import (from the rollup)."""
-    return dict(conn.exec_driver_sql(
-        "SELECT meter_id, max(hour) FROM usage_rollup GROUP BY meter_id").all())
-
-
-class _Chunks:
-    """Gives chunks of stage rows their record ids and prices, and remembers what they need
-    afterwards: the earliest instant, and the volume-tiered plans and meters to price by
-    billing month.
-
-    Graduated tiers are priced as the rows come, with a running position per plan and billing
-    month, while that gives what pricing whole months would: the tiered rows arrive in time
-    order (exports are written so) and, checked at the end (tiers_complete), no month they
-    touch held usage of those plans before and none of them was already stored. Otherwise the
-    import prices their months again from the store (repricing.reprice_tiered), which
-    overwrites whatever was written here.
-    """
-
-    # What a reader in another process learnt, for tiers_complete and the passes after it.
-    CARRIED = ("next_id", "earliest", "deferred", "tiered_meters", "in_order", "last_tiered",
-               "tiered_from")
-
-    def __init__(self, engine: PricingEngine, plan_ids: list[int], meters: Meters,
-                 first_id: int, last_hours: dict[int, int]):
-        self.engine, self.plan_ids, self.meters = engine, plan_ids, meters
-        self.next_id = first_id
-        self.earliest: int | None = None
-        self.deferred: set[str] = set()
-        self.tiered_meters: set[int] = set()
-        self.last_hours = last_hours
-        self.graduated = {p.name for p in engine.plans
-                          if p.volume is not None and p.volume.mode == "graduated"}
-        self.in_order = True  # every tiered row so far came at or after the one before
-        self.last_tiered = None  # the instant of the last tiered row
-        self.tiered_from: int | None = None  # the instant of the first tiered row
-        self.state = TierState()
-        self.state.start_pricing()
-
-    def prepare(self, rows: list[tuple]) -> tuple[list[tuple], list[tuple], int]:
-        """(new meters, priced stage rows, id of the first row) for the writer."""
-        results, names = self.engine.price_untiered(rows, self.meters.keys)
-        first_id = self.next_id
-        if names:
-            self.deferred |= names
-            results = self._price_tiered(rows, results, names, first_id)
-        plan_ids = self.plan_ids
-        priced = []
-        add = priced.append
-        for row, (charge, index) in zip(rows, results, strict=True):
-            if index is None:
-                add((*row, 0, UNPRICED))
-            elif index < 0:
-                add((*row, 0, DEFERRED))
-            else:
-                add((*row, charge, plan_ids[index]))
-        first = min(row[1] for row in rows)
-        if self.earliest is None or first < self.earliest:
-            self.earliest = first
-        self.next_id += len(rows)
-        return self.meters.take_pending(), priced, first_id
-
-    def _price_tiered(self, rows, results, names, first_id):
-        """Price the chunk's tiered rows in stream if that still can be exact (see class)."""
-        waiting = [n for n, result in enumerate(results) if result[1] == -1]
-        self.tiered_meters.update(rows[n][2] for n in waiting)
-        instants = [rows[n][1] for n in waiting]
-        if self.tiered_from is None:
-            self.tiered_from = instants[0]
-        self.in_order = (self.in_order and names <= self.graduated
-                         and (self.last_tiered is None or instants[0] >= self.last_tiered)
-                         and all(a <= b for a, b in pairwise(instants)))
-        self.last_tiered = instants[-1]
-        if not self.in_order:
-            return results
-        # The engine's row layout, with the record id to order equal instants as the store does.
-        tiered = [(first_id + n, *rows[n][1:9]) for n in waiting]
-        priced = self.engine.price(tiered, self.meters.keys, self.state)
-        results = list(results)
-        for n, result in zip(waiting, priced, strict=True):
-            results[n] = result
-        return results
-
-    def tiers_complete(self, nothing_skipped: bool) -> bool:
-        """Whether the tiered rows priced in stream are priced as whole months would be."""
-        if not self.deferred:
-            return True
-        if not (self.in_order and nothing_skipped):
-            return False
-        start = repricing.scope_start(self.tiered_from)
-        for meter, key in self.meters.keys.items():
-            last = self.last_hours.get(meter)
-            if (last is not None and (last + 1) * US_PER_HOUR > start
-                    and self.engine.tiered_names(*key[:4]) & self.deferred):
-                return False  # its plan's month held usage before this import
-        return True
 
 
 class _StagedWriter:
