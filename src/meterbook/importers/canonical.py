@@ -504,18 +504,6 @@ def content_digest(record: UsageRecord) -> bytes:
     return hashlib.blake2b(repr(content).encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
-def dedupe_key(record: UsageRecord, occurrence: int) -> str:
-    """The record's identity: "r:<vendor>:<request_id>", else "c:<content hash>:<occurrence>".
-
-    `occurrence` is 1 for the first line in the file with this content, 2 for the second
-    identical line... (two identical lines are two real charges). It is ignored when the
-    record has a request_id.
-    """
-    if record.request_id:
-        return f"r:{record.vendor}:{record.request_id}"
-    return f"c:{content_digest(record).hex()}:{occurrence}"
-
-
 class OccurrenceCounter:
     """Numbers the identical lines of one file; use one counter per file.
 
@@ -528,20 +516,11 @@ class OccurrenceCounter:
     def __init__(self) -> None:
         self._seen: dict[bytes, int] = {}
 
-    def next(self, record: UsageRecord) -> int:
-        """The occurrence of the file's next record: `dedupe_key(record, counter.next(record))`.
-
-        Records with a request_id are not counted (their key ignores it) and get 1.
-        """
-        if record.request_id:
-            return 1
-        digest = content_digest(record)
-        occurrence = self._seen.get(digest, 0) + 1
-        self._seen[digest] = occurrence
-        return occurrence
-
     def key(self, record: UsageRecord) -> str:
-        """The dedupe key of the file's next record (one hash instead of two)."""
+        """The file's next record's identity: "r:<vendor>:<request_id>", else
+        "c:<content hash>:<occurrence>", the occurrence being 1 for the first line of the file
+        with this content, 2 for the second identical line... (two identical lines are two
+        real charges)."""
         if record.request_id:
             return f"r:{record.vendor}:{record.request_id}"
         digest = content_digest(record)

@@ -151,6 +151,8 @@ def _run(conn: Connection, sources, summary, skip_bad_lines, progress, cancelled
     chunks = Chunks(engine, [pid for pid, _ in plans], meters, next_record_id(conn),
                      last_hours(conn))
     reader = _Reader(sources, batch_id, meters, chunks)
+    # Meters whose rollup sums the writer did not keep in step (none: staging.py keeps them).
+    rebuild: set[int] = set()
     # Millions of rows and no reference cycles: the collector would only rescan them.
     with gc_paused():
         if staged(conn) and _fork_pays(sources):
@@ -160,8 +162,7 @@ def _run(conn: Connection, sources, summary, skip_bad_lines, progress, cancelled
             with writer_class(conn, batch_id) as writer:
                 reader.run(writer.put, progress, cancelled)
             added = writer.added
-            if writer.rollup_meters is not None:
-                chunks.tiered_meters |= writer.rollup_meters  # rebuilt below
+            rebuild |= writer.rollup_meters
     summary.lines, summary.errors = reader.lines, reader.errors
     records_read, refused_rows = reader.records_read, reader.refused_rows
     summary.refused = len(summary.errors)
@@ -184,9 +185,10 @@ def _run(conn: Connection, sources, summary, skip_bad_lines, progress, cancelled
             charges = repricing.ChargeWriter(conn, cancelled)
             repricing.reprice_tiered(conn, engine, chunks.plan_ids, chunks.deferred, start,
                                      None, charges)
-        if chunks.tiered_meters and not (complete and staged(conn)):
-            # Their rollup sums are stale or missing (staging.py): sum those meters again.
-            rollup.rebuild(conn, sorted(chunks.tiered_meters), start)
+        if not complete:  # tiered rows went in unpriced or priced again: no rollup sums
+            rebuild |= chunks.tiered_meters
+        if rebuild:
+            rollup.rebuild(conn, sorted(rebuild), start)
         summary.batch = batch_id
 
 
@@ -345,7 +347,7 @@ class _StagedWriter:
     until the writer has finished (close()).
     """
 
-    rollup_meters = None  # the copy keeps the rollup in step itself
+    rollup_meters: frozenset[int] = frozenset()  # the copy keeps the rollup in step itself
 
     def __init__(self, conn: Connection, batch_id: int):
         self.conn, self.batch_id = conn, batch_id
