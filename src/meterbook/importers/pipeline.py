@@ -210,35 +210,38 @@ class _Reader:
         chunks, errors, refused, batch_id = self.chunks, self.errors, self.refused_rows, \
             self.batch_id
         for source in self.sources:
-            stage = StageRows(self.meters)
+            stage = StageRows(self.meters, _CHUNK)
             to_row = stage.row
-            rows: list[tuple] = []
+            rows = stage.rows  # a fast path appends here too (canonical.parse_canonical)
+            read_before, yielded = self.records_read, 0
             last_line = None
             for line, item, cells in source.items(stage):
-                if line != last_line:  # a line may hold more than one record
-                    self.lines += 1
-                    last_line = line
-                if type(item) is tuple:  # a stage row from a fast path
-                    rows.append(item)
-                elif isinstance(item, LineError):
-                    errors.append(item)
-                    refused.append((batch_id, item.file, item.line, item.detail,
-                                    ",".join(cells)))
-                    continue
-                else:
+                if item is not None:  # None: TICK, a fast path has filled rows
+                    if line != last_line:  # a line may hold more than one record
+                        self.lines += 1
+                        last_line = line
+                    if isinstance(item, LineError):
+                        errors.append(item)
+                        refused.append((batch_id, item.file, item.line, item.detail,
+                                        ",".join(cells)))
+                        continue
                     rows.append(to_row(item))
+                    yielded += 1
                 if len(rows) >= _CHUNK:
                     if cancelled and cancelled():
                         raise ImportCancelled()
                     self.records_read += len(rows)
                     self.position = min(done_bytes + source.position(), total_bytes)
                     put(*chunks.prepare(rows))
-                    rows = []
+                    rows.clear()
                     if progress:
                         progress(self.position, total_bytes)
             if rows:
                 self.records_read += len(rows)
                 put(*chunks.prepare(rows))
+                rows.clear()
+            # The rows a fast path appended: a line each.
+            self.lines += self.records_read - read_before - yielded
             done_bytes += source.size
             self.position = done_bytes
             if progress:
