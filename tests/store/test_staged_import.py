@@ -44,6 +44,10 @@ lines = st.lists(st.tuples(
 ), min_size=1, max_size=40)
 
 
+def minute(row) -> int:
+    return row[0]
+
+
 def write(path, rows):
     with open(path, "w", newline="") as f:
         out = csv.writer(f)
@@ -95,7 +99,7 @@ def test_staged_and_portable_imports_store_the_same(tmp_path_factory, monkeypatc
                                                     second, in_order):
     folder = tmp_path_factory.mktemp("staged")
     if in_order:  # as exports are written: tiered rows are then priced as they come
-        first, second = sorted(first), sorted(second)
+        first, second = sorted(first, key=minute), sorted(second, key=minute)
     files = [write(folder / "a.csv", first), write(folder / "b.csv", second)]
     staged = import_twice(folder, "staged.db", files, True, monkeypatch)
     portable = import_twice(folder, "portable.db", files, False, monkeypatch)
