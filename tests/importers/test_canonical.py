@@ -472,6 +472,11 @@ def test_fast_path_agrees_with_the_exact_path(optional, data):
         assert quick == exact, row
 
 
+# store/staging.py: the stage table's defaults, by column number.
+STAGE_DEFAULTS = {3: 1, 4: 0, 5: 0, 6: 0, 7: 0, 8: 0, 9: "", 10: "", 11: "", 12: "", 13: "",
+                  14: ""}
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     optional=st.sets(st.sampled_from(CANONICAL_FIELDS[3:])),
@@ -483,6 +488,8 @@ def test_staged_fast_path_makes_the_stage_row_of_the_exact_record(optional, data
     index = {field: position for position, field in enumerate(columns)}
     fast_rows, exact_rows = StageRows(Meters(None)), StageRows(Meters(None))
     fast = canonical._make_fast(index, fast_rows)
+    fast_rows.lacks(field for field in CANONICAL_FIELDS if field not in index)
+    constant = fast_rows.constant
     positions = tuple(index.get(field, len(columns)) for field in CANONICAL_FIELDS)
     seen: list[list[str]] = []
     for _ in range(8):
@@ -499,4 +506,6 @@ def test_staged_fast_path_makes_the_stage_row_of_the_exact_record(optional, data
         except Exception:
             quick = fast_rows.row(exact)  # as the pipeline does: the exact path's record
         assert quick == exact_rows.row(exact), row
+        # The columns the packer leaves to the stage table's defaults hold them indeed.
+        assert {n: quick[n] for n in constant} == {n: STAGE_DEFAULTS[n] for n in constant}
     assert fast_rows.meters.keys == exact_rows.meters.keys

@@ -373,6 +373,8 @@ def parse_canonical(
     # Staged: the fast path's rows go straight into stage.rows (a generator step per line
     # cost a tenth of a million-line import), with a TICK whenever it holds stage.tick rows.
     sink, tick = (None, 0) if stage is None else (stage.rows, stage.tick)
+    if stage is not None:
+        stage.lacks(field for field in CANONICAL_FIELDS if field not in index)
     # The slow path reads absent fields from one empty cell appended to the row.
     positions = tuple(index.get(field, width) for field in CANONICAL_FIELDS)
 

@@ -204,7 +204,8 @@ class _Reader:
         self.position = 0  # bytes read, of all the sources
 
     def run(self, put, progress: Progress | None, cancelled) -> None:
-        """Hand each chunk to put(new meters, stage rows, first record id)."""
+        """Hand each chunk to put(new meters, stage rows, first record id, the stage columns
+        that are constant in this source)."""
         total_bytes = sum(source.size for source in self.sources)
         done_bytes = 0
         chunks, errors, refused, batch_id = self.chunks, self.errors, self.refused_rows, \
@@ -232,13 +233,13 @@ class _Reader:
                         raise ImportCancelled()
                     self.records_read += len(rows)
                     self.position = min(done_bytes + source.position(), total_bytes)
-                    put(*chunks.prepare(rows))
+                    put(*chunks.prepare(rows), stage.constant)
                     rows.clear()
                     if progress:
                         progress(self.position, total_bytes)
             if rows:
                 self.records_read += len(rows)
-                put(*chunks.prepare(rows))
+                put(*chunks.prepare(rows), stage.constant)
                 rows.clear()
             # The rows a fast path appended: a line each.
             self.lines += self.records_read - read_before - yielded
@@ -316,9 +317,10 @@ def _child_reads(reader: _Reader, send) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     packer = StagePacker()
 
-    def put(meters: list[tuple], rows: list[tuple], first_id: int) -> None:
+    def put(meters: list[tuple], rows: list[tuple], first_id: int,
+            constant: frozenset[int]) -> None:
         send.send(("chunk", meters, first_id, len(rows), reader.position))
-        send.send_bytes(packer.pack(rows))
+        send.send_bytes(packer.pack(rows, constant))
 
     try:
         reader.run(put, None, None)
@@ -367,10 +369,11 @@ class _StagedWriter:
         self.thread.start()
         return self
 
-    def put(self, meters: list[tuple], rows: list[tuple], first_id: int) -> None:
+    def put(self, meters: list[tuple], rows: list[tuple], first_id: int,
+            constant: frozenset[int]) -> None:
         if self.error is not None:
             raise self.error
-        self.queue.put((meters, self.packer.pack(rows), first_id, len(rows)))
+        self.queue.put((meters, self.packer.pack(rows, constant), first_id, len(rows)))
 
     def _work(self) -> None:
         while True:
@@ -410,7 +413,8 @@ class _PortableWriter:
     def __exit__(self, exc_type, exc, tb) -> None:
         pass
 
-    def put(self, meters: list[tuple], rows: list[tuple], first_id: int) -> None:
+    def put(self, meters: list[tuple], rows: list[tuple], first_id: int,
+            _constant: frozenset[int]) -> None:
         write_meters(self.conn, meters)
         records = [record_tuple(first_id + n, self.batch_id, row)
                    for n, row in enumerate(rows)]
