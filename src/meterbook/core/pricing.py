@@ -253,16 +253,30 @@ class PricingEngine:
         with gc_paused():
             return self._price(rows, meters, defer=deferred, state=None), deferred
 
+    def price_in_stream(self, rows: Sequence[tuple], state: TierState,
+                        meters: Mapping[Hashable, MeterInfo] | None = None
+                        ) -> tuple[list[tuple[int | None, int | None]], dict[str, list[int]]]:
+        """Like price(rows, meters, state) for rows given in the order they were recorded:
+        rows of volume-tiered plans at the same instant are priced in the order given (their
+        `order` is not read). Also returns, per volume-tiered plan name, the positions of
+        its rows. The import prices its chunks so, one after the other."""
+        tiered: dict[str, list[tuple[int, CompiledVersion]]] = {}
+        with gc_paused():
+            out = self._price(rows, meters, defer=None, state=state, tiered=tiered)
+        return out, {name: [i for i, _ in entries] for name, entries in tiered.items()}
+
     def tiered_names(self, vendor: str, model: str, project: str, tier: str) -> set[str]:
         """Names of the volume-tiered plans that price some of this meter's usage."""
         return {v.plan.name for v in self.timeline(vendor, model, project, tier).winners
                 if v is not None and v.volume is not None}
 
     def _price(self, rows: Sequence[tuple], meters: Mapping[Hashable, MeterInfo] | None,
-               defer: set[str] | None, state: TierState | None
+               defer: set[str] | None, state: TierState | None,
+               tiered: dict[str, list[tuple[int, CompiledVersion]]] | None = None
                ) -> list[tuple[int | None, int | None]]:
         out: list[tuple[int | None, int | None]] = [(None, None)] * len(rows)
-        tiered: dict[str, list[tuple[int, CompiledVersion]]] = defaultdict(list)
+        in_stream = tiered is not None  # price_in_stream: equal instants keep their order
+        tiered = defaultdict(list) if tiered is None else tiered
         # Per meter: the start of its last timeline interval and the version from then on, so
         # that the usual case (usage after the latest price change) needs no search.
         latest: dict[Hashable, tuple[int, CompiledVersion | None, _Timeline]] = {}
@@ -287,13 +301,20 @@ class PricingEngine:
                 defer.add(v.plan.name)
                 out[i] = DEFERRED
             else:
-                tiered[v.plan.name].append((i, v))
+                found_entries = tiered.get(v.plan.name)
+                if found_entries is None:
+                    found_entries = tiered[v.plan.name] = []
+                found_entries.append((i, v))
         for entries in tiered.values():
-            self._price_tiered(rows, entries, out, state)
+            self._price_tiered(rows, entries, out, state, in_stream)
         return out
 
-    def _price_tiered(self, rows, entries, out, state: TierState | None) -> None:
-        entries.sort(key=lambda e: (rows[e[0]][TS], rows[e[0]][ORDER]))
+    def _price_tiered(self, rows, entries, out, state: TierState | None,
+                      in_stream: bool = False) -> None:
+        if in_stream:  # a stable sort by instant keeps the given order of equal instants
+            entries.sort(key=lambda e: rows[e[0]][TS])
+        else:
+            entries.sort(key=lambda e: (rows[e[0]][TS], rows[e[0]][ORDER]))
         months: dict[str, list[tuple[int, CompiledVersion]]] = defaultdict(list)
         first, last = rows[entries[0][0]][TS], rows[entries[-1][0]][TS]
         indexes: dict[str, MonthIndex] = {}

@@ -3,8 +3,6 @@ must do after them (importers/pipeline.py)."""
 
 from __future__ import annotations
 
-from itertools import pairwise
-
 from sqlalchemy.engine import Connection
 
 from meterbook.core.pricing import PricingEngine, TierState
@@ -26,11 +24,11 @@ class Chunks:
     billing month.
 
     Graduated tiers are priced as the rows come, with a running position per plan and billing
-    month, while that gives what pricing whole months would: the tiered rows arrive in time
-    order (exports are written so) and, checked at the end (tiers_complete), no month they
-    touch held usage of those plans before and none of them was already stored. Otherwise the
-    import prices their months again from the store (repricing.reprice_tiered), which
-    overwrites whatever was written here.
+    month, while that gives what pricing whole months would: each chunk's tiered rows come at
+    or after those of the chunks before (exports are written in time order) and, checked at
+    the end (tiers_complete), no month they touch held usage of those plans before and none
+    of them was already stored. Otherwise the import prices their months again from the
+    store (repricing.reprice_tiered), which overwrites whatever was written here.
     """
 
     # What a reader in another process learnt, for tiers_complete and the passes after it.
@@ -55,11 +53,15 @@ class Chunks:
 
     def prepare(self, rows: list[tuple]) -> tuple[list[tuple], list[tuple], int]:
         """(new meters, priced stage rows, id of the first row) for the writer."""
-        results, names = self.engine.price_untiered(rows, self.meters.keys)
-        first_id = self.next_id
-        if names:
-            self.deferred |= names
-            results = self._price_tiered(rows, results, names, first_id)
+        if self.in_order:
+            results = self._price_in_stream(rows)
+        else:
+            results, names = self.engine.price_untiered(rows, self.meters.keys)
+            if names:
+                self.deferred |= names
+                self.tiered_meters.update(row[2] for row, result in zip(rows, results,
+                                                                        strict=True)
+                                          if result[1] == -1)
         plan_ids = self.plan_ids
         priced = []
         add = priced.append
@@ -73,28 +75,26 @@ class Chunks:
         first = min(row[1] for row in rows)
         if self.earliest is None or first < self.earliest:
             self.earliest = first
+        first_id = self.next_id
         self.next_id += len(rows)
         return self.meters.take_pending(), priced, first_id
 
-    def _price_tiered(self, rows, results, names, first_id):
-        """Price the chunk's tiered rows in stream if that still can be exact (see class)."""
-        waiting = [n for n, result in enumerate(results) if result[1] == -1]
-        self.tiered_meters.update(rows[n][2] for n in waiting)
-        instants = [rows[n][1] for n in waiting]
-        if self.tiered_from is None:
-            self.tiered_from = instants[0]
-        self.in_order = (self.in_order and names <= self.graduated
-                         and (self.last_tiered is None or instants[0] >= self.last_tiered)
-                         and all(a <= b for a, b in pairwise(instants)))
-        self.last_tiered = instants[-1]
-        if not self.in_order:
-            return results
-        # The engine's row layout, with the record id to order equal instants as the store does.
-        tiered = [(first_id + n, *rows[n][1:9]) for n in waiting]
-        priced = self.engine.price(tiered, self.meters.keys, self.state)
-        results = list(results)
-        for n, result in zip(waiting, priced, strict=True):
-            results[n] = result
+    def _price_in_stream(self, rows: list[tuple]) -> list[tuple]:
+        """Price every row, the tiered ones with the running state, and check that this can
+        still be exact: the chunk's tiered rows come at or after every earlier one, and
+        their plans are graduated. Once it cannot, the import prices their months again
+        from the store, which overwrites these charges (tiers_complete is then false)."""
+        results, tiered = self.engine.price_in_stream(rows, self.state, self.meters.keys)
+        if tiered:
+            self.deferred |= tiered.keys()
+            positions = [n for entries in tiered.values() for n in entries]
+            instants = [rows[n][1] for n in positions]
+            first, last = min(instants), max(instants)
+            self.tiered_meters.update(rows[n][2] for n in positions)
+            self.in_order = (tiered.keys() <= self.graduated
+                             and (self.last_tiered is None or first >= self.last_tiered))
+            self.tiered_from = first if self.tiered_from is None else self.tiered_from
+            self.last_tiered = last
         return results
 
     def tiers_complete(self, nothing_skipped: bool) -> bool:
