@@ -8,7 +8,6 @@ from sqlalchemy.engine import Connection
 from meterbook.core.pricing import PricingEngine, TierState
 from meterbook.store import repricing
 from meterbook.store.rollup import US_PER_HOUR
-from meterbook.store.staging import DEFERRED, UNPRICED
 from meterbook.store.usage_store import Meters
 
 
@@ -51,8 +50,10 @@ class Chunks:
         self.state = TierState()
         self.state.start_pricing()
 
-    def prepare(self, rows: list[tuple]) -> tuple[list[tuple], list[tuple], int]:
-        """(new meters, priced stage rows, id of the first row) for the writer."""
+    def prepare(self, rows: list[tuple]
+                ) -> tuple[list[tuple], list[tuple], list[tuple], int]:
+        """(new meters, stage rows, their prices, id of the first row) for the writer; a price
+        is (charge, plan index) as the engine gives it (store/staging.py)."""
         if self.in_order:
             results = self._price_in_stream(rows)
         else:
@@ -62,22 +63,12 @@ class Chunks:
                 self.tiered_meters.update(row[2] for row, result in zip(rows, results,
                                                                         strict=True)
                                           if result[1] == -1)
-        plan_ids = self.plan_ids
-        priced = []
-        add = priced.append
-        for row, (charge, index) in zip(rows, results, strict=True):
-            if index is None:
-                add((*row, 0, UNPRICED))
-            elif index < 0:
-                add((*row, 0, DEFERRED))
-            else:
-                add((*row, charge, plan_ids[index]))
         first = min(row[1] for row in rows)
         if self.earliest is None or first < self.earliest:
             self.earliest = first
         first_id = self.next_id
         self.next_id += len(rows)
-        return self.meters.take_pending(), priced, first_id
+        return self.meters.take_pending(), rows, results, first_id
 
     def _price_in_stream(self, rows: list[tuple]) -> list[tuple]:
         """Price every row, the tiered ones with the running state, and check that this can

@@ -159,7 +159,7 @@ def _run(conn: Connection, sources, summary, skip_bad_lines, progress, cancelled
             added = _read_in_child(conn, reader, batch_id, progress, cancelled)
         else:
             writer_class = _StagedWriter if staged(conn) else _PortableWriter
-            with writer_class(conn, batch_id) as writer:
+            with writer_class(conn, batch_id, chunks.plan_ids) as writer:
                 reader.run(writer.put, progress, cancelled)
             added = writer.added
             rebuild |= writer.rollup_meters
@@ -204,8 +204,8 @@ class _Reader:
         self.position = 0  # bytes read, of all the sources
 
     def run(self, put, progress: Progress | None, cancelled) -> None:
-        """Hand each chunk to put(new meters, stage rows, first record id, the stage columns
-        that are constant in this source)."""
+        """Hand each chunk to put(new meters, stage rows, their prices, first record id, the
+        stage columns that are constant in this source)."""
         total_bytes = sum(source.size for source in self.sources)
         done_bytes = 0
         chunks, errors, refused, batch_id = self.chunks, self.errors, self.refused_rows, \
@@ -315,12 +315,12 @@ def _read_in_child(conn: Connection, reader: _Reader, batch_id: int,
 def _child_reads(reader: _Reader, send) -> None:
     """The forked reader: chunks, then counts and what the chunks learnt, through the pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    packer = StagePacker()
+    packer = StagePacker(reader.chunks.plan_ids)
 
-    def put(meters: list[tuple], rows: list[tuple], first_id: int,
+    def put(meters: list[tuple], rows: list[tuple], prices: list[tuple], first_id: int,
             constant: frozenset[int]) -> None:
         send.send(("chunk", meters, first_id, len(rows), reader.position))
-        send.send_bytes(packer.pack(rows, constant))
+        send.send_bytes(packer.pack(rows, prices, constant))
 
     try:
         reader.run(put, None, None)
@@ -354,10 +354,10 @@ class _StagedWriter:
 
     rollup_meters: frozenset[int] = frozenset()  # the copy keeps the rollup in step itself
 
-    def __init__(self, conn: Connection, batch_id: int):
+    def __init__(self, conn: Connection, batch_id: int, plan_ids: list[int]):
         self.conn, self.batch_id = conn, batch_id
         self.raw = conn.connection.dbapi_connection
-        self.packer = StagePacker()
+        self.packer = StagePacker(plan_ids)
         self.queue: queue.Queue = queue.Queue(maxsize=2)
         self.error: BaseException | None = None
         self.added = 0  # records inserted (those already stored are skipped)
@@ -369,11 +369,12 @@ class _StagedWriter:
         self.thread.start()
         return self
 
-    def put(self, meters: list[tuple], rows: list[tuple], first_id: int,
+    def put(self, meters: list[tuple], rows: list[tuple], prices: list[tuple], first_id: int,
             constant: frozenset[int]) -> None:
         if self.error is not None:
             raise self.error
-        self.queue.put((meters, self.packer.pack(rows, constant), first_id, len(rows)))
+        self.queue.put((meters, self.packer.pack(rows, prices, constant), first_id,
+                        len(rows)))
 
     def _work(self) -> None:
         while True:
@@ -402,8 +403,8 @@ class _PortableWriter:
     """For databases other than SQLite: plain inserts, in the calling thread, and the rollup
     rebuilt afterwards for the meters written."""
 
-    def __init__(self, conn: Connection, batch_id: int):
-        self.conn, self.batch_id = conn, batch_id
+    def __init__(self, conn: Connection, batch_id: int, plan_ids: list[int]):
+        self.conn, self.batch_id, self.plan_ids = conn, batch_id, plan_ids
         self.added = 0
         self.rollup_meters: set[int] = set()
 
@@ -413,14 +414,16 @@ class _PortableWriter:
     def __exit__(self, exc_type, exc, tb) -> None:
         pass
 
-    def put(self, meters: list[tuple], rows: list[tuple], first_id: int,
+    def put(self, meters: list[tuple], rows: list[tuple], prices: list[tuple], first_id: int,
             _constant: frozenset[int]) -> None:
         write_meters(self.conn, meters)
         records = [record_tuple(first_id + n, self.batch_id, row)
                    for n, row in enumerate(rows)]
         count, inserted = insert_records(self.conn, records)
         self.added += count
-        charges = [(row[-2], row[-1], first_id + n) for n, row in enumerate(rows)
-                   if row[-1] > 0 and (inserted is None or first_id + n in inserted)]
+        charges = [(charge, self.plan_ids[index], first_id + n)
+                   for n, (charge, index) in enumerate(prices)
+                   if index is not None and index >= 0
+                   and (inserted is None or first_id + n in inserted)]
         insert_charges(self.conn, charges)
         self.rollup_meters.update(row[2] for row in rows)

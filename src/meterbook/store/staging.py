@@ -14,9 +14,11 @@ amounts are "" rather than None: the sqlite3 module binds None several times slo
 text, and the copy turns "" back into NULL. Record ids are the stage's rowids (1, 2, ...)
 plus the chunk's first id less one.
 
-Priced rows carry (charge, plan version id); unpriced ones (0, UNPRICED); those that wait
-for their billing month's volume tiers (0, DEFERRED): they get no charge here and no rollup,
-and the import prices them afterwards by month (store/repricing.py).
+Each row travels with its price as the engine gives it, (charge, plan index) (the packer
+flattens the two without building a new tuple per row): (None, None) when no plan prices it,
+(None, -1) while it waits for its billing month's volume tiers (it gets no charge here and
+no rollup; the import prices it afterwards by month, store/repricing.py). The stage's own
+`plans` table turns plan indexes into plan version ids.
 """
 
 from __future__ import annotations
@@ -29,11 +31,8 @@ from meterbook.store.rollup import US_PER_HOUR
 STAGE_COLUMNS = (
     "dedupe_key", "timestamp_us", "meter_id", "requests", "input_tokens", "cached_input_tokens",
     "cache_write_tokens", "output_tokens", "units_micro", "request_id", "conversation_id",
-    "user", "api_key", "billed_nano", "currency", "charge_nano", "plan_version_id",
+    "user", "api_key", "billed_nano", "currency", "charge_nano", "plan_index",
 )  # fmt: skip
-
-UNPRICED = 0  # plan_version_id of a row that no plan prices (as in usage_rollup)
-DEFERRED = -1  # plan_version_id of a row that waits for its billing month
 _ROWS_AT_ONCE = 32  # 32 * 17 parameters: under SQLite's limit of 999 in old versions
 _NAMES = ", ".join(f'"{c}"' for c in STAGE_COLUMNS)
 # What a column holds when a chunk leaves it out (StagePacker.pack's `constant`): the value
@@ -47,10 +46,13 @@ _COLUMNS_WITH_DEFAULTS = ", ".join(
 class StagePacker:
     """Packs chunks of stage rows into serialized SQLite databases (on the parsing thread)."""
 
-    def __init__(self) -> None:
+    def __init__(self, plan_ids: list[int]) -> None:
+        """`plan_ids`: the plan version id of each plan index of the pricing engine."""
         self.con = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         # No types, no constraints, no index: the stage is written once and read once.
         self.con.execute(f"CREATE TABLE s (id INTEGER PRIMARY KEY, {_COLUMNS_WITH_DEFAULTS})")
+        self.con.execute("CREATE TABLE plans (idx INTEGER PRIMARY KEY, plan_id INTEGER)")
+        self.con.executemany("INSERT INTO plans VALUES (?, ?)", enumerate(plan_ids))
         self.statements: dict[frozenset[int], tuple[str, str, list[bool]]] = {}
 
     def _statements(self, constant: frozenset[int]) -> tuple[str, str, list[bool]]:
@@ -66,9 +68,11 @@ class StagePacker:
                 mask * _ROWS_AT_ONCE)
         return found
 
-    def pack(self, rows: list[tuple], constant: frozenset[int] = frozenset()) -> bytes:
-        """Rows of STAGE_COLUMNS; the columns numbered in `constant` hold their defaults in
-        every row (fields the file does not have) and are left to the table's DEFAULT."""
+    def pack(self, rows: list[tuple], prices: list[tuple],
+             constant: frozenset[int] = frozenset()) -> bytes:
+        """Rows of STAGE_COLUMNS but the last two, which `prices` hold, one for one; the
+        columns numbered in `constant` hold their defaults in every row (fields the file does
+        not have) and are left to the table's DEFAULT."""
         # Rows go in _ROWS_AT_ONCE per statement: each statement takes SQLite's and Python's
         # locks once, and the writing thread wants both; one row at a time, the two threads
         # spend more time waiting for each other than working (measured: twice as long).
@@ -78,9 +82,14 @@ class StagePacker:
         whole = len(rows) - len(rows) % _ROWS_AT_ONCE
         flat = chain.from_iterable
         self.con.execute("BEGIN")
-        self.con.executemany(many, [tuple(compress(flat(rows[i:i + _ROWS_AT_ONCE]), mask))
-                                    for i in range(0, whole, _ROWS_AT_ONCE)])
-        self.con.executemany(one, [tuple(compress(row, mask)) for row in rows[whole:]])
+        step = _ROWS_AT_ONCE
+        self.con.executemany(many, [
+            tuple(compress(flat(flat(zip(rows[i:i + step], prices[i:i + step], strict=True))),
+                           mask))
+            for i in range(0, whole, step)])
+        self.con.executemany(one, [tuple(compress(row + price, mask))
+                                   for row, price in zip(rows[whole:], prices[whole:],
+                                                         strict=True)])
         self.con.execute("COMMIT")
         data = self.con.serialize()
         self.con.execute("DELETE FROM s")  # rowids start again at 1
@@ -107,20 +116,22 @@ _DROP_DUPLICATES = """
     WHERE NOT EXISTS (SELECT 1 FROM main.usage_record r WHERE r.id = stage.s.id + ?)"""
 _COPY_CHARGES = """
     INSERT INTO main.usage_charge (record_id, charge_nano, plan_version_id)
-    SELECT id + ?, charge_nano, plan_version_id FROM stage.s WHERE plan_version_id > 0"""
+    SELECT s.id + ?, s.charge_nano, p.plan_id
+    FROM stage.s JOIN stage.plans p ON p.idx = s.plan_index"""
 # The sums of store/rollup.py, added to what the rollup holds (new records add, never change).
 _ADD_ROLLUP = f"""
     INSERT INTO main.usage_rollup (hour, meter_id, plan_version_id, currency, records,
         requests, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens,
         units_micro, charge_nano, billed_nano, unbilled_charge_nano, unbilled_requests)
-    SELECT timestamp_us / {US_PER_HOUR}, meter_id, plan_version_id, currency, count(*),
+    SELECT timestamp_us / {US_PER_HOUR}, meter_id, coalesce(plan_id, 0), currency, count(*),
         sum(requests), sum(input_tokens), sum(cached_input_tokens), sum(cache_write_tokens),
-        sum(output_tokens), sum(units_micro), sum(charge_nano),
+        sum(output_tokens), sum(units_micro), coalesce(sum(charge_nano), 0),
         coalesce(sum(NULLIF(billed_nano, '')), 0),
-        sum(CASE WHEN billed_nano = '' THEN charge_nano ELSE 0 END),
-        sum(CASE WHEN billed_nano = '' THEN requests ELSE 0 END)
-    FROM stage.s WHERE plan_version_id >= 0
-    GROUP BY timestamp_us / {US_PER_HOUR}, meter_id, plan_version_id, currency
+        coalesce(sum(CASE WHEN billed_nano = '' THEN charge_nano END), 0),
+        coalesce(sum(CASE WHEN billed_nano = '' THEN requests END), 0)
+    FROM stage.s LEFT JOIN stage.plans ON idx = plan_index
+    WHERE plan_index IS NULL OR plan_index >= 0  -- not those waiting for their month
+    GROUP BY timestamp_us / {US_PER_HOUR}, meter_id, coalesce(plan_id, 0), currency
     ON CONFLICT (hour, meter_id, plan_version_id, currency) DO UPDATE SET
         records = records + excluded.records, requests = requests + excluded.requests,
         input_tokens = input_tokens + excluded.input_tokens,
