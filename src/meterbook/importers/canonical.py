@@ -240,29 +240,33 @@ def _fast_source(present: dict[str, int], staged: bool = False) -> str:
         add("    currency = None")
     if staged:
         code.extend(_STAGED_TAIL)
+        # The row: an absent field is a constant, not an expression evaluated per row.
+        units = "int(units * micro) if units else 0" if "units" in present else "0"
+        billed = (("'' if billed_cost is None else to_nano(billed_cost)",
+                   "'' if billed_cost is None else currency")
+                  if "billed_cost" in present else ("''", "''"))
+        add(f"    return (key, (timestamp - epoch) // one_us, meter, requests, input_tokens,"
+            f" cached_input_tokens, cache_write_tokens, output_tokens, {units}, request_id,"
+            f" conversation_id, user, api_key, {billed[0]}, {billed[1]})")
     else:
         add(f"    return record({', '.join(CANONICAL_FIELDS)})")
     return "\n".join(code)
 
 
-# The end of a staged fast path: meter, identity and the stage row (StageRows.row's twin).
+# The end of a staged fast path: meter and identity; the stage row follows (StageRows.row's
+# twin).
 _STAGED_TAIL = [
     "    meter_key = (vendor, model, project, service_tier, unit_name)",
     "    meter = meter_ids.get(meter_key)",
     "    if meter is None:",
     "        meter = new_meter(meter_key)",
     "    if request_id:",
-    "        key = 'r:' + vendor + ':' + request_id",
+    "        key = ''  # the store builds r:<vendor>:<request_id> (stage_rows.py)",
     "    else:",
     "        key = content_key(record(timestamp, vendor, model, requests, input_tokens,"
     " cached_input_tokens, cache_write_tokens, output_tokens, units, unit_name or None, None,"
     " conversation_id or None, project or None, user or None, api_key or None,"
     " service_tier or None, billed_cost, currency))",
-    "    return (key, (timestamp - epoch) // one_us, meter, requests, input_tokens,"
-    " cached_input_tokens, cache_write_tokens, output_tokens,"
-    " int(units * micro) if units else 0, request_id, conversation_id, user, api_key,"
-    " '' if billed_cost is None else to_nano(billed_cost),"
-    " '' if billed_cost is None else currency)",
 ]
 
 

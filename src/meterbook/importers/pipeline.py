@@ -159,7 +159,7 @@ def _run(conn: Connection, sources, summary, skip_bad_lines, progress, cancelled
             added = _read_in_child(conn, reader, batch_id, progress, cancelled)
         else:
             writer_class = _StagedWriter if staged(conn) else _PortableWriter
-            with writer_class(conn, batch_id, chunks.plan_ids) as writer:
+            with writer_class(conn, batch_id, chunks.plan_ids, meters) as writer:
                 reader.run(writer.put, progress, cancelled)
             added = writer.added
             rebuild |= writer.rollup_meters
@@ -354,7 +354,7 @@ class _StagedWriter:
 
     rollup_meters: frozenset[int] = frozenset()  # the copy keeps the rollup in step itself
 
-    def __init__(self, conn: Connection, batch_id: int, plan_ids: list[int]):
+    def __init__(self, conn: Connection, batch_id: int, plan_ids: list[int], _meters: Meters):
         self.conn, self.batch_id = conn, batch_id
         self.raw = conn.connection.dbapi_connection
         self.packer = StagePacker(plan_ids)
@@ -403,8 +403,8 @@ class _PortableWriter:
     """For databases other than SQLite: plain inserts, in the calling thread, and the rollup
     rebuilt afterwards for the meters written."""
 
-    def __init__(self, conn: Connection, batch_id: int, plan_ids: list[int]):
-        self.conn, self.batch_id, self.plan_ids = conn, batch_id, plan_ids
+    def __init__(self, conn: Connection, batch_id: int, plan_ids: list[int], meters: Meters):
+        self.conn, self.batch_id, self.plan_ids, self.meters = conn, batch_id, plan_ids, meters
         self.added = 0
         self.rollup_meters: set[int] = set()
 
@@ -417,7 +417,8 @@ class _PortableWriter:
     def put(self, meters: list[tuple], rows: list[tuple], prices: list[tuple], first_id: int,
             _constant: frozenset[int]) -> None:
         write_meters(self.conn, meters)
-        records = [record_tuple(first_id + n, self.batch_id, row)
+        vendors = self.meters.keys
+        records = [record_tuple(first_id + n, self.batch_id, row, vendors[row[2]][0])
                    for n, row in enumerate(rows)]
         count, inserted = insert_records(self.conn, records)
         self.added += count

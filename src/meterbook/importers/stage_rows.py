@@ -1,5 +1,8 @@
 """Records -> the import's stage rows (store/staging.py): meter ids and identities per file.
 
+A record with a request_id gets "" for its identity: the store's copy builds
+"r:<vendor>:<request_id>" itself (staging.py), which spares the reader a string per row.
+
 The canonical CSV's fast path builds the same rows straight from the cells (canonical.py,
 `staged`); every other format, and every row the fast path leaves to the exact one, comes
 through `StageRows.row`.
@@ -48,7 +51,8 @@ class StageRows:
     def row(self, r: UsageRecord) -> tuple:
         billed = r.billed_cost
         return (
-            self.occurrences.key(r), to_epoch_us(r.timestamp), self.meters.id_for(r),
+            "" if r.request_id else self.occurrences.key(r), to_epoch_us(r.timestamp),
+            self.meters.id_for(r),
             r.requests, r.input_tokens, r.cached_input_tokens, r.cache_write_tokens,
             r.output_tokens, int(r.units * MICRO), r.request_id or "", r.conversation_id or "",
             r.user or "", r.api_key or "", "" if billed is None else to_nano(billed),

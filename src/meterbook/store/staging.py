@@ -8,7 +8,8 @@ it into the store with a handful of INSERT ... SELECT statements (`apply_stage`)
 SQLite holds no Python lock: parsing and writing overlap on two cores. The same statements
 add the charges and the hourly rollup, so neither needs a pass of its own afterwards.
 
-A stage row (STAGE_COLUMNS) starts with the dedupe key, then the pricing engine's row layout
+A stage row (STAGE_COLUMNS) starts with the dedupe key ("" for a record with a request_id:
+the copy builds "r:<vendor>:<request_id>" itself, in C), then the pricing engine's row layout
 (timestamp, meter, counts), so the engine prices stage tuples as they are. Absent texts and
 amounts are "" rather than None: the sqlite3 module binds None several times slower than
 text, and the copy turns "" back into NULL. Record ids are the stage's rowids (1, 2, ...)
@@ -107,7 +108,9 @@ _COPY_RECORDS = f"""
         request_id, conversation_id, "user", api_key, billed_nano, currency, dedupe_key)
     SELECT id + ?, ?, timestamp_us, meter_id, requests, input_tokens, cached_input_tokens,
         cache_write_tokens, output_tokens, units_micro,
-        {_NULLABLE}, dedupe_key
+        {_NULLABLE},
+        CASE dedupe_key WHEN '' THEN 'r:' || (SELECT vendor FROM main.meter m
+            WHERE m.id = meter_id) || ':' || request_id ELSE dedupe_key END
     FROM stage.s WHERE true
     ON CONFLICT (dedupe_key) DO NOTHING"""
 # Rows whose dedupe key was already stored (or came twice) were not inserted: drop them.

@@ -92,15 +92,22 @@ def create_batch(conn: Connection, files: list[str], profile: str, now: datetime
         (created, "\n".join(files), profile)).scalar_one()
 
 
-def record_tuple(record_id: int, batch_id: int, row: tuple) -> tuple:
-    """A usage_record row (_RECORD_COLUMNS) of a stage row (store/staging.py)."""
+def record_tuple(record_id: int, batch_id: int, row: tuple, vendor: str) -> tuple:
+    """A usage_record row (_RECORD_COLUMNS) of a stage row (store/staging.py) of `vendor`."""
     (key, ts, meter, requests, input_tokens, cached, written, output, units, request_id,
      conversation_id, user, api_key, billed, currency) = row[:15]
+    key = key or request_key(vendor, request_id)
     return (
         record_id, batch_id, ts, meter, requests, input_tokens, cached, written, output, units,
         request_id or None, conversation_id or None, user or None, api_key or None,
         None if billed == "" else billed, currency or None, key,
     )  # fmt: skip
+
+
+def request_key(vendor: str, request_id: str) -> str:
+    """The identity of a record with a request_id (importers/canonical.py OccurrenceCounter);
+    staging.py builds the same in SQL."""
+    return f"r:{vendor}:{request_id}"
 
 
 def insert_records(conn: Connection, rows: list[tuple]) -> tuple[int, set[int] | None]:
