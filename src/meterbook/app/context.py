@@ -21,6 +21,7 @@ class AppContext(QObject):
         super().__init__(parent)
         self.db = db
         self.tasks = Tasks(self)
+        self.tasks.failed.connect(self.status)
 
     def home_currency(self) -> str:
         with self.db.engine.connect() as conn:

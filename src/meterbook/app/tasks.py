@@ -8,7 +8,6 @@ result reach the UI thread through queued signals, so callbacks given here run t
 
 from __future__ import annotations
 
-import logging
 import queue
 import threading
 from collections.abc import Callable
@@ -16,9 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 
-log = logging.getLogger("meterbook.app")
+from meterbook.logs import log_unexpected
 
 Job = Callable[[Callable[[int, int], None], Callable[[], bool]], Any]
 
@@ -60,6 +60,9 @@ class Tasks(QObject):
     `read()` runs on a pool (SQLite in WAL mode lets readers run beside the writer)."""
 
     busy_changed = Signal(bool)
+    # A job failed and nobody handled it: a short message for the status bar (the details
+    # go to the log file, so that an error never disappears into a logger with no handler).
+    failed = Signal(str)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -86,10 +89,17 @@ class Tasks(QObject):
         self._queue.put(task)
         return task
 
-    def read(self, job: Callable[[], Any], on_done=None, on_error=None) -> Task:
-        task = Task("read", lambda _p, _c: job(), on_done, on_error)
+    def read(self, job: Callable[[], Any], on_done=None, on_error=None,
+             title: str = "read the database") -> Task:
+        task = Task(title, lambda _p, _c: job(), on_done, on_error)
         self._pool.submit(self._run, task)
         return task
+
+    def report(self, task_title: str, exc: BaseException) -> None:
+        """What happens to a failure that no callback handled: logged with its traceback
+        in the log file, and a one-line message for the status bar."""
+        path = log_unexpected(exc, "meterbook.app")
+        self.failed.emit(f"Could not {task_title}: {exc} (details in {path})")
 
     # -- running (worker threads) ----------------------------------------------------------------
 
@@ -132,7 +142,7 @@ class Tasks(QObject):
         if task.on_error:
             task.on_error(exc)
         else:
-            log.error("background task %r failed", task.title, exc_info=exc)
+            self.report(task.title, exc)
 
     def _forget(self, task: Task) -> None:
         if task in self.running:
@@ -150,3 +160,58 @@ class Tasks(QObject):
         self._queue.put(None)
         self._writer.join(timeout)
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class Latest:
+    """Reads of which only the newest answer counts ("latest answer wins").
+
+    A page that asks again (a new filter, a new month) before the last answer came must not
+    show the old answer when it arrives late, nor any answer after the page was closed. Each
+    `read()` starts a new ticket and makes every older one stale; a stale ticket's callbacks
+    are dropped. A ticket can `read()` again for a follow-up that belongs to the same answer
+    (the Usage table's first page, then the rest of its ids).
+    """
+
+    def __init__(self, tasks: Tasks, owner: QObject, title: str = "read the database"):
+        self._tasks = tasks
+        self._owner = owner
+        self._title = title
+        self._ticket = 0
+
+    def read(self, job: Callable[[], Any], on_done: Callable[[Any], None],
+             on_error: Callable[[BaseException], None] | None = None) -> Ticket:
+        self._ticket += 1
+        ticket = Ticket(self, self._ticket)
+        ticket.read(job, on_done, on_error)
+        return ticket
+
+    def drop(self) -> None:
+        """Forget every answer still on its way (the question no longer stands)."""
+        self._ticket += 1
+
+
+@dataclass(eq=False)
+class Ticket:
+    latest: Latest
+    number: int
+
+    def current(self) -> bool:
+        return shiboken6.isValid(self.latest._owner) and self.number == self.latest._ticket
+
+    def read(self, job: Callable[[], Any], on_done: Callable[[Any], None],
+             on_error: Callable[[BaseException], None] | None = None) -> None:
+        latest = self.latest
+
+        def done(result: Any) -> None:
+            if self.current():
+                on_done(result)
+
+        def failed(exc: BaseException) -> None:
+            if not self.current():
+                return
+            if on_error is not None:
+                on_error(exc)
+            else:
+                latest._tasks.report(latest._title, exc)
+
+        latest._tasks.read(job, done, failed, latest._title)
