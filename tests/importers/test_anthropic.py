@@ -15,8 +15,9 @@ import pytest
 
 from meterbook.core.records import UsageRecord
 from meterbook.importers import formats
-from meterbook.importers.canonical import OccurrenceCounter, open_text
+from meterbook.importers.canonical import open_text
 from meterbook.importers.errors import ImportRefused, LineError
+from meterbook.importers.identity import OccurrenceCounter
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "anthropic"
 REAL = Path("/work/shared/real-exports/anthropic")

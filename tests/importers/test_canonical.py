@@ -21,13 +21,12 @@ from meterbook.core.records import CANONICAL_FIELDS, UsageRecord, to_epoch_us
 from meterbook.importers import canonical
 from meterbook.importers.canonical import (
     HEADER_FIELDS,
-    OccurrenceCounter,
-    content_digest,
     is_canonical_header,
     open_text,
     parse_canonical,
 )
 from meterbook.importers.errors import ImportRefused, LineError
+from meterbook.importers.identity import OccurrenceCounter, content_digest
 from meterbook.importers.stage_rows import StageRows
 from meterbook.store.usage_store import Meters
 

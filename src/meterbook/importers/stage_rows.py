@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from meterbook.core.money import MICRO, to_nano
 from meterbook.core.records import UsageRecord, to_epoch_us
-from meterbook.importers.canonical import OccurrenceCounter
+from meterbook.importers.identity import OccurrenceCounter
 from meterbook.store.usage_store import Meters
 
 # Canonical fields -> their stage column (store/staging.py STAGE_COLUMNS), for those with a
