@@ -1,8 +1,9 @@
 """The modules of meterbook import each other in layers, and never in a circle.
 
 Layers, lowest first: core -> store -> importers -> reports -> app -> the command line (cli.py,
-commands.py, __main__.py). A module imports its own layer and those below, never one above. The other modules at the top of the package (the package itself with
-its version, logs.py, errors.py) import nothing of the package, so any layer may use them.
+commands.py, __main__.py). A module imports its own layer and those below, never one above. The
+other modules at the top of the package (the package itself with its version, logs.py,
+errors.py) import nothing of the package, so any layer may use them.
 
 Every import counts: at module level, inside functions, under `if TYPE_CHECKING:`, absolute or
 relative, and `from package import module` as an import of that module (a cycle that is only

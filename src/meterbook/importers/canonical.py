@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from meterbook.core.money import MICRO, to_nano
-from meterbook.core.records import CANONICAL_FIELDS, EPOCH, ONE_US, UsageRecord
+from meterbook.core.records import CANONICAL_FIELDS, EPOCH, ONE_US, STAGE_ROW, UsageRecord
 from meterbook.importers import cells as convert
 from meterbook.importers.errors import ImportRefused, LineError
 from meterbook.importers.rows import (
@@ -240,14 +240,18 @@ def _fast_source(present: dict[str, int], staged: bool = False) -> str:
         add("    currency = None")
     if staged:
         code.extend(_STAGED_TAIL)
-        # The row: an absent field is a constant, not an expression evaluated per row.
-        units = "int(units * micro) if units else 0" if "units" in present else "0"
-        billed = (("'' if billed_cost is None else to_nano(billed_cost)",
-                   "'' if billed_cost is None else currency")
-                  if "billed_cost" in present else ("''", "''"))
-        add(f"    return (key, (timestamp - epoch) // one_us, meter, requests, input_tokens,"
-            f" cached_input_tokens, cache_write_tokens, output_tokens, {units}, request_id,"
-            f" conversation_id, user, api_key, {billed[0]}, {billed[1]})")
+        # The row, column by column of STAGE_ROW: the local variable of the column's name,
+        # unless said here. An absent field is a constant, not an expression run per row.
+        made = {
+            "dedupe_key": "key", "timestamp_us": "(timestamp - epoch) // one_us",
+            "meter_id": "meter",
+            "units_micro": "int(units * micro) if units else 0" if "units" in present else "0",
+            "billed_nano": "'' if billed_cost is None else to_nano(billed_cost)",
+            "currency": "'' if billed_cost is None else currency",
+        }  # fmt: skip
+        if "billed_cost" not in present:
+            made["billed_nano"] = made["currency"] = "''"
+        add(f"    return ({', '.join(made.get(c.name, c.name) for c in STAGE_ROW)})")
     else:
         add(f"    return record({', '.join(CANONICAL_FIELDS)})")
     return "\n".join(code)

@@ -3,12 +3,18 @@ must do after them (importers/pipeline.py)."""
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 from sqlalchemy.engine import Connection
 
 from meterbook.core.pricing import PricingEngine, TierState
+from meterbook.core.records import STAGE_COLUMNS
 from meterbook.store import repricing
 from meterbook.store.rollup import US_PER_HOUR
 from meterbook.store.usage_store import Meters
+
+# Where a stage row holds its instant and its meter.
+_AT, _METER = STAGE_COLUMNS.index("timestamp_us"), STAGE_COLUMNS.index("meter_id")
 
 
 def last_hours(conn: Connection) -> dict[int, int]:
@@ -60,10 +66,10 @@ class Chunks:
             results, names = self.engine.price_untiered(rows, self.meters.keys)
             if names:
                 self.deferred |= names
-                self.tiered_meters.update(row[2] for row, result in zip(rows, results,
-                                                                        strict=True)
+                self.tiered_meters.update(row[_METER] for row, result in zip(rows, results,
+                                                                             strict=True)
                                           if result[1] == -1)
-        first = min(row[1] for row in rows)
+        first = min(map(itemgetter(_AT), rows))
         if self.earliest is None or first < self.earliest:
             self.earliest = first
         first_id = self.next_id
@@ -79,9 +85,9 @@ class Chunks:
         if tiered:
             self.deferred |= tiered.keys()
             positions = [n for entries in tiered.values() for n in entries]
-            instants = [rows[n][1] for n in positions]
+            instants = [rows[n][_AT] for n in positions]
             first, last = min(instants), max(instants)
-            self.tiered_meters.update(rows[n][2] for n in positions)
+            self.tiered_meters.update(rows[n][_METER] for n in positions)
             self.in_order = (tiered.keys() <= self.graduated
                              and (self.last_tiered is None or first >= self.last_tiered))
             self.tiered_from = first if self.tiered_from is None else self.tiered_from

@@ -1,4 +1,5 @@
-"""Records -> the import's stage rows (store/staging.py): meter ids and identities per file.
+"""Records -> the import's stage rows (core/records.py STAGE_ROW): meter ids and identities per
+file.
 
 A record with a request_id gets "" for its identity: the store's copy builds
 "r:<vendor>:<request_id>" itself (staging.py), which spares the reader a string per row.
@@ -11,17 +12,9 @@ through `StageRows.row`.
 from __future__ import annotations
 
 from meterbook.core.money import MICRO, to_nano
-from meterbook.core.records import UsageRecord, to_epoch_us
+from meterbook.core.records import STAGE_ROW, UsageRecord, to_epoch_us
 from meterbook.importers.identity import OccurrenceCounter
 from meterbook.store.usage_store import Meters
-
-# Canonical fields -> their stage column (store/staging.py STAGE_COLUMNS), for those with a
-# default the stage table knows.
-_COLUMN_OF = {
-    "requests": 3, "input_tokens": 4, "cached_input_tokens": 5, "cache_write_tokens": 6,
-    "output_tokens": 7, "units": 8, "request_id": 9, "conversation_id": 10, "user": 11,
-    "api_key": 12, "billed_cost": 13,
-}  # fmt: skip
 
 
 class StageRows:
@@ -44,11 +37,13 @@ class StageRows:
     def lacks(self, fields) -> None:
         """The file has none of these canonical fields: their stage columns are constant."""
         fields = set(fields)
-        self.constant = frozenset(n for field, n in _COLUMN_OF.items() if field in fields)
-        if "billed_cost" in fields:  # no bill, no currency whatever the file says
-            self.constant |= {_COLUMN_OF["billed_cost"] + 1}
+        self.constant = frozenset(n for n, column in enumerate(STAGE_ROW)
+                                  if column.lacking in fields)
 
     def row(self, r: UsageRecord) -> tuple:
+        """The record's stage row: STAGE_ROW's columns, written out in its order for speed
+        (tests/importers/test_canonical.py checks it against the fast path's row, which is
+        made from STAGE_ROW by name)."""
         billed = r.billed_cost
         return (
             "" if r.request_id else self.occurrences.key(r), to_epoch_us(r.timestamp),

@@ -8,12 +8,12 @@ it into the store with a handful of INSERT ... SELECT statements (`apply_stage`)
 SQLite holds no Python lock: parsing and writing overlap on two cores. The same statements
 add the charges and the hourly rollup, so neither needs a pass of its own afterwards.
 
-A stage row (STAGE_COLUMNS) starts with the dedupe key ("" for a record with a request_id:
-the copy builds "r:<vendor>:<request_id>" itself, in C), then the pricing engine's row layout
-(timestamp, meter, counts), so the engine prices stage tuples as they are. Absent texts and
-amounts are "" rather than None: the sqlite3 module binds None several times slower than
-text, and the copy turns "" back into NULL. Record ids are the stage's rowids (1, 2, ...)
-plus the chunk's first id less one.
+A stage row (core/records.py STAGE_ROW, declared there once) starts with the dedupe key ("" for
+a record with a request_id: the copy builds "r:<vendor>:<request_id>" itself, in C), then the
+pricing engine's row layout (timestamp, meter, counts), so the engine prices stage tuples as
+they are. Absent texts and amounts are "" rather than None: the sqlite3 module binds None
+several times slower than text, and the copy turns "" back into NULL. Record ids are the
+stage's rowids (1, 2, ...) plus the chunk's first id less one.
 
 Each row travels with its price as the engine gives it, (charge, plan index) (the packer
 flattens the two without building a new tuple per row): (None, None) when no plan prices it,
@@ -27,19 +27,13 @@ from __future__ import annotations
 import sqlite3
 from itertools import chain, compress
 
+from meterbook.core.records import STAGE_COLUMNS, STAGE_ROW
 from meterbook.store.rollup import US_PER_HOUR
 
-STAGE_COLUMNS = (
-    "dedupe_key", "timestamp_us", "meter_id", "requests", "input_tokens", "cached_input_tokens",
-    "cache_write_tokens", "output_tokens", "units_micro", "request_id", "conversation_id",
-    "user", "api_key", "billed_nano", "currency", "charge_nano", "plan_index",
-)  # fmt: skip
 _ROWS_AT_ONCE = 32  # 32 * 17 parameters: under SQLite's limit of 999 in old versions
-_NAMES = ", ".join(f'"{c}"' for c in STAGE_COLUMNS)
 # What a column holds when a chunk leaves it out (StagePacker.pack's `constant`): the value
 # every row of a file has for a field its header lacks.
-_DEFAULTS = {"requests": "1", **dict.fromkeys(STAGE_COLUMNS[4:9], "0"),
-             **dict.fromkeys(STAGE_COLUMNS[9:15], "''")}
+_DEFAULTS = {column.name: column.default for column in STAGE_ROW if column.default is not None}
 _COLUMNS_WITH_DEFAULTS = ", ".join(
     f'"{c}"' + (f" DEFAULT {_DEFAULTS[c]}" if c in _DEFAULTS else "") for c in STAGE_COLUMNS)
 
@@ -71,7 +65,7 @@ class StagePacker:
 
     def pack(self, rows: list[tuple], prices: list[tuple],
              constant: frozenset[int] = frozenset()) -> bytes:
-        """Rows of STAGE_COLUMNS but the last two, which `prices` hold, one for one; the
+        """Rows of STAGE_ROW with their STAGE_PRICE in `prices`, one for one; the
         columns numbered in `constant` hold their defaults in every row (fields the file does
         not have) and are left to the table's DEFAULT."""
         # Rows go in _ROWS_AT_ONCE per statement: each statement takes SQLite's and Python's
