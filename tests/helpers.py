@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -10,10 +11,16 @@ from pathlib import Path
 from sqlmodel import Session
 
 from meterbook.core.plan_files import read_plans
+from meterbook.importers import formats
+from meterbook.importers.canonical import open_text
 from meterbook.importers.pipeline import import_files
 from meterbook.store.database import open_database
 from meterbook.store.plan_ops import save_plan_set
 from meterbook.store.settings import set_report_timezone
+
+# The shared folder beside the repository (../shared: specs, real exports, benchmark tools),
+# found from here so that the tests run wherever the repository is checked out.
+SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 # Chat: 0.50 per 1k input, 0.25 per 1k cached, 2.00 per 1k output, 5.00 a month.
 CHAT_PLANS = """
@@ -60,11 +67,47 @@ output = "5.00"
 """
 
 
+# Six requests over March and April 2026 with their charges under CHAT_CLAUDE_PLANS (Chat: 0.50
+# per 1k in, 2.00 per 1k out; Claude: 1.00 per 1k in, 5.00 per 1k out), worked out by hand; the
+# Usage page's and the usage queries' tests read them. "r6_x" has an underscore for the search
+# (LIKE's wildcard).
+#   r1    2,000 in x 0.50 + 500 out x 2.00 = 1.00 + 1.00    = 2.00
+#   r2    1,000 in x 0.50                                   = 0.50
+#   r3    1,000 in x 1.00 + 1,000 out x 5.00 = 1.00 + 5.00  = 6.00
+#   r4    mistral: no plan                                  = unpriced
+#   r5    250 out x 2.00                                    = 0.50
+#   r6_x  3,000 in x 1.00 + 200 out x 5.00 = 3.00 + 1.00    = 4.00
+WORKED_USAGE = """\
+timestamp,vendor,model,request_id,conversation_id,project,user,requests,input_tokens,output_tokens
+2026-03-01T09:00:00Z,openai,gpt-4o,r1,c1,support,ana,1,2000,500
+2026-03-02T10:00:00Z,openai,gpt-4o-mini,r2,c1,support,ben,1,1000,0
+2026-03-03T11:00:00Z,anthropic,claude-haiku,r3,c2,sales,ana,2,1000,1000
+2026-03-31T23:30:00Z,mistral,mistral-large,r4,c3,sales,chloe,1,500,100
+2026-04-01T08:00:00Z,openai,gpt-4o,r5,,,ben,3,0,250
+2026-04-02T12:00:00Z,anthropic,claude-haiku,r6_x,c2,support,dev,1,3000,200
+"""
+
+
 def write_file(folder: Path, name: str, text: str) -> Path:
     """Write `text` (UTF-8) to folder/name and return the path."""
     path = folder / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def header_of(path: Path) -> list[str]:
+    """The first row of a usage file, decoded as the import decodes it."""
+    with open_text(path) as text:
+        return next(csv.reader(text))
+
+
+def read_recognised(path: Path) -> list:
+    """Recognise a usage file from its header, as the import does, and read it: (line, record
+    or LineError, cells) per line."""
+    fmt = formats.recognise_csv(header_of(path))
+    assert fmt is not None, f"{path.name} is not recognised"
+    with open_text(path) as text:
+        return list(fmt.read(text, path.name))
 
 
 def save_plans(db, text: str) -> None:

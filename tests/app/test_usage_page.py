@@ -19,35 +19,19 @@ from meterbook.app.models.usage_model import COST, RECORD_ID_ROLE, UNPRICED, Usa
 from meterbook.app.pages.usage import UsagePage
 from meterbook.importers.pipeline import import_files
 from meterbook.store.database import open_database
-from tests.helpers import CHAT_CLAUDE_PLANS, usage_database, write_file
+from tests.helpers import CHAT_CLAUDE_PLANS, WORKED_USAGE, usage_database, write_file
 
 WAIT = 10_000  # ms
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 PLANS = CHAT_CLAUDE_PLANS
 
-# Chat: 0.50 per 1k in, 2.00 per 1k out; Claude: 1.00 per 1k in, 5.00 per 1k out; mistral has
-# no plan: unpriced.
-#   r1  2,000 in + 500 out     = 1.00 + 1.00 = 2.00
-#   r2  1,000 in               = 0.50
-#   r3  1,000 in + 1,000 out   = 1.00 + 5.00 = 6.00
-#   r4  mistral                = unpriced
-#   r5  250 out                = 0.50
-#   r6  3,000 in + 200 out     = 3.00 + 1.00 = 4.00
-USAGE = """\
-timestamp,vendor,model,request_id,conversation_id,project,user,requests,input_tokens,output_tokens
-2026-03-01T09:00:00Z,openai,gpt-4o,r1,c1,support,ana,1,2000,500
-2026-03-02T10:00:00Z,openai,gpt-4o-mini,r2,c1,support,ben,1,1000,0
-2026-03-03T11:00:00Z,anthropic,claude-haiku,r3,c2,sales,ana,2,1000,1000
-2026-03-31T23:30:00Z,mistral,mistral-large,r4,c3,sales,chloe,1,500,100
-2026-04-01T08:00:00Z,openai,gpt-4o,r5,,,ben,3,0,250
-2026-04-02T12:00:00Z,anthropic,claude-haiku,r6,c2,support,dev,1,3000,200
-"""
+USAGE = WORKED_USAGE  # each record's charge is worked out beside it
 
 HEADER = ["Time", "Vendor", "Model", "Project", "Requests", "Input", "Output", "Cost", "Plan"]
 ROWS = {
-    "r6": ["02/04/2026 12:00", "anthropic", "claude-haiku", "support", "1", "3,000", "200",
-           "$4.0000", "Claude"],
+    "r6_x": ["02/04/2026 12:00", "anthropic", "claude-haiku", "support", "1", "3,000", "200",
+             "$4.0000", "Claude"],
     "r5": ["01/04/2026 08:00", "openai", "gpt-4o", "", "3", "0", "250", "$0.5000", "Chat"],
     "r4": ["31/03/2026 23:30", "mistral", "mistral-large", "sales", "1", "500", "100",
            UNPRICED, ""],
@@ -58,7 +42,7 @@ ROWS = {
     "r1": ["01/03/2026 09:00", "openai", "gpt-4o", "support", "1", "2,000", "500", "$2.0000",
            "Chat"],
 }
-NEWEST_FIRST = ["r6", "r5", "r4", "r3", "r2", "r1"]
+NEWEST_FIRST = ["r6_x", "r5", "r4", "r3", "r2", "r1"]
 
 
 pytestmark = pytest.mark.usefixtures("british")
@@ -237,13 +221,13 @@ def test_an_empty_database_invites_an_import(qtbot, tmp_path):
 def test_clicking_a_column_header_sorts(qtbot, page):
     click_header(qtbot, page, COST)
     header = page.table.horizontalHeader()
-    cheapest_first = ["r5", "r2", "r1", "r6", "r3", "r4"]  # ties newest first; unpriced last
+    cheapest_first = ["r5", "r2", "r1", "r6_x", "r3", "r4"]  # ties newest first; unpriced last
     if header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder:
         wait_for(qtbot, page, cheapest_first)
         click_header(qtbot, page, COST)
-        wait_for(qtbot, page, ["r4", "r3", "r6", "r1", "r5", "r2"])
+        wait_for(qtbot, page, ["r4", "r3", "r6_x", "r1", "r5", "r2"])
     else:
-        wait_for(qtbot, page, ["r4", "r3", "r6", "r1", "r5", "r2"])
+        wait_for(qtbot, page, ["r4", "r3", "r6_x", "r1", "r5", "r2"])
         click_header(qtbot, page, COST)
         wait_for(qtbot, page, cheapest_first)
 
@@ -252,7 +236,7 @@ def test_sorting_keeps_the_selected_record(qtbot, page):
     click_row(qtbot, page, NEWEST_FIRST.index("r3"))
     assert page.detail.values["request_id"] == "r3"
     page.table.sortByColumn(COST, Qt.SortOrder.DescendingOrder)
-    wait_for(qtbot, page, ["r4", "r3", "r6", "r1", "r5", "r2"])
+    wait_for(qtbot, page, ["r4", "r3", "r6_x", "r1", "r5", "r2"])
     current = page.table.currentIndex()
     assert current.row() == 1 and current.data(RECORD_ID_ROLE) == page.detail.record.id
     assert page.detail.values["request_id"] == "r3"
@@ -295,14 +279,14 @@ def test_show_the_conversation_of_a_record(qtbot, page):
     click_row(qtbot, page, NEWEST_FIRST.index("r3"))
     qtbot.mouseClick(page.detail.conversation_button, Qt.MouseButton.LeftButton)
     assert page.search.text() == "c2"
-    wait_for(qtbot, page, ["r6", "r3"])
+    wait_for(qtbot, page, ["r6_x", "r3"])
 
 
 def test_copy_puts_the_selected_rows_on_the_clipboard(qtbot, page):
     click_row(qtbot, page, 0)
     page.table.copy()
     lines = QApplication.clipboard().text().splitlines()
-    assert lines == ["\t".join(HEADER), "\t".join(ROWS["r6"])]
+    assert lines == ["\t".join(HEADER), "\t".join(ROWS["r6_x"])]
 
 
 # --- changes and big lists ----------------------------------------------------------------------
@@ -353,6 +337,6 @@ def test_a_long_list_sorted_keeps_the_selected_record(qtbot, monkeypatch, ctx):
     page = open_page(qtbot, ctx)
     click_row(qtbot, page, NEWEST_FIRST.index("r1"))
     page.table.sortByColumn(COST, Qt.SortOrder.DescendingOrder)
-    wait_for(qtbot, page, ["r4", "r3", "r6", "r1", "r5", "r2"])
+    wait_for(qtbot, page, ["r4", "r3", "r6_x", "r1", "r5", "r2"])
     qtbot.waitUntil(lambda: page.table.currentIndex().row() == 3, timeout=WAIT)
     assert page.detail.values["request_id"] == "r1"

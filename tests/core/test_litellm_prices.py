@@ -4,9 +4,9 @@ import json
 import time
 from datetime import UTC, datetime
 from decimal import Decimal as D
-from pathlib import Path
 
 import pytest
+from tests.helpers import SHARED
 
 from meterbook.core.litellm_prices import (
     STANDARD_PRIORITY,
@@ -20,7 +20,7 @@ from meterbook.core.plan_checks import check_plan_set
 from meterbook.core.plan_files import read_plans, write_plans
 from meterbook.core.plans import SizeTier
 
-REAL_FILE = Path("/work/shared/real-exports/litellm/model_prices_and_context_window.json")
+REAL_FILE = SHARED / "real-exports" / "litellm" / "model_prices_and_context_window.json"
 
 SAMPLE_SPEC = {
     "input_cost_per_token": 0.0,

@@ -218,11 +218,20 @@ def test_beta_before_alpha_starts_does_not_tie():
     assert check_plan_set([alpha, beta_old, beta_new]) == []
 
 
-def test_many_plans_are_checked_quickly():
+def test_among_many_equally_specific_plans_only_overlapping_patterns_tie():
+    # 600 plans of one vendor, priority and specificity (one group of pairs to compare), but
+    # each prefix is its own: no model matches two. (How long this takes for big sets:
+    # benchmarks/bench_plan_checks.py.)
     plans = [
         Plan(f"plan {n}", "openai", model=f"model-{n:04d}*", effective_from=day(1 + n % 12))
         for n in range(600)
     ]
     assert check_plan_set(plans) == []
+    # "model-0001?" matches model-0001x, as "model-0001*" (plan 1, from February) does; no
+    # other prefix matches it ("model-0010*" wants model-0010..., not model-00010).
     plans.append(Plan("wildcard", "openai", model="model-0001?"))
-    assert len(check_plan_set(plans)) == 1  # only "model-0001*" can share a record with it
+    (problem,) = check_plan_set(plans)
+    assert (problem.plan, problem.key) == ("plan 1 (from 2026-02-01)", "model")
+    assert problem.message.startswith(
+        "ties with wildcard: both can price the same record (vendor 'openai', priority 0, "
+        "model patterns 'model-0001*' and 'model-0001?' equally specific)")

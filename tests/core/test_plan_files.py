@@ -6,17 +6,17 @@ import re
 import tomllib
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.helpers import SHARED
 
 from meterbook.core.plan_files import read_plans, write_plans
 from meterbook.core.plans import Plan, PlanFileError, SizeTier, Volume, VolumeTier
 
-SPEC = Path("/work/shared/spec/pricing-plans.md")
+SPEC = SHARED / "spec" / "pricing-plans.md"
 
 FULL = Plan(
     name="OpenAI gpt-4o",

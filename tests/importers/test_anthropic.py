@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from tests.helpers import SHARED
 
 from meterbook.core.records import UsageRecord
 from meterbook.importers import formats
@@ -20,7 +21,7 @@ from meterbook.importers.errors import ImportRefused, LineError
 from meterbook.importers.identity import OccurrenceCounter
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "anthropic"
-REAL = Path("/work/shared/real-exports/anthropic")
+REAL = SHARED / "real-exports" / "anthropic"
 
 COST_HEADERS = [
     "usage_date_utc,model,api_key,usage_type,token_type,cost_usd",

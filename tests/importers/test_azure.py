@@ -6,13 +6,13 @@ is worked out by hand from their lines (Quantity x block size of UnitOfMeasure).
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from tests.helpers import SHARED, header_of
 
 from meterbook.core.records import UsageRecord
 from meterbook.importers import formats
@@ -28,16 +28,11 @@ from meterbook.importers.cells import Bad
 from meterbook.importers.errors import ImportRefused, LineError
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "azure"
-REAL = Path("/work/shared/real-exports/azure")
+REAL = SHARED / "real-exports" / "azure"
 
 
 def day(year: int, month: int, date: int) -> datetime:
     return datetime(year, month, date, tzinfo=UTC)
-
-
-def header_of(path: Path) -> list[str]:
-    with open_text(path) as text:
-        return next(csv.reader(text))
 
 
 def read(profile: str, path: Path) -> list:

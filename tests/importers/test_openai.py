@@ -7,7 +7,6 @@ Expected values are worked out by hand. 2026-03-01T00:00:00Z is 1_772_323_200 un
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from datetime import UTC, datetime
@@ -15,30 +14,17 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from tests.helpers import SHARED, header_of, read_recognised
 
 from meterbook.core.records import UsageRecord
 from meterbook.importers import formats
-from meterbook.importers.canonical import open_text
 from meterbook.importers.errors import ImportRefused, LineError
 from meterbook.importers.openai import split_line_item
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "openai"
-REAL = Path("/work/shared/real-exports/openai/completions_usage_api_output_excerpt.json")
+REAL = SHARED / "real-exports" / "openai" / "completions_usage_api_output_excerpt.json"
 MARCH_1 = datetime(2026, 3, 1, tzinfo=UTC)
 CANONICAL_HEADER = ["timestamp", "vendor", "model", "input_tokens", "output_tokens"]
-
-
-def header_of(name: str) -> list[str]:
-    with open_text(DATA / name) as text:
-        return next(csv.reader(text))
-
-
-def read(name: str) -> list:
-    """Recognise the file from its header, as the import does, and read it."""
-    fmt = formats.recognise_csv(header_of(name))
-    assert fmt is not None
-    with open_text(DATA / name) as text:
-        return list(fmt.read(text, name))
 
 
 def read_json(name: str) -> list:
@@ -68,7 +54,7 @@ def errors(items: list) -> dict[int, str]:
     ("cost_header_only.csv", "openai-cost"),
 ])  # fmt: skip
 def test_headers_are_recognised(name, profile):
-    assert formats.recognise_csv(header_of(name)).profile == profile
+    assert formats.recognise_csv(header_of(DATA / name)).profile == profile
 
 
 def test_canonical_header_is_not_taken_for_openai():
@@ -95,7 +81,7 @@ def test_json_shapes_are_recognised():
 
 
 def test_usage_export_with_minute_buckets():
-    items = read("completions_usage_2026-03-01_2026-03-01.csv")
+    items = read_recognised(DATA / "completions_usage_2026-03-01_2026-03-01.csv")
     assert [line for line, _, _ in items] == [2, 3, 4, 5]
     first, second, third, fourth = records(items)
     # input 1830 includes 1024 cached: 806 uncached (= input_uncached_tokens, consistent).
@@ -120,12 +106,12 @@ def test_usage_export_with_minute_buckets():
 
 
 def test_header_only_exports_import_nothing():
-    assert read("completions_usage_header_only.csv") == []
-    assert read("cost_header_only.csv") == []
+    assert read_recognised(DATA / "completions_usage_header_only.csv") == []
+    assert read_recognised(DATA / "cost_header_only.csv") == []
 
 
 def test_older_header_with_bom_crlf_and_iso_times_only():
-    first, second = records(read("completions_usage_older.csv"))
+    first, second = records(read_recognised(DATA / "completions_usage_older.csv"))
     assert first == UsageRecord(
         timestamp=datetime(2026, 3, 1, 1, tzinfo=UTC), vendor="openai", model="gpt-4o",
         requests=4, input_tokens=100, output_tokens=50, project="proj_a",
@@ -144,7 +130,7 @@ def test_bom_in_text_is_stripped_from_the_header():
 
 
 def test_bad_usage_lines_name_file_line_and_column():
-    items = read("completions_usage_bad.csv")
+    items = read_recognised(DATA / "completions_usage_bad.csv")
     assert [line for line, _, _ in items] == [2, 3, 4, 5, 6, 7, 8]
     assert isinstance(items[0][1], UsageRecord)
     f = "completions_usage_bad.csv"
@@ -187,7 +173,7 @@ def test_a_header_without_the_needed_columns_refuses_the_file():
 
 
 def test_cost_export_lines():
-    items = read("cost_2026-03-01_2026-03-04.csv")
+    items = read_recognised(DATA / "cost_2026-03-01_2026-03-04.csv")
     # Lines 2 and 9 are empty days (blank amounts): they yield nothing.
     assert [line for line, _, _ in items] == [3, 4, 5, 6, 7, 8]
     day_2, day_3 = datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 3, 3, tzinfo=UTC)
@@ -217,7 +203,7 @@ def test_cost_export_lines():
 
 
 def test_bad_cost_lines():
-    items = read("cost_bad.csv")
+    items = read_recognised(DATA / "cost_bad.csv")
     f = "cost_bad.csv"
     assert errors(items) == {
         2: f"{f}:2: column 'amount_value': 'abc' is not a number; "

@@ -5,32 +5,19 @@ Expected values are worked out by hand from the fixtures under tests/data/openro
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from tests.helpers import header_of, read_recognised
 
 from meterbook.core.records import UsageRecord
 from meterbook.importers import formats
-from meterbook.importers.canonical import open_text
 from meterbook.importers.errors import ImportRefused, LineError
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "openrouter"
-
-
-def header_of(name: str) -> list[str]:
-    with open_text(DATA / name) as text:
-        return next(csv.reader(text))
-
-
-def read(name: str) -> list:
-    fmt = formats.recognise_csv(header_of(name))
-    assert fmt is not None
-    with open_text(DATA / name) as text:
-        return list(fmt.read(text, name))
 
 
 def errors(items: list) -> dict[int, str]:
@@ -44,7 +31,7 @@ def errors(items: list) -> dict[int, str]:
     ("generations_header_only.csv", "openrouter-generations"),
 ])  # fmt: skip
 def test_headers_are_recognised(name, profile):
-    assert formats.recognise_csv(header_of(name)).profile == profile
+    assert formats.recognise_csv(header_of(DATA / name)).profile == profile
 
 
 def test_canonical_header_is_not_taken_for_openrouter():
@@ -55,12 +42,12 @@ def test_canonical_header_is_not_taken_for_openrouter():
 
 
 def test_header_only_exports_import_nothing():
-    assert read("activity_header_only.csv") == []
-    assert read("generations_header_only.csv") == []
+    assert read_recognised(DATA / "activity_header_only.csv") == []
+    assert read_recognised(DATA / "generations_header_only.csv") == []
 
 
 def test_activity_lines():
-    items = read("activity.csv")
+    items = read_recognised(DATA / "activity.csv")
     assert [line for line, _, _ in items] == [2, 3]
     opus, o3 = (item for _, item, _ in items)
     assert opus == UsageRecord(
@@ -79,7 +66,7 @@ def test_activity_lines():
 
 def test_bad_activity_lines():
     f = "activity_bad.csv"
-    assert errors(read(f)) == {
+    assert errors(read_recognised(DATA / f)) == {
         2: f"{f}:2: column 'Requests': '-1' is negative; expected a whole number >= 0",
         3: f"{f}:3: column 'Slug': is empty; every line needs a model",
         4: f"{f}:4: column 'Prompt Tokens': '1.5' is not a whole number; "
@@ -90,7 +77,7 @@ def test_bad_activity_lines():
 
 
 def test_generation_log_lines():
-    items = read("generations.csv")
+    items = read_recognised(DATA / "generations.csv")
     assert [line for line, _, _ in items] == [2, 3]
     first, second = (item for _, item, _ in items)
     # 10389 prompt tokens of which 2048 cached: 8341 uncached.
@@ -112,7 +99,7 @@ def test_generation_log_lines():
 
 def test_bad_generation_lines():
     f = "generations_bad.csv"
-    assert errors(read(f)) == {
+    assert errors(read_recognised(DATA / f)) == {
         2: f"{f}:2: column 'tokens_cached': 200 cached tokens exceed tokens_prompt 100; "
            "expected at most 100 (the cached tokens are part of the prompt)",
         3: f"{f}:3: column 'created_at': '5 minutes ago' is not a date or time; expected an "

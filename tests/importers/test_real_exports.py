@@ -3,15 +3,15 @@
 They are never copied into the project; this test reads them in place and skips without them.
 """
 
-from pathlib import Path
 
 import pytest
+from tests.helpers import SHARED
 
 from meterbook.importers.errors import ImportRefused
 from meterbook.importers.pipeline import import_files
 from meterbook.store.database import open_database
 
-REAL = Path(__file__).resolve().parents[3] / "shared" / "real-exports"
+REAL = SHARED / "real-exports"
 pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/real-exports is absent")
 
 # file -> (format recognised, lines, records added); worked out by reading the files

@@ -1,7 +1,8 @@
 """The Usage page's queries: filters, every sort order, counts and rows, unpriced included.
 
 Plans use `token_unit = 1000` so charges stay readable: 1,000 input tokens at "0.50" cost 0.50.
-Each record's charge is worked out by hand beside USAGE; expected orders list request ids.
+Each record's charge is worked out by hand beside USAGE (tests/helpers.py WORKED_USAGE);
+expected orders list request ids.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from tests.helpers import CHAT_CLAUDE_PLANS, usage_database
+from tests.helpers import CHAT_CLAUDE_PLANS, WORKED_USAGE, usage_database
 
 from meterbook.core.records import to_epoch_us
 from meterbook.store.database import open_database
@@ -28,22 +29,7 @@ NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 PLANS = CHAT_CLAUDE_PLANS
 
-# Charges (Chat: 0.50 per 1k in, 2.00 per 1k out; Claude: 1.00 per 1k in, 5.00 per 1k out):
-#   r1  2,000 in x 0.50 + 500 out x 2.00 = 1.00 + 1.00    = 2.00
-#   r2  1,000 in x 0.50                                   = 0.50
-#   r3  1,000 in x 1.00 + 1,000 out x 5.00 = 1.00 + 5.00  = 6.00
-#   r4  mistral: no plan                                  = unpriced
-#   r5  250 out x 2.00                                    = 0.50
-#   r6_x  3,000 in x 1.00 + 200 out x 5.00 = 3.00 + 1.00  = 4.00
-USAGE = """\
-timestamp,vendor,model,request_id,conversation_id,project,user,requests,input_tokens,output_tokens
-2026-03-01T09:00:00Z,openai,gpt-4o,r1,c1,support,ana,1,2000,500
-2026-03-02T10:00:00Z,openai,gpt-4o-mini,r2,c1,support,ben,1,1000,0
-2026-03-03T11:00:00Z,anthropic,claude-haiku,r3,c2,sales,ana,2,1000,1000
-2026-03-31T23:30:00Z,mistral,mistral-large,r4,c3,sales,chloe,1,500,100
-2026-04-01T08:00:00Z,openai,gpt-4o,r5,,,ben,3,0,250
-2026-04-02T12:00:00Z,anthropic,claude-haiku,r6_x,c2,support,dev,1,3000,200
-"""
+USAGE = WORKED_USAGE  # each record's charge is worked out beside it
 NEWEST_FIRST = ["r6_x", "r5", "r4", "r3", "r2", "r1"]
 
 
