@@ -1,9 +1,9 @@
 """The modules of meterbook import each other in layers, and never in a circle.
 
 Layers, lowest first: core -> store -> importers -> reports -> app -> the command line (cli.py,
-commands.py, __main__.py). A module imports its own layer and those below, never one above. The
-other modules at the top of the package (the package itself with its version, logs.py,
-errors.py) import nothing of the package, so any layer may use them.
+commands.py, __main__.py: the modules at the top of the package). A module imports its own layer
+and those below, never one above. Three modules at the top import nothing of the package, so any
+layer may use them: the package itself (its version), logs.py and errors.py.
 
 Every import counts: at module level, inside functions, under `if TYPE_CHECKING:`, absolute or
 relative, and `from package import module` as an import of that module (a cycle that is only
@@ -32,8 +32,9 @@ ALLOWED_UPWARD = {
     ("meterbook.store.demo_store", "meterbook.importers.pipeline"),
 }
 
-_TOP = ("cli", "commands", "__main__")  # the command line: the layer above the app
 LAYERS = ("core", "store", "importers", "reports", "app", "command line")
+# Modules at the top of the package that any layer may import, as they import none of it.
+SHARED_BY_ALL = ("meterbook", "meterbook.logs", "meterbook.errors")
 
 
 def module_name(path: Path) -> str:
@@ -45,10 +46,10 @@ def _modules() -> dict[str, Path]:
     return {module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
 
 
-def _resolve(module: str, is_package: bool, node: ast.ImportFrom) -> str | None:
-    """The absolute name of what `from ... import` names as its module (None: outside)."""
+def _resolve(module: str, is_package: bool, node: ast.ImportFrom) -> str:
+    """The absolute name of the module that `from ... import` imports from."""
     if node.level == 0:
-        return node.module
+        return node.module or ""
     base = module.split(".") if is_package else module.split(".")[:-1]
     if node.level > 1:
         base = base[: -(node.level - 1)]
@@ -71,8 +72,6 @@ def _imports(module: str, path: Path, modules: dict[str, Path]) -> set[str]:
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             source = _resolve(module, path.name == "__init__.py", node)
-            if source is None:
-                continue
             # `from meterbook.importers import canonical` imports the module canonical.
             names = [f"{source}.{alias.name}" if f"{source}.{alias.name}" in modules else source
                      for alias in node.names]
@@ -146,11 +145,12 @@ def _a_cycle_in(group: set[str], graph: dict[str, set[str]]) -> list[str]:
 
 
 def layer_of(module: str) -> str | None:
-    """The module's layer; None for the modules at the top of the package that import none."""
-    parts = module.split(".")
-    if len(parts) == 1 or (len(parts) == 2 and parts[1] not in _TOP and parts[1] not in LAYERS):
+    """The module's layer; None for those SHARED_BY_ALL. Any other module at the top of the
+    package (cli.py, commands.py, __main__.py) is the command line's."""
+    if module in SHARED_BY_ALL:
         return None
-    return "command line" if parts[1] in _TOP else parts[1]
+    folder = module.split(".")[1]
+    return folder if folder in LAYERS else "command line"
 
 
 def upward_imports(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
