@@ -2,16 +2,11 @@
 
 Every change goes through the one writer (ctx.tasks.write) with store/settings.py's functions,
 then ctx.changed() so that every page shows figures in the new terms. Copies of the database
-(Back up, Move) use SQLite's online backup, which copies what is committed, WAL included, while
-the app keeps running; a copy is written beside its target and renamed into place only once it
-is complete and checked, so a failure never leaves a half file under the chosen name.
+(Back up, Move) are the store's (store/backup.py): complete and checked, or no file at all.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sqlite3
 import zoneinfo
 from datetime import date
 from pathlib import Path
@@ -43,6 +38,7 @@ from PySide6.QtWidgets import (
 from meterbook.app.formatting import file_size
 from meterbook.app.pages.base import Page
 from meterbook.store import settings as store
+from meterbook.store.backup import copy_database
 from meterbook.store.errors import RatesFileError
 from meterbook.store.readers import computer_timezone
 
@@ -66,28 +62,6 @@ def known_currencies() -> set[str]:
                                                    QLocale.Script.AnyScript,
                                                    QLocale.Country.AnyCountry)}
     return {code for code in codes if len(code) == 3} | set(COMMON_CURRENCIES)
-
-
-def copy_sqlite(source: Path, target: Path) -> None:
-    """Copy a SQLite database to `target` with the online backup, checked before it takes the
-    name (a failure leaves no file there, and an older file of that name is kept)."""
-    partial = target.with_name(target.name + ".part")
-    partial.unlink(missing_ok=True)
-    try:
-        with contextlib.closing(sqlite3.connect(source)) as src:
-            with contextlib.suppress(sqlite3.OperationalError):  # busy readers: backup copes
-                src.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            with contextlib.closing(sqlite3.connect(partial)) as copy:
-                src.backup(copy)
-                # The copy keeps no WAL of its own: one self-contained file.
-                copy.execute("PRAGMA journal_mode=DELETE")
-                verdict = copy.execute("PRAGMA quick_check").fetchone()[0]
-        if verdict != "ok":
-            raise sqlite3.DatabaseError(f"the copy does not check out: {verdict}")
-        os.replace(partial, target)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
 
 
 def read_settings(db) -> tuple[str, str | None, list, str, int | None]:
@@ -440,7 +414,7 @@ class SettingsPage(Page):
                                 "itself.")
             return
         self.backup_button.setEnabled(False)
-        self.ctx.tasks.write("Backing up", lambda _p, _c: copy_sqlite(source, target),
+        self.ctx.tasks.write("Backing up", lambda _p, _c: copy_database(source, target),
                              lambda _r: self._copied(f"Backed up to {target}."),
                              lambda exc: self._copy_failed("The backup failed", exc))
 
@@ -458,7 +432,7 @@ class SettingsPage(Page):
         target = Path(path)
         self.move_button.setEnabled(False)
         self.ctx.tasks.write("Moving the database",
-                             lambda _p, _c: copy_sqlite(source, target),
+                             lambda _p, _c: copy_database(source, target),
                              lambda _r: self._reopen(source, target),
                              lambda exc: self._copy_failed("The database was not moved", exc))
 
