@@ -420,7 +420,7 @@ def _demo_sized(path: Path) -> None:
 def _count_settings(path: Path) -> int:
     """Open the database and read every page of one table (where damage shows)."""
     with open_database(str(path)) as db, db.engine.connect() as conn:
-        return conn.exec_driver_sql("SELECT count(*) FROM setting").scalar()
+        return len(conn.exec_driver_sql("SELECT key, value FROM setting").fetchall())
 
 
 def test_a_truncated_database_is_called_damaged_and_its_backups_are_named(tmp_path):
@@ -433,9 +433,10 @@ def test_a_truncated_database_is_called_damaged_and_its_backups_are_named(tmp_pa
     with pytest.raises(DatabaseError) as e:
         _count_settings(path)
     message = str(e.value)
+    assert "5,000 bytes of the" in message  # told at once, before any page was missed
     assert "books.db is damaged" in message and "not a Meterbook database" not in message
     assert backup.name in message and "To restore one" in message
-    assert f"meterbook --db {backup}" in message
+    assert f"meterbook --db {backup} cost" in message
     assert path.read_bytes() == before
 
 
@@ -449,11 +450,12 @@ def test_a_database_with_a_garbled_header_and_backups_beside_it_is_damaged(tmp_p
         open_database(str(path))
 
 
-def test_a_damaged_database_without_backups_says_so(tmp_path):
+def test_a_database_garbled_inside_without_backups_is_damaged_when_read(tmp_path):
     path = tmp_path / "books.db"
     _demo_sized(path)
-    with path.open("r+b") as file:
-        file.truncate(5000)
+    with path.open("r+b") as file:  # the header is whole: the damage shows only when read
+        file.seek(3 * 4096)
+        file.write(b"\xff" * 20 * 4096)
     with pytest.raises(DatabaseError, match=r"damaged .*No backup was found beside it"):
         _count_settings(path)
 

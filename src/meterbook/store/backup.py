@@ -68,4 +68,4 @@ def damaged_message(path: Path, reason: str) -> str:
         f" and {len(backups) - 5} more" if len(backups) > 5 else "")
     return (f"{text} Backups beside it, newest first: {shown}. To restore one, quit Meterbook, "
             f"rename the damaged file (keep it), then copy the backup to {path.name} in "
-            f"{path.parent}; or open the backup itself with: meterbook --db {backups[0]}")
+            f"{path.parent} (to look into a backup first: meterbook --db {backups[0]} cost)")

@@ -113,6 +113,8 @@ def open_database(db: str | None = None, *, read_only: bool | None = None) -> Da
         # The migration runs on a connection of its own, which an in-memory database does not
         # outlive; and data that vanishes on exit is not what anyone wants from Meterbook.
         raise DatabaseError(f"{_describe(engine)}: Meterbook needs a database file, not memory")
+    if path is not None and (reason := _cut_off(path)):
+        raise DatabaseError(damaged_message(path, reason))
     if path is not None and read_only is None:
         read_only = not _writable(path)
     if read_only and path is not None:
@@ -130,6 +132,27 @@ def open_database(db: str | None = None, *, read_only: bool | None = None) -> Da
                      _set_read_only_pragmas if read_only else _set_sqlite_pragmas)
         event.listen(engine, "handle_error", _explain_sqlite_error)
     return Database(engine=engine, url=url, read_only=bool(read_only))
+
+
+def _cut_off(path: Path) -> str | None:
+    """Why a SQLite file is shorter than its own header says (a copy or download that stopped
+    short), else None. Cheap, unlike reading every page: SQLite itself notices only when a
+    query reaches a missing page, which may be long after the window opened."""
+    try:
+        with path.open("rb") as file:
+            header = file.read(100)
+        size = path.stat().st_size
+    except OSError:
+        return None
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
+        return None
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    # The page count is valid only when written by the same change as the header's counter.
+    if header[24:28] != header[92:96] or not pages or size >= pages * page_size:
+        return None
+    return f"the file holds {size:,} bytes of the {pages * page_size:,} it should: it was cut off"
 
 
 def _writable(path: Path) -> bool:

@@ -248,9 +248,8 @@ class SettingsPage(Page):
         layout.addWidget(QLabel("Everything Meterbook knows is kept in this file:"))
         layout.addWidget(self.db_label)
         row = QHBoxLayout()
-        window = self.window
-        _button("Open…", lambda: _call(window(), "open_database"), row)
-        _button("New…", lambda: _call(window(), "new_database"), row)
+        _button("Open…", self.open_database, row)
+        _button("New…", self.new_database, row)
         self.move_button = _button("Move…", self.move_database, row)
         self.backup_button = _button("Back up…", lambda: self.backup(), row)
         row.addStretch(1)
@@ -264,6 +263,11 @@ class SettingsPage(Page):
             self.backup_button.setEnabled(False)
             self.db_note.setText("This database is on a server: back it up with the server's "
                                  "own tools.")
+        elif self.ctx.db.read_only:  # a copy can be made, the file cannot be moved or changed
+            self.move_button.setEnabled(False)
+            self.db_note.setText("This database is read-only (the file or its folder cannot be "
+                                 "written): everything can be seen, nothing changed. Back up "
+                                 "makes a copy you can change.")
         return box
 
     # -- reading ---------------------------------------------------------------------------------
@@ -396,6 +400,19 @@ class SettingsPage(Page):
 
     # -- the database file -------------------------------------------------------------------------
 
+    def open_database(self) -> None:
+        """Another database in place of this one (File > Open, and this page's Open)."""
+        path, _ = QFileDialog.getOpenFileName(self, "Open a Meterbook database", "",
+                                              "Meterbook database (*.db);;All files (*)")
+        if path:
+            self.ctx.switch_database.emit(path)
+
+    def new_database(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "New Meterbook database", "meterbook.db",
+                                              "Meterbook database (*.db)")
+        if path:
+            self.ctx.switch_database.emit(path)
+
     def backup(self, path: str | None = None) -> None:
         """Copy the database to a file the user chooses (the toolbar's Back up)."""
         source = self.ctx.db.path
@@ -447,28 +464,19 @@ class SettingsPage(Page):
         QMessageBox.warning(self, "Meterbook", f"{what}: {exc}. Nothing was changed.")
 
     def _reopen(self, old: Path, new: Path) -> None:
-        """Open the copy in a new window; only once that worked, close this one and remove the
-        old file (with its WAL and shared-memory files)."""
-        from meterbook.app.launch import open_window
+        """Open the copy in place of this database; only once that worked (this context is
+        closed then) remove the old file, with its WAL and shared-memory files."""
+        moved = []
 
-        window = self.window()
-        opened = open_window(str(new), parent_settings=getattr(window, "settings", None))
-        if opened is None:
+        def remove_old() -> None:
+            moved.append(new)
+            _remove_database_files(old, new)
+
+        self.ctx.closed.connect(remove_old)
+        self.ctx.switch_database.emit(str(new))
+        if not moved:  # the copy did not open: the old file stays the database
+            self.ctx.closed.disconnect(remove_old)
             self.move_button.setEnabled(True)
-            return
-        opened.show()
-        window.close()  # stops the writer: nothing uses the old file any more
-        self.ctx.db.close()
-        left = []
-        for path in (old, old.with_name(old.name + "-wal"), old.with_name(old.name + "-shm")):
-            try:
-                path.unlink(missing_ok=True)
-            except OSError:
-                left.append(path.name)
-        if left:
-            QMessageBox.information(opened, "Meterbook", (
-                f"The database now lives in {new}. The old file could not be removed "
-                f"({', '.join(left)}); you may delete it."))
 
     # -- writing -----------------------------------------------------------------------------------
 
@@ -514,8 +522,14 @@ def _button(text: str, slot, row: QHBoxLayout) -> QPushButton:
     return button
 
 
-def _call(window, method: str) -> None:
-    """Open and New belong to the main window (they replace it)."""
-    action = getattr(window, method, None)
-    if action is not None:
-        action()
+def _remove_database_files(old: Path, new: Path) -> None:
+    left = []
+    for path in (old, old.with_name(old.name + "-wal"), old.with_name(old.name + "-shm")):
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            left.append(path.name)
+    if left:
+        QMessageBox.information(None, "Meterbook", (
+            f"The database now lives in {new}. The old file could not be removed "
+            f"({', '.join(left)}); you may delete it."))
