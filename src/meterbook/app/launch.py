@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -122,10 +123,13 @@ def run(db_path: str | None, demo: bool = False, screenshot_dir: str | None = No
         window = open_window(db_path, settings, headless=headless)
         if window is None:
             return 1
+        if demo:
+            window.db_label.setText(f"Demo database, removed when Meterbook closes: {db_path}")
         try:
             if screenshot_dir:
                 return screenshots(app, window, Path(screenshot_dir))
             window.show()
+            _quit_on_signals(app)
             return app.exec()
         finally:
             _close_windows()
@@ -133,6 +137,18 @@ def run(db_path: str | None, demo: bool = False, screenshot_dir: str | None = No
                 _forget_recent(settings or QSettings(), str(Path(db_path).resolve()))
             if settings is not None:
                 settings.sync()  # now, while its folder is there (not when Python frees it)
+
+
+def _quit_on_signals(app: QApplication) -> None:
+    """Ctrl+C or a polite kill ends the app as closing its window does: the writer stops and
+    the demo's folder is removed (Python's default would stop without either)."""
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: app.quit())
+    # Python runs signal handlers only between its own instructions; a timer brings Qt's loop
+    # back into Python often enough for that.
+    wake = QTimer(app)
+    wake.timeout.connect(lambda: None)
+    wake.start(200)
 
 
 def _fresh_demo(temporary: contextlib.ExitStack) -> Path:
