@@ -388,6 +388,30 @@ def test_a_really_read_only_file_or_folder_is_read(tmp_path, locked):
         target.chmod(0o755 if locked == "folder" else 0o644)
 
 
+def test_changes_left_in_a_wal_in_a_read_only_folder_are_not_silently_skipped(tmp_path):
+    if not _permissions_bind_us(tmp_path):
+        pytest.skip("permissions do not stop this user (root)")
+    path = tmp_path / "m.db"
+    _with_a_setting(path)
+    share = tmp_path / "share"
+    share.mkdir()
+    writer = sqlite3.connect(path)
+    try:  # a change still in the WAL, as a Meterbook that did not close leaves it
+        writer.execute("PRAGMA wal_autocheckpoint=0")
+        writer.execute("UPDATE setting SET value = 'GBP'")
+        writer.commit()
+        for name in ("m.db", "m.db-wal"):
+            shutil.copy(tmp_path / name, share / name)
+    finally:
+        writer.close()
+    share.chmod(0o555)
+    try:
+        with pytest.raises(DatabaseError, match=r"latest changes are still in m\.db-wal"):
+            open_database(str(share / "m.db"))
+    finally:
+        share.chmod(0o755)
+
+
 def test_a_read_only_database_of_an_older_layout_is_refused_untouched(tmp_path,
                                                                        migrations_with_0002):
     path = tmp_path / "old.db"

@@ -174,6 +174,12 @@ def _read_only_url(path: Path) -> URL:
         with contextlib.closing(sqlite3.connect(f"{uri}?mode=ro", uri=True)) as conn:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.OperationalError:
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists() and wal.stat().st_size:  # read as immutable, its last changes are lost
+            raise DatabaseError(
+                f"{path} cannot be read here: its latest changes are still in {wal.name}, "
+                "which SQLite reads only in a folder it may write to. Open it where its folder "
+                "is writable, or copy both files somewhere you can write") from None
         query["immutable"] = "1"
     except sqlite3.DatabaseError:
         pass  # damaged, or not a database: the checks when opening say so
