@@ -138,7 +138,10 @@ def _cut_off(path: Path) -> str | None:
     """Why a SQLite file is shorter than its own header says (a copy or download that stopped
     short), else None. Cheap, unlike reading every page: SQLite itself notices only when a
     query reaches a missing page, which may be long after the window opened."""
+    wal = path.with_name(path.name + "-wal")
     try:
+        if wal.exists() and wal.stat().st_size:
+            return None  # in use: a checkpoint may be growing the file right now
         with path.open("rb") as file:
             header = file.read(100)
         size = path.stat().st_size
