@@ -3,7 +3,8 @@
 Alembic owns the schema (migrations/ beside this file). Opening a database applies any pending
 migration, after taking a backup of a SQLite file that already holds data. A database written by
 a newer Meterbook, a file that is not a database at all, or a SQLite file belonging to some other
-program is refused before anything in it is changed.
+program is refused before anything in it is changed. A damaged file is told as damaged, with the
+backups beside it (store/backup.py); a file this user cannot write is opened read-only.
 """
 
 from __future__ import annotations
@@ -189,7 +190,7 @@ def _read_only_url(path: Path) -> URL:
     return URL.create("sqlite", database=uri, query=query)
 
 
-def _create_engine(url: str, **options) -> Engine:
+def _create_engine(url: str | URL, **options) -> Engine:
     """create_engine, with a bad URL or a missing database driver told as a DatabaseError."""
     try:
         shown = make_url(url).render_as_string(hide_password=True)
@@ -302,7 +303,7 @@ def _migration_connect(dbapi_connection, _connection_record) -> None:
     dbapi_connection.execute("PRAGMA foreign_keys=OFF")
 
 
-def _is_current(url: str) -> bool:
+def _is_current(url: URL) -> bool:
     """True when the database already records SCHEMA_HEAD (read only, no Alembic)."""
     engine = _create_engine(url, poolclass=NullPool)
     try:
