@@ -976,3 +976,73 @@ def test_help_and_no_subcommand_action(cli):
     assert cli("plans").code == 2  # plans needs import, export or list
     assert cli("rates").code == 2
     assert cli("frobnicate").code == 2
+
+
+def test_demo_into_a_database_that_holds_records_is_refused_unless_forced(cli, tmp_path):
+    assert cli("import", write(tmp_path, "usage.csv", USAGE)).code == 0
+    before = (tmp_path / "meterbook.db").read_bytes()
+    result = cli("demo", "--months", "1")
+    assert result.code == 1  # USAGE holds 5 records
+    assert "already holds 5 records:" in result.err and "--force" in result.err
+    assert (tmp_path / "meterbook.db").read_bytes() == before  # nothing changed
+    forced = cli("demo", "--months", "1", "--force")
+    assert forced.code == 0, forced.err
+    assert "demo" in cli("imports", "list").out
+
+
+def test_demo_into_a_database_with_plans_only_is_refused(cli, tmp_path):
+    assert cli("plans", "import", write(tmp_path, "plans.toml", PLANS)).code == 0
+    result = cli("demo", "--months", "1")
+    assert result.code == 1 and "already holds 2 plans:" in result.err
+
+
+MISTRAL = """\
+[[plan]]
+name = "Mistral"
+vendor = "mistral"
+model = "mistral-*"
+input = "1.00"
+output = "3.00"
+"""
+
+
+def test_a_read_only_database_is_read_and_writes_are_refused_plainly(loaded, tmp_path,
+                                                                      monkeypatch):
+    import meterbook.store.database as database
+
+    path = tmp_path / "meterbook.db"
+
+    def everything() -> list[str]:
+        return [loaded(*args).out for args in (("cost", "--format", "json"), ("imports", "list"),
+                                               ("plans", "list"), ("rates", "list"),
+                                               ("settings",))]
+
+    before = everything()
+    # As if the file could not be written (tests run as root, whom permissions do not stop).
+    monkeypatch.setattr(database, "_writable", lambda p: p != path)
+    report = loaded("cost", "--month", "2026-03", "--format", "json")
+    assert report.code == 0 and report.json["total"]["requests"] == 3  # o1, a1, o2
+    assert "GPT-4o" in loaded("plans", "list").out
+    assert loaded("imports", "list").out.count("usage.csv") == 1
+    for args in (("settings", "--currency", "EUR"), ("imports", "undo", "1"),
+                 ("import", write(tmp_path, "more.csv", USAGE.replace("o1,", "o9,"))),
+                 ("rates", "set", "EUR", "2026-03", "1.10"),
+                 ("plans", "import", write(tmp_path, "mistral.toml", MISTRAL))):
+        result = loaded(*args)
+        assert result.code == 1, args
+        assert f"{path} is read-only" in result.err and "nothing was changed" in result.err
+        assert "Traceback" not in result.err
+    assert everything() == before
+
+
+def test_a_damaged_database_is_called_damaged_with_its_backups(loaded, tmp_path):
+    from meterbook.store.backup import backup_sqlite
+
+    path = tmp_path / "meterbook.db"
+    backup = backup_sqlite(path, "0001")
+    with path.open("r+b") as file:
+        file.truncate(4096 * 3)
+    result = loaded("cost")
+    assert result.code == 1
+    assert f"{path} is damaged" in result.err and backup.name in result.err
+    assert "not a Meterbook database" not in result.err

@@ -71,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="fill the database with realistic demo data")
     demo.add_argument("--months", type=int, default=6)
+    demo.add_argument("--force", action="store_true",
+                      help="add the demo even to a database that holds records or plans")
 
     imp = sub.add_parser("import", help="import usage or bills exported by your vendors")
     imp.add_argument("files", nargs="+", metavar="FILE")

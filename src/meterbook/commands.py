@@ -56,19 +56,18 @@ def gui(args: argparse.Namespace, demo: bool) -> int:
     return run(args.db, demo=demo, screenshot_dir=getattr(args, "screenshot", None))
 
 
-def _fill_demo(db: Database, months: int) -> None:
-    from meterbook.core.demo import demo_data
-    from meterbook.store.demo_store import save_demo
-
-    plans, records = demo_data(end=datetime.now(UTC), months=months)
-    save_demo(db, plans, records)
-
-
 def demo(args: argparse.Namespace) -> int:
+    from meterbook.importers.demo import save_demo, what_it_holds
+
     if args.months < 1 or args.months > 36:
         raise Refused("--months must be between 1 and 36")
     db = _open(args)
-    _fill_demo(db, args.months)
+    held = None if args.force else what_it_holds(db)
+    if held:
+        raise Refused(f"{db.display_name} already holds {held}: the demo would mix with them. "
+                      "Nothing was changed. Give the demo a database of its own (meterbook "
+                      "--db demo.db demo, or meterbook --demo for the app), or add --force")
+    save_demo(db, args.months)
     print(f"Demo data ({args.months} months) saved in {db.url}")
     return 0
 

@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
+from meterbook.app.launch import handle_switches
 from meterbook.app.window import MainWindow
 from meterbook.importers.pipeline import import_files
 from meterbook.store import settings as store
@@ -137,6 +138,7 @@ def test_moving_the_database_reopens_it_in_its_new_place(qtbot, window, page, db
     target = tmp_path / "elsewhere" / "books.db"
     target.parent.mkdir()
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    handle_switches(window)  # as launch.py does for every window it opens
     qtbot.mouseClick(page.move_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not old.exists(), timeout=WAIT)
     [moved] = [w for w in QApplication.topLevelWidgets()

@@ -12,9 +12,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel
 
 import meterbook.store.database as database
+from meterbook.store.backup import backup_sqlite, copy_database
 from meterbook.store.database import (
     DatabaseError,
-    backup_sqlite,
     default_database_path,
     open_database,
     resolve_url,
@@ -180,12 +180,18 @@ def test_backup_copies_committed_data_including_the_wal(tmp_path):
         # The engine is still open, so the row may live only in the WAL so far.
         first = backup_sqlite(path, "0001")
         second = backup_sqlite(path, "0001")
+        chosen = tmp_path / "chosen.db"
+        copy_database(path, chosen)  # Settings > Back up
     assert first == tmp_path / "m.db.bak-0001"
     assert second == tmp_path / "m.db.bak-0001-2"  # an earlier backup is never overwritten
-    for copy in (first, second):
+    # Each copy is one self-contained file: no WAL of its own, no .part left behind.
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("chosen")) == [
+        "chosen.db"]
+    for copy in (first, second, chosen):
         conn = sqlite3.connect(copy)
         try:
             assert conn.execute("SELECT value FROM setting").fetchall() == [("EUR",)]
+            assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
         finally:
             conn.close()
 
@@ -309,3 +315,184 @@ def test_schema_head_constant_matches_the_newest_migration():
     from meterbook.store.database import SCHEMA_HEAD, alembic_config
 
     assert ScriptDirectory.from_config(alembic_config()).get_current_head() == SCHEMA_HEAD
+
+
+# --- read-only files ----------------------------------------------------------------------------
+
+
+def _with_a_setting(path: Path) -> None:
+    with open_database(str(path)) as db, db.session() as session:
+        session.add(Setting(key="home_currency", value="EUR"))
+        session.commit()
+
+
+def _home_currency(db) -> str:
+    with db.engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT value FROM setting").scalar()
+
+
+def test_a_read_only_database_is_read_and_every_write_is_refused_plainly(tmp_path):
+    path = tmp_path / "m.db"
+    _with_a_setting(path)
+    before = path.read_bytes()
+    # Forced: tests run as root, whom file permissions do not stop; SQLite's read-only mode does.
+    with open_database(str(path), read_only=True) as db:
+        assert db.read_only and db.path == path
+        assert _home_currency(db) == "EUR"
+        with (pytest.raises(DatabaseError, match=r"m\.db is read-only .*nothing was changed"),
+              db.session() as session):
+            session.add(Setting(key="report_timezone", value="UTC"))
+            session.commit()
+        assert _home_currency(db) == "EUR"
+    assert path.read_bytes() == before
+
+
+def test_a_file_this_user_cannot_write_opens_read_only_by_itself(tmp_path, monkeypatch):
+    path = tmp_path / "m.db"
+    _with_a_setting(path)
+    monkeypatch.setattr(database, "_writable", lambda p: p != path)
+    with open_database(str(path)) as db:
+        assert db.read_only and _home_currency(db) == "EUR"
+    with open_database(str(tmp_path / "other.db")) as db:
+        assert not db.read_only
+
+
+def _permissions_bind_us(folder: Path) -> bool:
+    """False for root (or anyone whom a read-only folder does not stop)."""
+    probe = folder / "probe"
+    probe.mkdir()
+    probe.chmod(0o555)
+    try:
+        (probe / "x").touch()
+    except PermissionError:
+        return True
+    finally:
+        probe.chmod(0o755)
+    return False
+
+
+@pytest.mark.parametrize("locked", ["file", "folder"])
+def test_a_really_read_only_file_or_folder_is_read(tmp_path, locked):
+    if not _permissions_bind_us(tmp_path):
+        pytest.skip("permissions do not stop this user (root): the forced case covers it")
+    folder = tmp_path / "share"
+    folder.mkdir()
+    path = folder / "m.db"
+    _with_a_setting(path)
+    target = path if locked == "file" else folder
+    target.chmod(0o555 if locked == "folder" else 0o444)
+    try:
+        with open_database(str(path)) as db:
+            assert db.read_only and _home_currency(db) == "EUR"
+    finally:
+        target.chmod(0o755 if locked == "folder" else 0o644)
+
+
+def test_changes_left_in_a_wal_in_a_read_only_folder_are_not_silently_skipped(tmp_path):
+    if not _permissions_bind_us(tmp_path):
+        pytest.skip("permissions do not stop this user (root)")
+    path = tmp_path / "m.db"
+    _with_a_setting(path)
+    share = tmp_path / "share"
+    share.mkdir()
+    writer = sqlite3.connect(path)
+    try:  # a change still in the WAL, as a Meterbook that did not close leaves it
+        writer.execute("PRAGMA wal_autocheckpoint=0")
+        writer.execute("UPDATE setting SET value = 'GBP'")
+        writer.commit()
+        for name in ("m.db", "m.db-wal"):
+            shutil.copy(tmp_path / name, share / name)
+    finally:
+        writer.close()
+    share.chmod(0o555)
+    try:
+        with pytest.raises(DatabaseError, match=r"latest changes are still in m\.db-wal"):
+            open_database(str(share / "m.db"))
+    finally:
+        share.chmod(0o755)
+
+
+def test_a_read_only_database_of_an_older_layout_is_refused_untouched(tmp_path,
+                                                                       migrations_with_0002):
+    path = tmp_path / "old.db"
+    _with_a_setting(path)
+    before = path.read_bytes()
+    migrations_with_0002(fail=False)
+    with pytest.raises(DatabaseError, match=r"read-only and of an older layout \(schema 0001\)"):
+        open_database(str(path), read_only=True)
+    assert path.read_bytes() == before and _backups(path) == []
+
+
+def test_a_new_database_in_a_read_only_folder_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(database, "_writable", lambda p: False)
+    with pytest.raises(DatabaseError, match=r"cannot create .*new\.db: its folder is read-only"):
+        open_database(str(tmp_path / "new.db"))
+    assert not (tmp_path / "new.db").exists()
+
+
+# --- damaged files ------------------------------------------------------------------------------
+
+
+def _demo_sized(path: Path) -> None:
+    """A database of some 40 pages, so that cutting it loses tables' pages, not the header."""
+    with open_database(str(path)) as db, db.session() as session:
+        for n in range(3000):
+            session.add(Setting(key=f"note-{n:05d}", value="x" * 40))
+        session.commit()
+
+
+def _count_settings(path: Path) -> int:
+    """Open the database and read every page of one table (where damage shows)."""
+    with open_database(str(path)) as db, db.engine.connect() as conn:
+        return len(conn.exec_driver_sql("SELECT key, value FROM setting").fetchall())
+
+
+def test_a_truncated_database_is_called_damaged_and_its_backups_are_named(tmp_path):
+    path = tmp_path / "books.db"
+    _demo_sized(path)
+    backup = backup_sqlite(path, "0001")
+    with path.open("r+b") as file:
+        file.truncate(5000)
+    before = path.read_bytes()
+    with pytest.raises(DatabaseError) as e:
+        _count_settings(path)
+    message = str(e.value)
+    assert "5,000 bytes of the" in message  # told at once, before any page was missed
+    assert "books.db is damaged" in message and "not a Meterbook database" not in message
+    assert backup.name in message and "To restore one" in message
+    assert f"meterbook --db {backup} cost" in message
+    assert path.read_bytes() == before
+
+
+def test_a_database_with_a_garbled_header_and_backups_beside_it_is_damaged(tmp_path):
+    path = tmp_path / "books.db"
+    _demo_sized(path)
+    backup_sqlite(path, "0001")
+    with path.open("r+b") as file:
+        file.write(b"\x00garbage" * 20)
+    with pytest.raises(DatabaseError, match=r"books\.db is damaged .*books\.db\.bak-0001"):
+        open_database(str(path))
+
+
+def test_a_database_garbled_inside_without_backups_is_damaged_when_read(tmp_path):
+    path = tmp_path / "books.db"
+    _demo_sized(path)
+    with path.open("r+b") as file:  # the header is whole: the damage shows only when read
+        file.seek(3 * 4096)
+        file.write(b"\xff" * 20 * 4096)
+    with pytest.raises(DatabaseError, match=r"damaged .*No backup was found beside it"):
+        _count_settings(path)
+
+
+# --- copies -------------------------------------------------------------------------------------
+
+
+def test_a_failed_copy_leaves_the_older_file_of_that_name_alone(tmp_path):
+    source = tmp_path / "notes.db"
+    source.write_text("not a database\n" * 100)
+    target = tmp_path / "copy.db"
+    target.write_bytes(b"an older copy")
+    with pytest.raises(sqlite3.DatabaseError):
+        copy_database(source, target)
+    assert target.read_bytes() == b"an older copy"
+    assert not (tmp_path / "copy.db.part").exists()

@@ -16,12 +16,17 @@ class AppContext(QObject):
     data_changed = Signal()
     status = Signal(str)  # a short message for the status bar
     open_page = Signal(str)  # ask the window to show a page by its key
+    # Ask for the database at this path in place of this one (Open, New, Open recent, Move):
+    # launch.py opens it in a new window and, once that worked, closes this one and close().
+    switch_database = Signal(str)
+    closed = Signal()  # close() ran: nothing uses this database any more
 
     def __init__(self, db: Database, parent: QObject | None = None):
         super().__init__(parent)
         self.db = db
         self.tasks = Tasks(self)
         self.tasks.failed.connect(self.status)
+        self.is_closed = False
 
     def home_currency(self) -> str:
         with self.db.engine.connect() as conn:
@@ -33,3 +38,12 @@ class AppContext(QObject):
 
     def changed(self) -> None:
         self.data_changed.emit()
+
+    def close(self) -> None:
+        """Stop the background work and close the database (once)."""
+        if self.is_closed:
+            return
+        self.is_closed = True
+        self.tasks.shutdown()
+        self.db.close()
+        self.closed.emit()

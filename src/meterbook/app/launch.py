@@ -1,43 +1,52 @@
 """Starting the desktop app: the Qt application, the database, the window (or screenshots).
 
 Unexpected errors are logged to a file in the user's log folder and summarised in a dialog:
-no traceback is ever the only thing a user sees.
+no traceback is ever the only thing a user sees. Without a person at the screen (screenshots, or
+a platform with no screen) nothing waits on a dialog: the problem goes to stderr instead.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
+import signal
 import sys
 import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, QTimer
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from meterbook import __version__
+from meterbook.app.context import AppContext
+from meterbook.app.window import MainWindow
 from meterbook.logs import log_unexpected
 from meterbook.store.database import DatabaseError, open_database
 
 log = logging.getLogger("meterbook.app")
 ICON = Path(__file__).resolve().parent / "meterbook.svg"
+HEADLESS_PLATFORMS = ("offscreen", "minimal")
 
 
-def _excepthook(kind, value, tb) -> None:
+def _excepthook(kind, value, tb, headless: bool = False) -> None:
     path = log_unexpected(value.with_traceback(tb), "meterbook.app")
-    if QApplication.instance() is not None:
-        QMessageBox.critical(None, "Meterbook", (
-            f"Something went wrong: {value}\n\nNothing you saved is lost. The details were "
-            f"written to {path}."))
+    text = (f"Something went wrong: {value}\n\nNothing you saved is lost. The details were "
+            f"written to {path}.")
+    if headless:
+        print(f"meterbook: {text}", file=sys.stderr)
+    elif QApplication.instance() is not None:
+        QMessageBox.critical(None, "Meterbook", text)
 
 
-def application() -> QApplication:
+def application(headless: bool = False) -> QApplication:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     QCoreApplication.setOrganizationName("Meterbook")
     QCoreApplication.setApplicationName("Meterbook")
     QCoreApplication.setApplicationVersion(__version__)
     app.setWindowIcon(QIcon(str(ICON)))
-    sys.excepthook = _excepthook
+    sys.excepthook = functools.partial(_excepthook, headless=headless)
     # Imports and re-pricing run Python on worker threads; handing the interpreter lock round
     # every 0.5 ms instead of 5 keeps the window's longest stall during a million-line import
     # near 40 ms instead of 150 (benchmarks/bench_app.py).
@@ -45,16 +54,18 @@ def application() -> QApplication:
     return app
 
 
-def open_window(db_path: str | None, parent_settings: QSettings | None = None):
+def open_window(db_path: str | None, parent_settings: QSettings | None = None, *,
+                headless: bool = False) -> MainWindow | None:
     """The main window on this database; a database that cannot be opened is explained and
-    the user may pick another (None when they give up)."""
-    from meterbook.app.context import AppContext
-    from meterbook.app.window import MainWindow
-
+    the user may pick another (None when they give up). Headless, the explanation goes to
+    stderr and the answer is None at once."""
     while True:
         try:
             db = open_database(db_path)
         except DatabaseError as exc:
+            if headless:
+                print(f"meterbook: {exc}", file=sys.stderr)
+                return None
             choice = QMessageBox.warning(
                 None, "Meterbook", (f"{exc}\n\nOpen another database, or restore one of its "
                                     "backups (the files named …db.bak-…) by opening it?"),
@@ -68,6 +79,7 @@ def open_window(db_path: str | None, parent_settings: QSettings | None = None):
                 return None
             continue
         window = MainWindow(AppContext(db), parent_settings)
+        handle_switches(window)
         # Load the import formats now, on a worker thread, rather than on the first drop.
         from meterbook.importers.formats import formats
 
@@ -75,32 +87,91 @@ def open_window(db_path: str | None, parent_settings: QSettings | None = None):
         return window
 
 
-def fresh_demo(db_path: str | None = None) -> str:
-    """A new database filled with the demo; its path."""
-    from datetime import UTC, datetime
+def handle_switches(window: MainWindow) -> None:
+    """Open, New, Open recent and Move ask for another database through the context; the new
+    window replaces this one only once its database opened."""
+    window.ctx.switch_database.connect(lambda path: _switch(window, path))
 
-    from meterbook.core.demo import demo_data
-    from meterbook.store.demo_store import save_demo
 
-    path = db_path or str(Path(tempfile.mkdtemp(prefix="meterbook-demo-")) / "demo.db")
-    db = open_database(path)
-    plans, records = demo_data(end=datetime.now(UTC), months=6)
-    save_demo(db, plans, records)
-    db.close()
-    return path
+def _switch(old: MainWindow, path: str) -> None:
+    new = open_window(path, old.settings)
+    if new is None:
+        return
+    new.show()
+    old.close()  # stops its writer
+    old.ctx.close()
 
 
 def run(db_path: str | None, demo: bool = False, screenshot_dir: str | None = None) -> int:
-    app = application()
-    if demo:
-        db_path = fresh_demo(None if db_path is None else db_path)
-    window = open_window(db_path)
-    if window is None:
-        return 1
-    if screenshot_dir:
-        return screenshots(app, window, Path(screenshot_dir))
-    window.show()
-    return app.exec()
+    headless = screenshot_dir is not None or (
+        QGuiApplication.platformName() or "") in HEADLESS_PLATFORMS
+    app = application(headless)
+    with contextlib.ExitStack() as temporary:
+        settings = None
+        if screenshot_dir:
+            # Photographing the pages must not become the person's remembered page, geometry
+            # or recent files: the window keeps its settings in a file thrown away afterwards.
+            folder = Path(temporary.enter_context(
+                tempfile.TemporaryDirectory(prefix="meterbook-shots-")))
+            settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
+        if demo:
+            # The demo never goes into a real database: it gets one of its own, removed on exit.
+            if db_path:
+                print(f"meterbook: --demo opens a demo database of its own; {db_path} is left "
+                      "as it is", file=sys.stderr)
+            db_path = str(_fresh_demo(temporary))
+        window = open_window(db_path, settings, headless=headless)
+        if window is None:
+            return 1
+        if demo:
+            window.db_label.setText(f"Demo database, removed when Meterbook closes: {db_path}")
+        try:
+            if screenshot_dir:
+                return screenshots(app, window, Path(screenshot_dir))
+            window.show()
+            _quit_on_signals(app)
+            return app.exec()
+        finally:
+            _close_windows()
+            if demo:
+                _forget_recent(settings or QSettings(), str(Path(db_path).resolve()))
+            if settings is not None:
+                settings.sync()  # now, while its folder is there (not when Python frees it)
+
+
+def _quit_on_signals(app: QApplication) -> None:
+    """Ctrl+C or a polite kill ends the app as closing its window does: the writer stops and
+    the demo's folder is removed (Python's default would stop without either)."""
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: app.quit())
+    # Python runs signal handlers only between its own instructions; a timer brings Qt's loop
+    # back into Python often enough for that.
+    wake = QTimer(app)
+    wake.timeout.connect(lambda: None)
+    wake.start(200)
+
+
+def _fresh_demo(temporary: contextlib.ExitStack) -> Path:
+    from meterbook.importers.demo import fresh_demo_database
+
+    folder = temporary.enter_context(tempfile.TemporaryDirectory(
+        prefix="meterbook-demo-", ignore_cleanup_errors=True))
+    return fresh_demo_database(Path(folder))
+
+
+def _close_windows() -> None:
+    """Close every main window and its database, so that nothing holds a file about to be
+    removed (the demo's)."""
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, MainWindow):
+            widget.close()
+            widget.ctx.close()
+
+
+def _forget_recent(settings: QSettings, path: str) -> None:
+    """A demo database is gone after exit: it must not stay in File > Open recent."""
+    recent = settings.value("recent", [], list) or []
+    settings.setValue("recent", [p for p in recent if p != path])
 
 
 def screenshots(app: QApplication, window, folder: Path, settle_ms: int = 400) -> int:

@@ -49,7 +49,8 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.ctx = ctx
         self.settings = settings or QSettings()
-        self.setWindowTitle(f"Meterbook — {ctx.db.display_name}")
+        self.db_name = ctx.db.display_name + (" (read-only)" if ctx.db.read_only else "")
+        self.setWindowTitle(f"Meterbook — {self.db_name}")
         self.setAcceptDrops(True)
         self.pages: dict[str, Page] = {}
         self._build_body()
@@ -140,7 +141,7 @@ class MainWindow(QMainWindow):
 
     def _build_status(self) -> None:
         bar = self.statusBar()
-        self.db_label = QLabel(self.ctx.db.display_name)
+        self.db_label = QLabel(self.db_name)
         self.spend_label = QLabel()
         self.unpriced_label = QLabel()
         self.progress = QProgressBar()
@@ -192,24 +193,10 @@ class MainWindow(QMainWindow):
             page.backup()
 
     def new_database(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "New Meterbook database", "meterbook.db",
-                                              "Meterbook database (*.db)")
-        if path:
-            self._switch(path)
+        self.pages["settings"].new_database()
 
     def open_database(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a Meterbook database", "",
-                                              "Meterbook database (*.db);;All files (*)")
-        if path:
-            self._switch(path)
-
-    def _switch(self, path: str) -> None:
-        from meterbook.app.launch import open_window
-
-        window = open_window(path, parent_settings=self.settings)
-        if window is not None:
-            window.show()
-            self.close()
+        self.pages["settings"].open_database()
 
     def export_plans(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export plans", "plans.toml",
@@ -236,7 +223,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.clear()
         for path in self.settings.value("recent", [], list) or []:
             self.recent_menu.addAction(self._action(path, lambda _=False, p=path:
-                                                    self._switch(p)))
+                                                    self.ctx.switch_database.emit(p)))
 
     def _remember_recent(self, path: str) -> None:
         recent = [p for p in (self.settings.value("recent", [], list) or []) if p != path]

@@ -3,20 +3,23 @@
 Alembic owns the schema (migrations/ beside this file). Opening a database applies any pending
 migration, after taking a backup of a SQLite file that already holds data. A database written by
 a newer Meterbook, a file that is not a database at all, or a SQLite file belonging to some other
-program is refused before anything in it is changed.
+program is refused before anything in it is changed. A damaged file is told as damaged, with the
+backups beside it (store/backup.py); a file this user cannot write is opened read-only.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import platformdirs
 import sqlalchemy.exc
 from sqlalchemy import Engine, create_engine, event, inspect
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.pool import NullPool
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -37,6 +40,7 @@ _SQLITE_PRAGMAS = (
 )
 
 
+from meterbook.store.backup import backup_sqlite, backups_beside, damaged_message  # noqa: E402
 from meterbook.store.errors import DatabaseError  # noqa: E402  (re-exported)
 
 
@@ -62,10 +66,12 @@ def resolve_url(db: str | None) -> str:
 
 @dataclass(eq=False)
 class Database:
-    """An open database: the engine and the URL it was opened with."""
+    """An open database: the engine, the URL it was opened with, and whether it is read-only
+    (a SQLite file that this user may not write: every read works, every write is refused)."""
 
     engine: Engine
     url: str
+    read_only: bool = False
 
     @property
     def path(self) -> Path | None:
@@ -94,28 +100,97 @@ class Database:
         self.close()
 
 
-def open_database(db: str | None = None) -> Database:
+def open_database(db: str | None = None, *, read_only: bool | None = None) -> Database:
     """Open (or create) the database named by `db` (see resolve_url), with an up-to-date schema.
 
-    Raises DatabaseError when it cannot be opened or upgraded.
+    A SQLite file that this user cannot write (the file, or its folder, which SQLite writes its
+    journal into) is opened read-only, as is any file when `read_only` is True. Raises
+    DatabaseError when it cannot be opened or upgraded.
     """
     url = resolve_url(db)
     engine = _create_engine(url)
-    if engine.dialect.name == "sqlite" and _sqlite_path(engine) is None:
+    path = _sqlite_path(engine)
+    if engine.dialect.name == "sqlite" and path is None:
         # The migration runs on a connection of its own, which an in-memory database does not
         # outlive; and data that vanishes on exit is not what anyone wants from Meterbook.
         raise DatabaseError(f"{_describe(engine)}: Meterbook needs a database file, not memory")
+    if path is not None and (reason := _cut_off(path)):
+        raise DatabaseError(damaged_message(path, reason))
+    if path is not None and read_only is None:
+        read_only = not _writable(path)
+    if read_only and path is not None:
+        if not path.exists():
+            raise DatabaseError(f"cannot create {path}: its folder is read-only")
+        engine.dispose()
+        engine = _create_engine(_read_only_url(path))
     try:
-        _bring_up_to_date(url)
+        _bring_up_to_date(engine.url, read_only=bool(read_only))
     except BaseException:
         engine.dispose()
         raise
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _set_sqlite_pragmas)
-    return Database(engine=engine, url=url)
+        event.listen(engine, "connect",
+                     _set_read_only_pragmas if read_only else _set_sqlite_pragmas)
+        event.listen(engine, "handle_error", _explain_sqlite_error)
+    return Database(engine=engine, url=url, read_only=bool(read_only))
 
 
-def _create_engine(url: str, **options) -> Engine:
+def _cut_off(path: Path) -> str | None:
+    """Why a SQLite file is shorter than its own header says (a copy or download that stopped
+    short), else None. Cheap, unlike reading every page: SQLite itself notices only when a
+    query reaches a missing page, which may be long after the window opened."""
+    wal = path.with_name(path.name + "-wal")
+    try:
+        if wal.exists() and wal.stat().st_size:
+            return None  # in use: a checkpoint may be growing the file right now
+        with path.open("rb") as file:
+            header = file.read(100)
+        size = path.stat().st_size
+    except OSError:
+        return None
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
+        return None
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    # The page count is valid only when written by the same change as the header's counter.
+    if header[24:28] != header[92:96] or not pages or size >= pages * page_size:
+        return None
+    return f"the file holds {size:,} bytes of the {pages * page_size:,} it should: it was cut off"
+
+
+def _writable(path: Path) -> bool:
+    """Whether this user may change the file: SQLite writes the file and, beside it, its
+    journal (-wal, -shm), so the folder must be writable too. Root passes every such check."""
+    if path.exists() and not os.access(path, os.W_OK):
+        return False
+    return os.access(path.parent, os.W_OK) or not path.parent.exists()
+
+
+def _read_only_url(path: Path) -> URL:
+    """A URL that opens the file read-only (SQLite refuses every write on it, even root's).
+
+    A WAL database needs its -shm file to be read; in a folder nobody may write, that file
+    cannot be made, so the file is read as immutable (nobody can change it there either)."""
+    uri = f"file:{quote(str(path))}"
+    query = {"mode": "ro", "uri": "true"}
+    try:
+        with contextlib.closing(sqlite3.connect(f"{uri}?mode=ro", uri=True)) as conn:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists() and wal.stat().st_size:  # read as immutable, its last changes are lost
+            raise DatabaseError(
+                f"{path} cannot be read here: its latest changes are still in {wal.name}, "
+                "which SQLite reads only in a folder it may write to. Open it where its folder "
+                "is writable, or copy both files somewhere you can write") from None
+        query["immutable"] = "1"
+    except sqlite3.DatabaseError:
+        pass  # damaged, or not a database: the checks when opening say so
+    return URL.create("sqlite", database=uri, query=query)
+
+
+def _create_engine(url: str | URL, **options) -> Engine:
     """create_engine, with a bad URL or a missing database driver told as a DatabaseError."""
     try:
         shown = make_url(url).render_as_string(hide_password=True)
@@ -131,13 +206,57 @@ def _create_engine(url: str, **options) -> Engine:
         raise DatabaseError(f"cannot open {shown}: its driver is not installed ({exc})") from None
 
 
-def _set_sqlite_pragmas(dbapi_connection, _connection_record) -> None:
+def _set_sqlite_pragmas(dbapi_connection, _connection_record,
+                        pragmas: tuple[str, ...] = _SQLITE_PRAGMAS) -> None:
     cursor = dbapi_connection.cursor()
     try:
-        for pragma in _SQLITE_PRAGMAS:
+        for pragma in pragmas:
             cursor.execute(pragma)
     finally:
         cursor.close()
+
+
+def _set_read_only_pragmas(dbapi_connection, connection_record) -> None:
+    # Changing the journal mode writes to the file; query_only refuses writes early.
+    _set_sqlite_pragmas(dbapi_connection, connection_record,
+                        ("PRAGMA foreign_keys=ON", "PRAGMA cache_size=-65536",
+                         "PRAGMA query_only=ON"))
+
+
+def _explain_sqlite_error(context) -> None:
+    """A read-only or damaged file, met while reading or writing, is told as a DatabaseError
+    for people rather than SQLite's own words."""
+    message = _sqlite_problem(context.engine, context.original_exception)
+    if message is not None:
+        raise DatabaseError(message) from context.original_exception
+
+
+def _sqlite_problem(engine: Engine, exc: BaseException) -> str | None:
+    text = str(exc)
+    if "readonly database" in text or "query_only" in text:
+        return (f"{_describe(engine)} is read-only (the file or its folder cannot be written): "
+                "nothing was changed. To change it, make it writable or copy it somewhere you "
+                "can write and open the copy")
+    path = _sqlite_path(engine)
+    if path is not None and _is_damaged(path, text):
+        return damaged_message(path, text)
+    return None
+
+
+def _is_damaged(path: Path, reason: str) -> bool:
+    """A SQLite file whose pages SQLite cannot read. "file is not a database" also describes a
+    text file of someone's notes: only a file with SQLite's header, or one with backups beside
+    it, was a database before."""
+    if "malformed" in reason:
+        return True
+    if "not a database" not in reason:
+        return False
+    try:
+        with path.open("rb") as file:
+            header = file.read(16)
+    except OSError:
+        return False
+    return header == b"SQLite format 3\x00" or bool(backups_beside(path))
 
 
 def alembic_config(url: str | None = None):
@@ -156,6 +275,10 @@ def _sqlite_path(engine: Engine) -> Path | None:
     if engine.dialect.name != "sqlite":
         return None
     database = engine.url.database
+    if database and database.startswith("file:") and engine.url.query.get("uri") == "true":
+        database = unquote(database.removeprefix("file:"))  # the read-only URL of a file
+        if engine.url.query.get("mode") == "memory":
+            return None
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
     return Path(database)
@@ -180,7 +303,7 @@ def _migration_connect(dbapi_connection, _connection_record) -> None:
     dbapi_connection.execute("PRAGMA foreign_keys=OFF")
 
 
-def _is_current(url: str) -> bool:
+def _is_current(url: URL) -> bool:
     """True when the database already records SCHEMA_HEAD (read only, no Alembic)."""
     engine = _create_engine(url, poolclass=NullPool)
     try:
@@ -195,12 +318,12 @@ def _is_current(url: str) -> bool:
         engine.dispose()
 
 
-def _bring_up_to_date(url: str) -> None:
+def _bring_up_to_date(url: URL, read_only: bool = False) -> None:
     if _is_current(url):
         return
     from alembic.script import ScriptDirectory
 
-    config = alembic_config(url)
+    config = alembic_config(url.render_as_string(hide_password=False))
     script = ScriptDirectory.from_config(config)
     known = {revision.revision for revision in script.walk_revisions()}
     head = script.get_current_head()
@@ -231,6 +354,13 @@ def _bring_up_to_date(url: str) -> None:
                     f"{where} is not a Meterbook database: it holds other tables ({shown})"
                 )
             old = "+".join(current) or "base"
+            if read_only:
+                # An upgrade writes; on a file that cannot be written it cannot even start.
+                what = f"of an older layout (schema {old})" if tables else "empty"
+                raise DatabaseError(
+                    f"{where} is read-only and {what}: Meterbook must write to it before it "
+                    f"can open it. Make it writable, or copy it somewhere you can write and "
+                    f"open the copy")
             backup = None
             if tables and sqlite and (path := _sqlite_path(engine)) is not None:
                 try:
@@ -244,6 +374,9 @@ def _bring_up_to_date(url: str) -> None:
     except sqlalchemy.exc.OperationalError as exc:
         raise DatabaseError(f"cannot open {where}: {_reason(exc)}") from exc
     except sqlalchemy.exc.DatabaseError as exc:
+        path = _sqlite_path(engine)
+        if path is not None and _is_damaged(path, _reason(exc)):
+            raise DatabaseError(damaged_message(path, _reason(exc))) from exc
         raise DatabaseError(f"{where} is not a Meterbook database: {_reason(exc)}") from exc
     finally:
         engine.dispose()
@@ -289,30 +422,3 @@ def _upgrade(
 
 def _reason(exc: sqlalchemy.exc.DBAPIError) -> str:
     return str(exc.orig) if exc.orig is not None else str(exc)
-
-
-def backup_sqlite(path: Path, revision: str) -> Path:
-    """Copy a SQLite database to `<name>.bak-<revision>` beside it and return the copy's path.
-
-    Uses SQLite's online backup, which copies what is committed including pages still in the
-    WAL, even while another connection writes. An earlier backup is never overwritten: the copy
-    gets `-2`, `-3`... instead.
-    """
-    target = path.with_name(f"{path.name}.bak-{revision}")
-    n = 1
-    while target.exists():
-        n += 1
-        target = path.with_name(f"{path.name}.bak-{revision}-{n}")
-    source = sqlite3.connect(path)
-    try:
-        copy = sqlite3.connect(target)
-        try:
-            source.backup(copy)
-        finally:
-            copy.close()
-    except BaseException:
-        target.unlink(missing_ok=True)  # a half-written copy must not pass for a backup
-        raise
-    finally:
-        source.close()
-    return target

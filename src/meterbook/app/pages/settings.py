@@ -2,16 +2,11 @@
 
 Every change goes through the one writer (ctx.tasks.write) with store/settings.py's functions,
 then ctx.changed() so that every page shows figures in the new terms. Copies of the database
-(Back up, Move) use SQLite's online backup, which copies what is committed, WAL included, while
-the app keeps running; a copy is written beside its target and renamed into place only once it
-is complete and checked, so a failure never leaves a half file under the chosen name.
+(Back up, Move) are the store's (store/backup.py): complete and checked, or no file at all.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sqlite3
 import zoneinfo
 from datetime import date
 from pathlib import Path
@@ -43,6 +38,7 @@ from PySide6.QtWidgets import (
 from meterbook.app.formatting import file_size
 from meterbook.app.pages.base import Page
 from meterbook.store import settings as store
+from meterbook.store.backup import copy_database
 from meterbook.store.errors import RatesFileError
 from meterbook.store.readers import computer_timezone
 
@@ -66,28 +62,6 @@ def known_currencies() -> set[str]:
                                                    QLocale.Script.AnyScript,
                                                    QLocale.Country.AnyCountry)}
     return {code for code in codes if len(code) == 3} | set(COMMON_CURRENCIES)
-
-
-def copy_sqlite(source: Path, target: Path) -> None:
-    """Copy a SQLite database to `target` with the online backup, checked before it takes the
-    name (a failure leaves no file there, and an older file of that name is kept)."""
-    partial = target.with_name(target.name + ".part")
-    partial.unlink(missing_ok=True)
-    try:
-        with contextlib.closing(sqlite3.connect(source)) as src:
-            with contextlib.suppress(sqlite3.OperationalError):  # busy readers: backup copes
-                src.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            with contextlib.closing(sqlite3.connect(partial)) as copy:
-                src.backup(copy)
-                # The copy keeps no WAL of its own: one self-contained file.
-                copy.execute("PRAGMA journal_mode=DELETE")
-                verdict = copy.execute("PRAGMA quick_check").fetchone()[0]
-        if verdict != "ok":
-            raise sqlite3.DatabaseError(f"the copy does not check out: {verdict}")
-        os.replace(partial, target)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
 
 
 def read_settings(db) -> tuple[str, str | None, list, str, int | None]:
@@ -274,9 +248,8 @@ class SettingsPage(Page):
         layout.addWidget(QLabel("Everything Meterbook knows is kept in this file:"))
         layout.addWidget(self.db_label)
         row = QHBoxLayout()
-        window = self.window
-        _button("Open…", lambda: _call(window(), "open_database"), row)
-        _button("New…", lambda: _call(window(), "new_database"), row)
+        _button("Open…", self.open_database, row)
+        _button("New…", self.new_database, row)
         self.move_button = _button("Move…", self.move_database, row)
         self.backup_button = _button("Back up…", lambda: self.backup(), row)
         row.addStretch(1)
@@ -290,6 +263,11 @@ class SettingsPage(Page):
             self.backup_button.setEnabled(False)
             self.db_note.setText("This database is on a server: back it up with the server's "
                                  "own tools.")
+        elif self.ctx.db.read_only:  # a copy can be made, the file cannot be moved or changed
+            self.move_button.setEnabled(False)
+            self.db_note.setText("This database is read-only (the file or its folder cannot be "
+                                 "written): everything can be seen, nothing changed. Back up "
+                                 "makes a copy you can change.")
         return box
 
     # -- reading ---------------------------------------------------------------------------------
@@ -422,6 +400,19 @@ class SettingsPage(Page):
 
     # -- the database file -------------------------------------------------------------------------
 
+    def open_database(self) -> None:
+        """Another database in place of this one (File > Open, and this page's Open)."""
+        path, _ = QFileDialog.getOpenFileName(self, "Open a Meterbook database", "",
+                                              "Meterbook database (*.db);;All files (*)")
+        if path:
+            self.ctx.switch_database.emit(path)
+
+    def new_database(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "New Meterbook database", "meterbook.db",
+                                              "Meterbook database (*.db)")
+        if path:
+            self.ctx.switch_database.emit(path)
+
     def backup(self, path: str | None = None) -> None:
         """Copy the database to a file the user chooses (the toolbar's Back up)."""
         source = self.ctx.db.path
@@ -440,7 +431,7 @@ class SettingsPage(Page):
                                 "itself.")
             return
         self.backup_button.setEnabled(False)
-        self.ctx.tasks.write("Backing up", lambda _p, _c: copy_sqlite(source, target),
+        self.ctx.tasks.write("Backing up", lambda _p, _c: copy_database(source, target),
                              lambda _r: self._copied(f"Backed up to {target}."),
                              lambda exc: self._copy_failed("The backup failed", exc))
 
@@ -458,7 +449,7 @@ class SettingsPage(Page):
         target = Path(path)
         self.move_button.setEnabled(False)
         self.ctx.tasks.write("Moving the database",
-                             lambda _p, _c: copy_sqlite(source, target),
+                             lambda _p, _c: copy_database(source, target),
                              lambda _r: self._reopen(source, target),
                              lambda exc: self._copy_failed("The database was not moved", exc))
 
@@ -473,28 +464,19 @@ class SettingsPage(Page):
         QMessageBox.warning(self, "Meterbook", f"{what}: {exc}. Nothing was changed.")
 
     def _reopen(self, old: Path, new: Path) -> None:
-        """Open the copy in a new window; only once that worked, close this one and remove the
-        old file (with its WAL and shared-memory files)."""
-        from meterbook.app.launch import open_window
+        """Open the copy in place of this database; only once that worked (this context is
+        closed then) remove the old file, with its WAL and shared-memory files."""
+        moved = []
 
-        window = self.window()
-        opened = open_window(str(new), parent_settings=getattr(window, "settings", None))
-        if opened is None:
+        def remove_old() -> None:
+            moved.append(new)
+            _remove_database_files(old, new)
+
+        self.ctx.closed.connect(remove_old)
+        self.ctx.switch_database.emit(str(new))
+        if not moved:  # the copy did not open: the old file stays the database
+            self.ctx.closed.disconnect(remove_old)
             self.move_button.setEnabled(True)
-            return
-        opened.show()
-        window.close()  # stops the writer: nothing uses the old file any more
-        self.ctx.db.close()
-        left = []
-        for path in (old, old.with_name(old.name + "-wal"), old.with_name(old.name + "-shm")):
-            try:
-                path.unlink(missing_ok=True)
-            except OSError:
-                left.append(path.name)
-        if left:
-            QMessageBox.information(opened, "Meterbook", (
-                f"The database now lives in {new}. The old file could not be removed "
-                f"({', '.join(left)}); you may delete it."))
 
     # -- writing -----------------------------------------------------------------------------------
 
@@ -540,8 +522,14 @@ def _button(text: str, slot, row: QHBoxLayout) -> QPushButton:
     return button
 
 
-def _call(window, method: str) -> None:
-    """Open and New belong to the main window (they replace it)."""
-    action = getattr(window, method, None)
-    if action is not None:
-        action()
+def _remove_database_files(old: Path, new: Path) -> None:
+    left = []
+    for path in (old, old.with_name(old.name + "-wal"), old.with_name(old.name + "-shm")):
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            left.append(path.name)
+    if left:
+        QMessageBox.information(None, "Meterbook", (
+            f"The database now lives in {new}. The old file could not be removed "
+            f"({', '.join(left)}); you may delete it."))
