@@ -84,10 +84,11 @@ def _long_context(line: _Line) -> str | None:
 
 
 def _items(text: TextIO, file_name: str, required: tuple[str, ...],
-           convert_line: Callable[[_Line], list[UsageRecord]]) -> Iterator[Item]:
+           convert_line: Callable[[_Line], list[UsageRecord]], delimiter: str
+           ) -> Iterator[Item]:
     """The rows of a Console CSV as items; `convert_line` gives a line's records."""
     return read_csv(text, file_name, [(name,) for name in required], convert_line,
-                    line_type=_Line, separator=", ", undecodable=NOT_TEXT)
+                    line_type=_Line, separator=", ", undecodable=NOT_TEXT, delimiter=delimiter)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -125,8 +126,8 @@ def _cost_line(line: _Line) -> list[UsageRecord]:
     )]
 
 
-def read_cost(text: TextIO, file_name: str) -> Iterator[Item]:
-    return _items(text, file_name, COST_COLUMNS, _cost_line)
+def read_cost(text: TextIO, file_name: str, delimiter: str = ",") -> Iterator[Item]:
+    return _items(text, file_name, COST_COLUMNS, _cost_line, delimiter)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -166,8 +167,8 @@ def _token_line(line: _Line) -> list[UsageRecord]:
     return records
 
 
-def read_tokens(text: TextIO, file_name: str) -> Iterator[Item]:
-    return _items(text, file_name, TOKEN_COLUMNS, _token_line)
+def read_tokens(text: TextIO, file_name: str, delimiter: str = ",") -> Iterator[Item]:
+    return _items(text, file_name, TOKEN_COLUMNS, _token_line, delimiter)
 
 
 COST = register(Format(

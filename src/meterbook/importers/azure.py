@@ -249,10 +249,10 @@ def _line_record(layout: Layout, line: Line) -> UsageRecord:
 
 
 def _reader(layout: Layout) -> Callable[[TextIO, str], Iterator[Item]]:
-    def read(text: TextIO, file_name: str) -> Iterator[Item]:
+    def read(text: TextIO, file_name: str, delimiter: str = ",") -> Iterator[Item]:
         return read_csv(text, file_name, [(name,) for name in layout.required()],
                         lambda line: _line_record(layout, line),
-                        separator=", ", undecodable=NOT_TEXT)
+                        separator=", ", undecodable=NOT_TEXT, delimiter=delimiter)
 
     return read
 

@@ -8,6 +8,7 @@ explained the same way whatever file it came from.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -192,3 +193,47 @@ def flag(raw: str) -> bool:
     if text in _TRUE or text in _FALSE:
         return text in _TRUE
     raise Bad(f"{show(raw)} is not true or false; expected true, false or empty")
+
+
+# Spreadsheets of decimal-comma locales (a European Excel) save "CSV" with ';' and "Unicode text"
+# with tabs, and write numbers and dates as they show them: 0,03 and 12.02.2026. In a file
+# separated by ';' or tabs (only: in a comma file a comma inside a number is a thousands
+# separator or a mistake) these two forms are read as 0.03 and 2026-02-12; the rewritten text
+# then goes through the usual converter. Grouped numbers (1.234,56) stay refused: a spreadsheet's
+# General format writes none, and guessing which mark groups would risk a factor of 1000.
+_DECIMAL_COMMA = re.compile(r"\s*[+-]?\d*,\d+\s*")
+# Day first: every locale that writes dates with dots puts the day first.
+_DOTTED_DATE = re.compile(
+    r"\s*(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*")
+
+
+def comma_number(raw: str) -> str:
+    """"0,03" -> "0.03"; anything else as it is."""
+    return raw.replace(",", ".") if _DECIMAL_COMMA.fullmatch(raw) else raw
+
+
+def dotted_date(raw: str) -> str:
+    """"12.02.2026" -> "2026-02-12", "12.02.2026 13:05" -> "2026-02-12T13:05:00"; anything else
+    as it is (an impossible day then gets instant()'s message)."""
+    found = _DOTTED_DATE.fullmatch(raw)
+    if found is None:
+        return raw
+    day, month, year, hour, minute, second = found.groups()
+    date = f"{year}-{int(month):02}-{int(day):02}"
+    if hour is None:
+        return date
+    return f"{date}T{int(hour):02}:{minute}:{second or '00'}"
+
+
+SPREADSHEET_FORMS: dict[Callable[[str], object], Callable[[str], str]] = {
+    count: comma_number, required_count: comma_number, units: comma_number,
+    money: comma_number, instant: dotted_date,
+}  # fmt: skip
+
+
+def in_spreadsheet(convert: Callable[[str], object]) -> Callable[[str], object]:
+    """`convert` for a cell of a file separated by ';' or tabs (see SPREADSHEET_FORMS)."""
+    form = SPREADSHEET_FORMS.get(convert)
+    if form is None:
+        return convert
+    return lambda raw: convert(form(raw))

@@ -67,9 +67,9 @@ def _is_amount(names: object) -> bool:
             and not_canonical(found))
 
 
-def read_amount(text: TextIO, file_name: str) -> Iterator[Item]:
+def read_amount(text: TextIO, file_name: str, delimiter: str = ",") -> Iterator[Item]:
     needs = (_TIMES, ("model",), ("type",), ("amount",))
-    return read_csv(text, file_name, needs, amount_record)
+    return read_csv(text, file_name, needs, amount_record, delimiter=delimiter)
 
 
 AMOUNT = register(Format(

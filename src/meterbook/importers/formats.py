@@ -110,10 +110,13 @@ def csv_rows(text: TextIO, file_name: str, delimiter: str = ","
 
 
 class Columns:
-    """Column positions by (lower-case) name, for reading cells of a header's layout."""
+    """Column positions by (lower-case) name, for reading cells of a header's layout.
 
-    def __init__(self, header: list[str]):
-        self.header = header
+    `spreadsheet`: the file is separated by ';' or tabs, so its numbers and dates may be
+    written as a decimal-comma spreadsheet shows them (cells.in_spreadsheet)."""
+
+    def __init__(self, header: list[str], spreadsheet: bool = False):
+        self.header, self.spreadsheet = header, spreadsheet
         self.index = {name: i for i, name in enumerate(normalise_header(header))}
 
     def has(self, name: str) -> bool:

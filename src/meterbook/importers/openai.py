@@ -122,10 +122,10 @@ def _is_usage_csv(names: object) -> bool:
             and not found.isdisjoint(_TIMES) and not_canonical(found))
 
 
-def read_usage_csv(text: TextIO, file_name: str) -> Iterator[Item]:
+def read_usage_csv(text: TextIO, file_name: str, delimiter: str = ",") -> Iterator[Item]:
     needs = (_TIMES, ("num_model_requests",), ("input_tokens", "input_uncached_tokens"),
              ("output_tokens",))
-    return read_csv(text, file_name, needs, usage_record)
+    return read_csv(text, file_name, needs, usage_record, delimiter=delimiter)
 
 
 USAGE = register(Format(
@@ -193,8 +193,9 @@ def _is_cost_csv(names: object) -> bool:
             and not found.isdisjoint(_TIMES) and not_canonical(found))
 
 
-def read_cost_csv(text: TextIO, file_name: str) -> Iterator[Item]:
-    return read_csv(text, file_name, (_TIMES, ("amount_value",)), cost_record)
+def read_cost_csv(text: TextIO, file_name: str, delimiter: str = ",") -> Iterator[Item]:
+    return read_csv(text, file_name, (_TIMES, ("amount_value",)), cost_record,
+                    delimiter=delimiter)
 
 
 COST = register(Format(

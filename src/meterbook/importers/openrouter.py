@@ -56,8 +56,9 @@ def _is_activity(names: object) -> bool:
     return set(_ACTIVITY) <= found and not_canonical(found)
 
 
-def read_activity(text: TextIO, file_name: str) -> Iterator[Item]:
-    return read_csv(text, file_name, [(name,) for name in _ACTIVITY], activity_record)
+def read_activity(text: TextIO, file_name: str, delimiter: str = ",") -> Iterator[Item]:
+    return read_csv(text, file_name, [(name,) for name in _ACTIVITY], activity_record,
+                    delimiter=delimiter)
 
 
 ACTIVITY = register(Format(
@@ -99,8 +100,9 @@ def _is_generations(names: object) -> bool:
     return set(_GENERATIONS) <= found and not_canonical(found)
 
 
-def read_generations(text: TextIO, file_name: str) -> Iterator[Item]:
-    return read_csv(text, file_name, [(name,) for name in _GENERATIONS], generation_record)
+def read_generations(text: TextIO, file_name: str, delimiter: str = ",") -> Iterator[Item]:
+    return read_csv(text, file_name, [(name,) for name in _GENERATIONS], generation_record,
+                    delimiter=delimiter)
 
 
 GENERATIONS = register(Format(

@@ -103,6 +103,11 @@ class CsvLine(Line):
     def label(self, name: str) -> str:
         return self.columns.label(name)
 
+    def take(self, name: str, convert: Callable[[str], object]):
+        if self.columns.spreadsheet:
+            convert = cells.in_spreadsheet(convert)
+        return super().take(name, convert)
+
 
 class DictLine(Line):
     """A JSON object's fields as cells: null is empty, true/false as words, numbers as written
@@ -136,7 +141,8 @@ Made = UsageRecord | Iterable[UsageRecord] | None
 def read_csv(text: TextIO, file_name: str, needs: Iterable[tuple[str, ...]],
              convert: Callable[[CsvLine], Made], *,
              line_type: Callable[[Columns, list[str]], CsvLine] = CsvLine,
-             separator: str = "; ", undecodable: str = UNDECODABLE) -> Iterator[Item]:
+             separator: str = "; ", undecodable: str = UNDECODABLE, delimiter: str = ","
+             ) -> Iterator[Item]:
     """The items of a vendor CSV.
 
     `needs` lists the header's required columns, each as a tuple of alternatives; a header that
@@ -144,10 +150,11 @@ def read_csv(text: TextIO, file_name: str, needs: Iterable[tuple[str, ...]],
     `convert` makes a line's record, several records (all on the line's number), or None for
     a placeholder line the vendor writes; it raises Refused (or cells.Bad, blaming no column)
     to refuse the line. `line_type` makes the lines `convert` reads; `undecodable` is the
-    message for a line with bytes the file's encoding cannot read.
+    message for a line with bytes the file's encoding cannot read. `delimiter` is the one
+    sniffed from the file (sources.py).
     """
-    header, rows = csv_rows(text, file_name)
-    columns = Columns(header)
+    header, rows = csv_rows(text, file_name, delimiter)
+    columns = Columns(header, spreadsheet=delimiter != ",")
     missing = [" or ".join(alternatives) for alternatives in needs
                if not any(columns.has(name) for name in alternatives)]
     if missing:

@@ -6,13 +6,14 @@ format was recognised and a file that is no known format is refused before anyth
 
 from __future__ import annotations
 
+import csv
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
 from meterbook.core.records import UsageRecord
-from meterbook.importers import formats
+from meterbook.importers import cells, formats
 from meterbook.importers.canonical import open_text, parse_canonical
 from meterbook.importers.errors import ImportRefused, LineError
 from meterbook.importers.mapping import ColumnMapping, as_format, read_header
@@ -34,6 +35,32 @@ def _is_empty(path: Path) -> bool:
         return not raw.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
 
 
+# The canonical columns a decimal-comma spreadsheet may have rewritten (cells.SPREADSHEET_FORMS).
+_CANONICAL_FORMS = {
+    "timestamp": cells.dotted_date,
+    **{name: cells.comma_number for name in (
+        "requests", "input_tokens", "cached_input_tokens", "cache_write_tokens",
+        "output_tokens", "units", "billed_cost")},
+}  # fmt: skip
+
+
+def _spreadsheet_rows(rows: Iterator[list[str]]) -> Iterator[list[str]]:
+    """A canonical file separated by ';' or tabs: its numbers and dates as the canonical
+    reader takes them (0,03 -> 0.03, 12.02.2026 -> 2026-02-12), the header first as it is."""
+    forms: list[tuple[int, Callable[[str], str]]] | None = None
+    for row in rows:
+        if forms is None:
+            if any(cell.strip() for cell in row):  # the header
+                forms = [(i, _CANONICAL_FORMS[name])
+                         for i, name in enumerate(formats.normalise_header(row))
+                         if name in _CANONICAL_FORMS]
+        else:
+            for i, form in forms:
+                if i < len(row):
+                    row[i] = form(row[i])
+        yield row
+
+
 class FileSource:
     """A usage file and its format, recognised from the header or named by a profile."""
 
@@ -42,6 +69,10 @@ class FileSource:
         self.path, self.name, self.size = path, path.name, path.stat().st_size
         self._text = None
         self.document = None
+        # The CSV delimiter, sniffed before the format is recognised (so that a recognised
+        # export re-saved with ';' or tabs is still recognised and read); None for JSON and
+        # for a column mapping, which sniffs for itself.
+        self.delimiter: str | None = None
         self.empty = _is_empty(path)
         self.format = None if self.empty else self._choose(conn, profile, mapping)
 
@@ -56,6 +87,8 @@ class FileSource:
         if profile is not None:
             found = formats.by_profile(profile)
             if found is not None:
+                if found.kind == "csv":
+                    _header, self.delimiter = read_header(self.path)
                 return found
             saved = load_profile(conn, profile) if conn is not None else None
             if saved is not None:
@@ -66,7 +99,7 @@ class FileSource:
                 f"are {known}"))])
         if _looks_like_json(self.path):
             return self._choose_json()
-        header, _delimiter = read_header(self.path)
+        header, self.delimiter = read_header(self.path)
         found = formats.recognise_csv(header)
         if found is None:
             message = unrecognised_header_message(self.name, header)
@@ -106,10 +139,20 @@ class FileSource:
             return
         with open_text(self.path) as text:
             self._text = text
-            if stage is not None and self.format.read is parse_canonical:
-                yield from parse_canonical(text, self.name, stage=stage)
-            else:
+            if self.format.read is parse_canonical:
+                yield from self._canonical(text, stage)
+            elif self.delimiter is None:  # a column mapping: it sniffs for itself
                 yield from self.format.read(text, self.name)
+            else:
+                yield from self.format.read(text, self.name, delimiter=self.delimiter)
+
+    def _canonical(self, text, stage: StageRows | None) -> Iterator[Item]:
+        if self.delimiter in (None, ","):  # the fast path reads the text itself
+            yield from parse_canonical(text, self.name, stage=stage)
+            return
+        reader = csv.reader(text, delimiter=self.delimiter)
+        yield from parse_canonical(_spreadsheet_rows(reader), self.name, reader=reader,
+                                   stage=stage)
 
     def position(self) -> int:
         try:
