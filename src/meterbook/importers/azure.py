@@ -46,7 +46,7 @@ from typing import TextIO
 
 from meterbook.core.records import UsageRecord
 from meterbook.importers import cells as convert
-from meterbook.importers.formats import Format, Item, register
+from meterbook.importers.formats import Format, Item, Reading, register
 from meterbook.importers.rows import NOT_TEXT, Line, read_csv
 
 VENDOR = "azure"
@@ -249,10 +249,11 @@ def _line_record(layout: Layout, line: Line) -> UsageRecord:
 
 
 def _reader(layout: Layout) -> Callable[[TextIO, str], Iterator[Item]]:
-    def read(text: TextIO, file_name: str, delimiter: str = ",") -> Iterator[Item]:
+    def read(text: TextIO, file_name: str, reading: Reading | None = None
+             ) -> Iterator[Item]:
         return read_csv(text, file_name, [(name,) for name in layout.required()],
                         lambda line: _line_record(layout, line),
-                        separator=", ", undecodable=NOT_TEXT, delimiter=delimiter)
+                        separator=", ", undecodable=NOT_TEXT, reading=reading)
 
     return read
 
