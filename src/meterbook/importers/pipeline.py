@@ -298,24 +298,26 @@ _INSTANT = itemgetter(1)  # a stage row's instant (stage_rows.py)
 def _warn_of_the_future(sources, latest: int, now: datetime, summary: ImportSummary) -> None:
     """Warn of the lines dated more than FUTURE_MARGIN after `now`, listing them.
 
-    The reader only keeps the latest instant (a max per chunk); the lines are found by
-    reading the files again, which costs a second read only when there is something to tell.
+    The reader only keeps the latest instant (a max per chunk: stage rows have no line
+    numbers); the lines are found by scanning the files' dates again, which costs a second
+    read only when there is something to tell.
     """
     limit = now + FUTURE_MARGIN
     if latest <= to_epoch_us(limit):
         return
     shown_now = f"{now.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    refused = {(error.file, error.line) for error in summary.errors}
     for source in sources:
         if not isinstance(source, FileSource):
             continue
         last_line = None
-        for line, item, _cells in source.items():
-            if not isinstance(item, UsageRecord) or item.timestamp <= limit or line == last_line:
+        for line, instant in source.lines_after(limit):
+            if line == last_line or (source.name, line) in refused:
                 continue
             last_line = line
             summary.future_lines += 1
             if len(summary.warnings) < SHOWN_WARNINGS:
-                when = item.timestamp.astimezone(UTC)
+                when = instant.astimezone(UTC)
                 message = (f"dated {when:%Y-%m-%d %H:%M} UTC, more than a day after "
                            f"now ({shown_now}); imported, but is the date right?")
                 summary.warnings.append(LineError(source.name, line, None, message))

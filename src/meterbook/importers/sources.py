@@ -6,9 +6,11 @@ format was recognised and a file that is no known format is refused before anyth
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -171,6 +173,37 @@ class FileSource:
         reader = csv.reader(text, delimiter=self.delimiter)
         yield from parse_canonical(_spreadsheet_rows(reader), self.name, reader=reader,
                                    stage=stage)
+
+    def lines_after(self, limit: datetime) -> Iterator[tuple[int, datetime]]:
+        """(line, instant) of the file's records dated after `limit`, for finding lines by
+        their date after an import (pipeline.py's future dates). A canonical file is scanned
+        for its timestamp column alone, and a cell whose ISO date is days before `limit` is
+        passed over unparsed: reading a million records again took seconds. Lines whose
+        timestamp cannot be read give nothing (the import refused them)."""
+        if self.format is None or self.format.read is not parse_canonical:
+            for line, item, _cells in self.items():
+                if isinstance(item, UsageRecord) and item.timestamp > limit:
+                    yield line, item.timestamp
+            return
+        # An offset moves a local date by less than a day; two days keep a margin.
+        before = (limit - timedelta(days=2)).date().isoformat()
+        with open_text(self.path) as text:
+            reader = csv.reader(text, delimiter=self.delimiter or ",")
+            rows = reader if self.delimiter in (None, ",") else _spreadsheet_rows(reader)
+            at, end = None, 0
+            try:
+                for row in rows:
+                    start, end = end + 1, reader.line_num
+                    if at is None:
+                        names = formats.normalise_header(row)
+                        at = names.index("timestamp") if "timestamp" in names else None
+                    elif at < len(row) and row[at].lstrip()[:10] >= before:
+                        with contextlib.suppress(cells.Bad):
+                            instant = cells.instant(row[at])
+                            if instant > limit:
+                                yield start, instant
+            except (csv.Error, UnicodeDecodeError):
+                return  # the import refused the rest of the file already
 
     def position(self) -> int:
         try:
