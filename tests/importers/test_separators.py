@@ -99,9 +99,10 @@ def test_a_named_profile_reads_a_resaved_file_too(tmp_path, save_as):
 
 # --- a European Excel: decimal commas and day-first dotted dates -------------------------------
 
-# The lines of tests/data/anthropic/cost_v4.csv re-saved by a German Excel: ';', costs written
-# 0,40 and dates 01.03.2026.
 def european(rows: list[list[str]], numbers: list[str], dates: list[str]) -> list[list[str]]:
+    """Rows as a German Excel writes them: numbers in its General format (no trailing zeros,
+    a decimal comma: 2.500 -> 2,5) and ISO dates day first with dots (2026-03-01 ->
+    01.03.2026)."""
     header = [name.strip().lower() for name in rows[0]]
     number_at = [header.index(name) for name in numbers]
     date_at = [header.index(name) for name in dates]
@@ -109,7 +110,8 @@ def european(rows: list[list[str]], numbers: list[str], dates: list[str]) -> lis
     for row in rows[1:]:
         row = list(row)
         for i in number_at:
-            row[i] = row[i].replace(".", ",")
+            if row[i].strip():
+                row[i] = format(Decimal(row[i]).normalize(), "f").replace(".", ",")
         for i in date_at:
             if row[i][:10].count("-") == 2:
                 year, month, day = row[i][:10].split("-")
@@ -125,6 +127,7 @@ EUROPEAN = {
     "openai/cost_2026-03-01_2026-03-04.csv": (["amount_value", "quantity"], []),
     "openrouter/generations.csv": (["cost_total"], []),
     "canonical/good.csv": (["billed_cost", "units"], []),
+    "azure/legacy.csv": (["usagequantity", "pretaxcost"], ["usagedatetime"]),
 }
 
 
@@ -214,3 +217,30 @@ def test_an_unrecognised_semicolon_header_still_lists_its_columns(tmp_path):
     with pytest.raises(ImportRefused) as refused:
         FileSource(path)
     assert "Its columns: 'Datum', 'Dienst', 'Kosten'." in refused.value.errors[0].message
+
+
+def test_a_thousands_shaped_number_is_refused_in_a_tab_file_only(tmp_path):
+    # 1,234 in a tab file could be 1.234 (German Excel) or 1234 (a US thousands group): tabs
+    # say nothing of the locale, so it is refused with the reason. With ';' it is 1.234.
+    text = ("usage_date_utc{0}model{0}token_type{0}cost_usd\n"
+            "2026-03-01{0}Claude Haiku 4.5{0}output{0}1,234\n"
+            "2026-03-01{0}Claude Haiku 4.5{0}input{0}0,125\n")
+    tab, semicolon = tmp_path / "tab.txt", tmp_path / "semicolon.csv"
+    tab.write_text(text.format("\t"), encoding="utf-8")
+    semicolon.write_text(text.format(";"), encoding="utf-8")
+    [(_, ambiguous, _), (_, plain, _)] = list(FileSource(tab))
+    assert ambiguous.column == "cost_usd"
+    assert ambiguous.message.startswith("'1,234' could be a decimal comma or a thousands")
+    assert plain.billed_cost == Decimal("0.125")  # a group never starts with 0
+    assert [item.billed_cost for _, item, _ in FileSource(semicolon)] == [
+        Decimal("1.234"), Decimal("0.125")]
+
+
+def test_a_thousands_shaped_number_in_a_canonical_tab_file_is_refused(tmp_path):
+    path = tmp_path / "usage.txt"
+    path.write_text("timestamp\tvendor\tmodel\tbilled_cost\n"
+                    "2026-03-01\topenai\tgpt-4o\t1,234\n"
+                    "2026-03-01\topenai\tgpt-4o\t1,5\n", encoding="utf-8")
+    [(_, refused, _), (_, read, _)] = list(FileSource(path))
+    assert refused.column == "billed_cost" and "'1,234' is not a number" in refused.message
+    assert read.billed_cost == Decimal("1.5")

@@ -81,6 +81,7 @@ _PRODUCT = ("product", "productname")
 _US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 
 
+@convert.spreadsheet_form(convert.dotted_date)
 def azure_date(raw: str) -> datetime:
     """MM/DD/YYYY (EA), optionally with a time, or an ISO date/time (MCA, legacy); UTC."""
     text = raw.strip()
@@ -100,6 +101,7 @@ def azure_date(raw: str) -> datetime:
         raise convert.Bad(f"{convert.show(raw)} is not a date; {EXPECT_DATE}") from None
 
 
+@convert.spreadsheet_form(convert.comma_number)
 def quantity(raw: str) -> Decimal:
     text = raw.strip()
     if not text:

@@ -138,11 +138,11 @@ def csv_rows(text: TextIO, file_name: str, delimiter: str = ","
 class Columns:
     """Column positions by (lower-case) name, for reading cells of a header's layout.
 
-    `spreadsheet`: the file is separated by ';' or tabs, so its numbers and dates may be
-    written as a decimal-comma spreadsheet shows them (cells.in_spreadsheet)."""
+    `delimiter`: the file's; with ';' or tabs, its numbers and dates may be written as a
+    decimal-comma spreadsheet shows them (cells.in_spreadsheet)."""
 
-    def __init__(self, header: list[str], spreadsheet: bool = False):
-        self.header, self.spreadsheet = header, spreadsheet
+    def __init__(self, header: list[str], delimiter: str = ","):
+        self.header, self.delimiter = header, delimiter
         self.index = {name: i for i, name in enumerate(normalise_header(header))}
 
     def has(self, name: str) -> bool:

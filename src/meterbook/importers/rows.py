@@ -104,8 +104,8 @@ class CsvLine(Line):
         return self.columns.label(name)
 
     def take(self, name: str, convert: Callable[[str], object]):
-        if self.columns.spreadsheet:
-            convert = cells.in_spreadsheet(convert)
+        if self.columns.delimiter != ",":
+            convert = cells.in_spreadsheet(convert, self.columns.delimiter)
         return super().take(name, convert)
 
 
@@ -155,7 +155,7 @@ def read_csv(text: TextIO, file_name: str, needs: Iterable[tuple[str, ...]],
     """
     reading = reading or Reading()
     header, rows = csv_rows(text, file_name, reading.delimiter)
-    columns = Columns(header, spreadsheet=reading.delimiter != ",")
+    columns = Columns(header, reading.delimiter)
     missing = [" or ".join(alternatives) for alternatives in needs
                if not any(columns.has(name) for name in alternatives)]
     if missing:

@@ -38,22 +38,23 @@ def _is_empty(path: Path) -> bool:
 
 
 # The canonical columns a decimal-comma spreadsheet may have rewritten (cells.SPREADSHEET_FORMS).
-_CANONICAL_FORMS = {
+_CANONICAL_FORMS: dict[str, Callable[[str], str] | None] = {
     "timestamp": cells.dotted_date,
-    **{name: cells.comma_number for name in (
+    **{name: None for name in (  # numbers: the delimiter's form (_spreadsheet_rows)
         "requests", "input_tokens", "cached_input_tokens", "cache_write_tokens",
         "output_tokens", "units", "billed_cost")},
 }  # fmt: skip
 
 
-def _spreadsheet_rows(rows: Iterator[list[str]]) -> Iterator[list[str]]:
+def _spreadsheet_rows(rows: Iterator[list[str]], delimiter: str) -> Iterator[list[str]]:
     """A canonical file separated by ';' or tabs: its numbers and dates as the canonical
     reader takes them (0,03 -> 0.03, 12.02.2026 -> 2026-02-12), the header first as it is."""
     forms: list[tuple[int, Callable[[str], str]]] | None = None
+    numbers = cells.tab_comma_number if delimiter == "\t" else cells.comma_number
     for row in rows:
         if forms is None:
             if any(cell.strip() for cell in row):  # the header
-                forms = [(i, _CANONICAL_FORMS[name])
+                forms = [(i, _CANONICAL_FORMS[name] or numbers)
                          for i, name in enumerate(formats.normalise_header(row))
                          if name in _CANONICAL_FORMS]
         else:
@@ -171,8 +172,8 @@ class FileSource:
             yield from parse_canonical(text, self.name, stage=stage)
             return
         reader = csv.reader(text, delimiter=self.delimiter)
-        yield from parse_canonical(_spreadsheet_rows(reader), self.name, reader=reader,
-                                   stage=stage)
+        rows = _spreadsheet_rows(reader, self.delimiter)
+        yield from parse_canonical(rows, self.name, reader=reader, stage=stage)
 
     def lines_after(self, limit: datetime) -> Iterator[tuple[int, datetime]]:
         """(line, instant) of the file's records dated after `limit`, for finding lines by
@@ -189,7 +190,8 @@ class FileSource:
         before = (limit - timedelta(days=2)).date().isoformat()
         with open_text(self.path) as text:
             reader = csv.reader(text, delimiter=self.delimiter or ",")
-            rows = reader if self.delimiter in (None, ",") else _spreadsheet_rows(reader)
+            delimiter = self.delimiter or ","
+            rows = reader if delimiter == "," else _spreadsheet_rows(reader, delimiter)
             at, end = None, 0
             try:
                 for row in rows:
