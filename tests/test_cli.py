@@ -1057,3 +1057,18 @@ def test_an_unknown_header_of_300000_columns_is_refused_in_a_few_lines(cli, tmp_
     assert result.code == 1
     assert len(result.err) < 2_000  # it was 3.8 MB
     assert "The header has 300,000 columns: the first 40 are listed" in result.err
+
+
+def test_an_anthropic_cost_export_resaved_by_a_european_excel_imports(cli, tmp_path):
+    # ';', a BOM, CRLF, dotted dates and decimal commas, as a German Excel saves "CSV".
+    text = ("usage_date_utc;model;workspace;api_key;usage_type;token_type;cost_usd\r\n"
+            "12.02.2026;Claude Haiku 4.5;Default;k;message;output;0,4\r\n"
+            "12.02.2026;Claude Haiku 4.5;Default;k;message;input_no_cache;0,09\r\n")
+    path = tmp_path / "claude_api_cost.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    result = cli("import", str(path), "--format", "json")
+    assert result.code == 0, result.err
+    assert (result.json["profile"], result.json["added"]) == ("anthropic-cost", 2)
+    # 0.40 + 0.09 = 0.49, billed on 2026-02-12.
+    cost = cli("cost", "--format", "json").json
+    assert [(row["key"], row["cost"]) for row in cost["rows"]] == [("2026-02", "0.490000000")]
