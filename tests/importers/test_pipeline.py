@@ -286,3 +286,13 @@ def test_a_named_format_lacking_columns_of_a_wide_header_gives_a_short_message(d
     [error] = refused.value.errors
     assert len(str(error)) < 2_000
     assert str(error).endswith("'c39' and 299,960 more (300,000 columns)")
+
+
+def test_future_lines_of_a_semicolon_file_with_dotted_dates(db, tmp_path):
+    # Line 3: 12.03.2026 is 2026-03-12 00:00, 12 hours past now + 1 day (2026-03-11 12:00).
+    path = tmp_path / "usage.csv"
+    path.write_text("timestamp;vendor;model;billed_cost\n"
+                    "10.03.2026;openai;gpt-4o;0,5\n"
+                    "12.03.2026;openai;gpt-4o;1,5\n", encoding="utf-8")
+    summary = import_files(db, [path], now=NOW)
+    assert (summary.added, [w.line for w in summary.warnings]) == (2, [3])

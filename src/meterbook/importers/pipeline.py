@@ -283,9 +283,8 @@ class _Reader:
                 rows.clear()
             # The rows a fast path appended: a line each; and the lines that yielded nothing.
             self.lines += self.records_read - read_before - yielded
-            empty = getattr(source, "empty_lines", 0)
-            self.lines += empty
-            self.empty_lines += empty
+            self.lines += source.empty_lines
+            self.empty_lines += source.empty_lines
             done_bytes += source.size
             self.position = done_bytes
             if progress:

@@ -189,8 +189,8 @@ class FileSource:
         # An offset moves a local date by less than a day; two days keep a margin.
         before = (limit - timedelta(days=2)).date().isoformat()
         with open_text(self.path) as text:
-            reader = csv.reader(text, delimiter=self.delimiter or ",")
             delimiter = self.delimiter or ","
+            reader = csv.reader(text, delimiter=delimiter)
             rows = reader if delimiter == "," else _spreadsheet_rows(reader, delimiter)
             at, end = None, 0
             try:
@@ -219,6 +219,7 @@ class RecordSource:
 
     def __init__(self, name: str, records: Iterable[UsageRecord], profile: str):
         self.name, self.size, self.records, self.profile = name, 0, records, profile
+        self.empty_lines = 0
 
     def __iter__(self) -> Iterator[Item]:
         return self.items()
