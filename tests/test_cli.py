@@ -1046,3 +1046,98 @@ def test_a_damaged_database_is_called_damaged_with_its_backups(loaded, tmp_path)
     assert result.code == 1
     assert f"{path} is damaged" in result.err and backup.name in result.err
     assert "not a Meterbook database" not in result.err
+# --- issue 13, item 8: the smaller promises of `import` -----------------------------------------
+
+ALL_BAD = """\
+timestamp,vendor,model,input_tokens
+2026-03-01T00:00:00Z,openai,gpt-4o,abc
+nope,openai,gpt-4o,1
+"""
+
+
+def test_skip_bad_lines_with_every_line_bad_keeps_them_in_a_batch_and_says_so(cli, tmp_path):
+    result = cli("import", write(tmp_path, "bad.csv", ALL_BAD), "--skip-bad-lines")
+    assert result.code == 0  # the import did what --skip-bad-lines asks
+    assert "2 lines, added 0 as batch 1, 0 already imported, 2 refused" in result.out
+    assert "No record was added: batch 1 keeps only the 2 refused lines" in result.out
+    assert "bad.csv:3: column 'timestamp'" in result.err
+    [row] = cli("imports", "list").out.splitlines()[1:]
+    assert row.split()[:1] + row.split()[4:8] == ["1", "2", "0", "0", "2"]
+
+
+def test_skip_bad_lines_with_every_line_bad_in_json(cli, tmp_path):
+    result = cli("import", write(tmp_path, "bad.csv", ALL_BAD), "--skip-bad-lines",
+                 "--format", "json")
+    assert result.code == 0
+    assert {k: result.json[k] for k in ("batch", "lines", "added", "refused")} == {
+        "batch": 1, "lines": 2, "added": 0, "refused": 2}
+
+
+FUTURE = """\
+timestamp,vendor,model,input_tokens
+2026-03-10T12:00:00Z,openai,gpt-4o,1
+2026-03-12T00:00:00Z,openai,gpt-4o,2
+"""
+
+
+@pytest.fixture
+def at_march_10(monkeypatch):
+    """The import runs at 2026-03-10 12:00 UTC, whatever the clock says."""
+    from datetime import UTC, datetime
+
+    from meterbook.importers import pipeline
+
+    monkeypatch.setattr(pipeline, "clock", lambda: datetime(2026, 3, 10, 12, 0, tzinfo=UTC))
+
+
+def test_a_line_dated_more_than_a_day_ahead_is_imported_with_a_warning(cli, tmp_path,
+                                                                        at_march_10):
+    # Now + 1 day = 2026-03-11 12:00; line 3 (2026-03-12 00:00) is 12 hours past that.
+    result = cli("import", write(tmp_path, "future.csv", FUTURE))
+    assert result.code == 0
+    assert "added 2 as batch 1" in result.out
+    assert "Warning: 1 line is dated more than a day after now" in result.out
+    assert result.err == (
+        "future.csv:3: warning: dated 2026-03-12 00:00 UTC, more than a day after now "
+        "(2026-03-10 12:00 UTC); imported, but is the date right?\n")
+
+
+def test_the_json_summary_lists_the_future_lines(cli, tmp_path, at_march_10):
+    result = cli("import", write(tmp_path, "future.csv", FUTURE), "--format", "json")
+    assert result.json["warnings"] == [{
+        "file": "future.csv", "line": 3,
+        "message": "dated 2026-03-12 00:00 UTC, more than a day after now (2026-03-10 12:00 "
+                   "UTC); imported, but is the date right?"}]
+    assert result.json["future_lines"] == 1
+
+
+def test_an_openai_cost_export_counts_its_empty_days(cli):
+    # 8 data lines: lines 2 and 9 are empty days, the 6 others one charge each.
+    path = Path(__file__).parent / "data" / "openai" / "cost_2026-03-01_2026-03-04.csv"
+    result = cli("import", str(path))
+    assert "8 lines (2 with nothing to import), added 6 as batch 1" in result.out
+    assert cli("imports", "list").out.splitlines()[1].split()[4] == "8"
+
+
+def test_an_unknown_header_of_300000_columns_is_refused_in_a_few_lines(cli, tmp_path):
+    header = ",".join(f"c{i}" for i in range(300_000))
+    result = cli("import", write(tmp_path, "wide.csv", header + "\n"))
+    assert result.code == 1
+    assert len(result.err) < 2_000  # it was 3.8 MB
+    assert "The header has 300,000 columns: the first 40 are listed" in result.err
+
+
+def test_an_anthropic_cost_export_resaved_by_a_european_excel_imports(cli, tmp_path):
+    # ';', a BOM, CRLF, dotted dates and decimal commas, as a German Excel saves "CSV".
+    text = ("usage_date_utc;model;workspace;api_key;usage_type;token_type;cost_usd\r\n"
+            "12.02.2026;Claude Haiku 4.5;Default;k;message;output;0,4\r\n"
+            "12.02.2026;Claude Haiku 4.5;Default;k;message;input_no_cache;0,09\r\n")
+    path = tmp_path / "claude_api_cost.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    result = cli("import", str(path), "--format", "json")
+    assert result.code == 0, result.err
+    assert (result.json["profile"], result.json["added"]) == ("anthropic-cost", 2)
+    # 0.40 + 0.09 = 0.49, billed on 2026-02-12.
+    cost = cli("cost", "--format", "json").json
+    assert [(row["key"], row["cost"]) for row in cost["rows"]] == [("2026-02", "0.490000000")]
+

@@ -97,6 +97,14 @@ def import_usage(args: argparse.Namespace) -> int:
         _save_profile(db, args.save_profile, mapping)
     for error in summary.errors:
         print(error, file=sys.stderr)
+    for warning in summary.warnings:
+        print(f"{warning.file}:{warning.line}: warning: {warning.detail}", file=sys.stderr)
+    unlisted = summary.future_lines - len(summary.warnings)
+    if unlisted > 0:
+        print(f"... and {unlisted:,} more lines dated more than a day after now",
+              file=sys.stderr)
+    # Exit 0 even when --skip-bad-lines kept nothing but refused lines: the import did what it
+    # was asked, and the summary (and JSON: added 0, refused N) says so.
     if args.format == "json":
         print(json.dumps(summary.as_json(), indent=2))
         return 0
@@ -106,9 +114,19 @@ def import_usage(args: argparse.Namespace) -> int:
         return 0
     verb = "would add" if summary.dry_run else "added"
     where = f" as batch {summary.batch}" if summary.batch else ""
-    print(f"{files} ({summary.profile}): {summary.lines:,} lines, {verb} "
+    empty = (f" ({summary.empty_lines:,} with nothing to import)" if summary.empty_lines
+             else "")
+    print(f"{files} ({summary.profile}): {summary.lines:,} lines{empty}, {verb} "
           f"{summary.added:,}{where}, {summary.duplicates:,} already imported, "
           f"{summary.refused:,} refused")
+    if summary.kept_refused_only:
+        print(f"No record was added: batch {summary.batch} keeps only the {summary.refused:,} "
+              f"refused lines (meterbook imports undo {summary.batch} removes it).")
+    if summary.future_lines:
+        many = (f"{summary.future_lines:,} lines are" if summary.future_lines > 1
+                else "1 line is")
+        print(f"Warning: {many} dated more than a day after now (listed on stderr): "
+              f"imported, but check the dates.")
     return 0
 
 

@@ -4,6 +4,7 @@ import csv
 import hashlib
 import json
 import signal
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -164,3 +165,134 @@ def test_the_summary_names_each_recognised_format(db, tmp_path):
     summary = import_files(db, [usage, api])
     assert summary.profile == "canonical,openai-usage-api"
     assert summary.added == 4
+
+
+# --- issue 13, item 8: the smaller promises of an import ----------------------------------------
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+ALL_BAD = """\
+timestamp,vendor,model,input_tokens
+2026-03-01T00:00:00Z,openai,gpt-4o,abc
+nope,openai,gpt-4o,1
+"""
+
+
+def test_skip_bad_lines_keeps_a_batch_of_refused_lines_when_every_line_is_bad(
+        db, tmp_path, reading):
+    from meterbook.store.batches import list_batches, refused_lines, undo_batch
+
+    path = tmp_path / "bad.csv"
+    path.write_text(ALL_BAD)
+    before = snapshot(db)
+    dry = import_files(db, [path], skip_bad_lines=True, dry_run=True)
+    assert (dry.batch, dry.refused, snapshot(db)) == (None, 2, before)  # a dry run keeps none
+    summary = import_files(db, [path], skip_bad_lines=True)
+    assert (summary.batch, summary.lines, summary.added, summary.refused) == (1, 2, 0, 2)
+    assert summary.kept_refused_only
+    # The README's promise: the refused lines are kept with the batch, as written in the file.
+    assert [(r.file, r.line, r.text) for r in refused_lines(db, 1)] == [
+        ("bad.csv", 2, "2026-03-01T00:00:00Z,openai,gpt-4o,abc"),
+        ("bad.csv", 3, "nope,openai,gpt-4o,1")]
+    assert [(b.id, b.lines, b.added, b.refused) for b in list_batches(db)] == [(1, 2, 0, 2)]
+    assert undo_batch(db, 1) == 0  # no records to remove; the batch and its lines go
+    assert (list_batches(db), refused_lines(db, 1)) == ([], [])
+
+
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+FUTURE = """\
+timestamp,vendor,model,input_tokens
+2026-03-10T12:00:00Z,openai,gpt-4o,1
+2026-03-11T12:00:00Z,openai,gpt-4o,2
+2026-03-11T12:00:01Z,openai,gpt-4o,3
+2027-01-01T00:00:00+02:00,openai,gpt-4o,4
+"""
+
+
+def test_lines_dated_more_than_a_day_after_now_are_imported_with_a_warning(
+        db, tmp_path, reading):
+    path = tmp_path / "future.csv"
+    path.write_text(FUTURE)
+    summary = import_files(db, [path], now=NOW)
+    assert summary.added == 4  # imported all the same
+    # Now + 1 day is 2026-03-11T12:00:00Z: line 3 is exactly that (no warning), line 4 one
+    # second later, line 5 is 2026-12-31T22:00Z.
+    assert [(w.file, w.line) for w in summary.warnings] == [("future.csv", 4), ("future.csv", 5)]
+    assert summary.future_lines == 2
+    assert summary.as_json()["warnings"][1] == {
+        "file": "future.csv", "line": 5,
+        "message": "dated 2026-12-31 22:00 UTC, more than a day after now (2026-03-10 12:00 "
+                   "UTC); imported, but is the date right?"}
+    assert summary.as_json()["future_lines"] == 2
+
+
+def test_no_warnings_no_warnings_field(db, tmp_path):
+    path = tmp_path / "usage.csv"
+    path.write_text(FUTURE.splitlines()[0] + "\n" + FUTURE.splitlines()[1] + "\n")
+    summary = import_files(db, [path], now=NOW)
+    assert summary.warnings == [] and "warnings" not in summary.as_json()
+
+
+def test_the_warning_list_is_capped_and_the_lines_counted(db, tmp_path, monkeypatch):
+    monkeypatch.setattr(pipeline, "SHOWN_WARNINGS", 1)
+    path = tmp_path / "future.csv"
+    path.write_text(FUTURE)
+    summary = import_files(db, [path], now=NOW)
+    assert ([w.line for w in summary.warnings], summary.future_lines) == ([4], 2)
+
+
+def test_the_clock_is_the_default_now(db, tmp_path, monkeypatch):
+    monkeypatch.setattr(pipeline, "clock", lambda: NOW)
+    path = tmp_path / "future.csv"
+    path.write_text(FUTURE)
+    assert [w.line for w in import_files(db, [path]).warnings] == [4, 5]
+
+
+def test_an_openai_cost_export_counts_its_empty_days(db, reading):
+    # cost_2026-03-01_2026-03-04.csv: 8 data lines; lines 2 and 9 are empty days (blank
+    # amounts), the 6 others one charge each.
+    summary = import_files(db, [DATA / "openai" / "cost_2026-03-01_2026-03-04.csv"])
+    assert (summary.lines, summary.empty_lines, summary.added) == (8, 2, 6)
+    assert summary.as_json()["empty_lines"] == 2
+
+
+def test_an_anthropic_token_line_of_nothing_counts_as_an_empty_line(db, tmp_path):
+    path = tmp_path / "claude_api_tokens.csv"
+    path.write_text(
+        "usage_date_utc,model_version,usage_input_tokens_no_cache,usage_output_tokens,"
+        "web_search_count\n"
+        "2026-03-01,claude-haiku-4-5,10,5,0\n"
+        "2026-03-01,--,0,0,0\n")  # no model, no tokens, no searches: nothing to import
+    summary = import_files(db, [path])
+    assert (summary.lines, summary.empty_lines, summary.added) == (2, 1, 1)
+
+
+def test_an_unknown_header_of_300000_columns_gives_a_short_message(db, tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(f"c{i}" for i in range(300_000)) + "\n" + "1," * 299_999 + "1\n")
+    with pytest.raises(ImportRefused) as refused:
+        import_files(db, [path])
+    [error] = refused.value.errors
+    message = str(error)
+    assert len(message) < 2_000  # it was 3.8 MB
+    assert "'c39'" in message and "'c40'" not in message
+    assert "The header has 300,000 columns: the first 40 are listed" in message
+
+
+def test_a_named_format_lacking_columns_of_a_wide_header_gives_a_short_message(db, tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(f"c{i}" for i in range(300_000)) + "\n")
+    with pytest.raises(ImportRefused) as refused:
+        import_files(db, [path], profile="anthropic-cost")
+    [error] = refused.value.errors
+    assert len(str(error)) < 2_000
+    assert str(error).endswith("'c39' and 299,960 more (300,000 columns)")
+
+
+def test_future_lines_of_a_semicolon_file_with_dotted_dates(db, tmp_path):
+    # Line 3: 12.03.2026 is 2026-03-12 00:00, 12 hours past now + 1 day (2026-03-11 12:00).
+    path = tmp_path / "usage.csv"
+    path.write_text("timestamp;vendor;model;billed_cost\n"
+                    "10.03.2026;openai;gpt-4o;0,5\n"
+                    "12.03.2026;openai;gpt-4o;1,5\n", encoding="utf-8")
+    summary = import_files(db, [path], now=NOW)
+    assert (summary.added, [w.line for w in summary.warnings]) == (2, [3])

@@ -56,3 +56,30 @@ def test_the_anonymised_mca_export_is_refused_for_its_currency_code(db):
         import_files(db, [REAL / "azure/mca_cost_export_v2.csv"])
     assert {e.column for e in refused.value.errors} == {"BillingCurrencyCode"}
     assert len(refused.value.errors) == 5
+
+
+ANTHROPIC_COST = "anthropic/claude_api_cost_2026_02_08_to_2026_02_15.csv"
+
+
+@pytest.mark.parametrize("delimiter, encoding", [(";", "utf-8-sig"), ("\t", "utf-16")])
+def test_the_real_anthropic_cost_export_resaved_by_excel_imports_whole(db, tmp_path, delimiter,
+                                                                        encoding):
+    # As a European Excel saves it (';', decimal commas, dotted dates) and as its "Unicode
+    # text" (UTF-16 with a BOM, tabs): the same 24 lines, $19.97 in all (the README's figure).
+    import csv
+
+    with open(REAL / ANTHROPIC_COST, encoding="utf-8", newline="") as f:
+        header, *rows = list(csv.reader(f))
+    cost = header.index("cost_usd")
+    for row in rows:
+        year, month, day = row[0].split("-")
+        row[0], row[cost] = f"{day}.{month}.{year}", row[cost].replace(".", ",")
+    path = tmp_path / "claude_api_cost.csv"
+    with open(path, "w", encoding=encoding, newline="") as f:
+        csv.writer(f, delimiter=delimiter).writerows([header, *rows])
+    summary = import_files(db, [path])
+    assert (summary.profile, summary.lines, summary.added, summary.refused) == (
+        "anthropic-cost", 24, 24, 0)
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT sum(billed_nano) FROM usage_record").scalar() == (
+            19_970_000_000)

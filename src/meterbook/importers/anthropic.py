@@ -38,7 +38,7 @@ from typing import TextIO
 
 from meterbook.core.records import UsageRecord
 from meterbook.importers import cells as convert
-from meterbook.importers.formats import Format, Item, register
+from meterbook.importers.formats import Format, Item, Reading, register
 from meterbook.importers.model_names import api_model_name
 from meterbook.importers.rows import NOT_TEXT, CsvLine, read_csv
 
@@ -84,10 +84,11 @@ def _long_context(line: _Line) -> str | None:
 
 
 def _items(text: TextIO, file_name: str, required: tuple[str, ...],
-           convert_line: Callable[[_Line], list[UsageRecord]]) -> Iterator[Item]:
+           convert_line: Callable[[_Line], list[UsageRecord]], reading: Reading | None
+           ) -> Iterator[Item]:
     """The rows of a Console CSV as items; `convert_line` gives a line's records."""
     return read_csv(text, file_name, [(name,) for name in required], convert_line,
-                    line_type=_Line, separator=", ", undecodable=NOT_TEXT)
+                    line_type=_Line, separator=", ", undecodable=NOT_TEXT, reading=reading)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -125,8 +126,9 @@ def _cost_line(line: _Line) -> list[UsageRecord]:
     )]
 
 
-def read_cost(text: TextIO, file_name: str) -> Iterator[Item]:
-    return _items(text, file_name, COST_COLUMNS, _cost_line)
+def read_cost(text: TextIO, file_name: str, reading: Reading | None = None
+              ) -> Iterator[Item]:
+    return _items(text, file_name, COST_COLUMNS, _cost_line, reading)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -166,8 +168,9 @@ def _token_line(line: _Line) -> list[UsageRecord]:
     return records
 
 
-def read_tokens(text: TextIO, file_name: str) -> Iterator[Item]:
-    return _items(text, file_name, TOKEN_COLUMNS, _token_line)
+def read_tokens(text: TextIO, file_name: str, reading: Reading | None = None
+                ) -> Iterator[Item]:
+    return _items(text, file_name, TOKEN_COLUMNS, _token_line, reading)
 
 
 COST = register(Format(

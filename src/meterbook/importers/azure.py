@@ -46,7 +46,7 @@ from typing import TextIO
 
 from meterbook.core.records import UsageRecord
 from meterbook.importers import cells as convert
-from meterbook.importers.formats import Format, Item, register
+from meterbook.importers.formats import Format, Item, Reading, register
 from meterbook.importers.rows import NOT_TEXT, Line, read_csv
 
 VENDOR = "azure"
@@ -81,6 +81,7 @@ _PRODUCT = ("product", "productname")
 _US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 
 
+@convert.spreadsheet_form(convert.dotted_date)
 def azure_date(raw: str) -> datetime:
     """MM/DD/YYYY (EA), optionally with a time, or an ISO date/time (MCA, legacy); UTC."""
     text = raw.strip()
@@ -100,6 +101,7 @@ def azure_date(raw: str) -> datetime:
         raise convert.Bad(f"{convert.show(raw)} is not a date; {EXPECT_DATE}") from None
 
 
+@convert.spreadsheet_form(convert.comma_number)
 def quantity(raw: str) -> Decimal:
     text = raw.strip()
     if not text:
@@ -249,10 +251,11 @@ def _line_record(layout: Layout, line: Line) -> UsageRecord:
 
 
 def _reader(layout: Layout) -> Callable[[TextIO, str], Iterator[Item]]:
-    def read(text: TextIO, file_name: str) -> Iterator[Item]:
+    def read(text: TextIO, file_name: str, reading: Reading | None = None
+             ) -> Iterator[Item]:
         return read_csv(text, file_name, [(name,) for name in layout.required()],
                         lambda line: _line_record(layout, line),
-                        separator=", ", undecodable=NOT_TEXT)
+                        separator=", ", undecodable=NOT_TEXT, reading=reading)
 
     return read
 

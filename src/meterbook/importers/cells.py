@@ -8,6 +8,7 @@ explained the same way whatever file it came from.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -192,3 +193,76 @@ def flag(raw: str) -> bool:
     if text in _TRUE or text in _FALSE:
         return text in _TRUE
     raise Bad(f"{show(raw)} is not true or false; expected true, false or empty")
+
+
+# Spreadsheets of decimal-comma locales (a European Excel) save "CSV" with ';' and "Unicode text"
+# with tabs, and write numbers and dates as they show them: 0,03 and 12.02.2026. In a file
+# separated by ';' or tabs (only: in a comma file a comma inside a number is a thousands
+# separator or a mistake) these two forms are read as 0.03 and 2026-02-12; the rewritten text
+# then goes through the usual converter. Grouped numbers (1.234,56) stay refused: a spreadsheet's
+# General format writes none, and guessing which mark groups would risk a factor of 1000. For
+# that reason too, in a tab file (tabs say nothing of the locale, unlike ';') a number shaped
+# like a thousands group, 1,234, is refused: it could be 1.234 or 1234.
+_DECIMAL_COMMA = re.compile(r"\s*[+-]?\d*,\d+\s*")
+_GROUPED = re.compile(r"\s*[+-]?[1-9]\d{0,2},\d{3}\s*")
+# Day first: every locale that writes dates with dots puts the day first.
+_DOTTED_DATE = re.compile(
+    r"\s*(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*")
+
+
+def comma_number(raw: str) -> str:
+    """"0,03" -> "0.03"; anything else as it is."""
+    return raw.replace(",", ".") if _DECIMAL_COMMA.fullmatch(raw) else raw
+
+
+def tab_comma_number(raw: str) -> str:
+    """comma_number for a tab file: "1,234" is left as it is (and so refused)."""
+    return raw if _GROUPED.fullmatch(raw) else comma_number(raw)
+
+
+def dotted_date(raw: str) -> str:
+    """"12.02.2026" -> "2026-02-12", "12.02.2026 13:05" -> "2026-02-12T13:05:00"; anything else
+    as it is (an impossible day then gets instant()'s message)."""
+    found = _DOTTED_DATE.fullmatch(raw)
+    if found is None:
+        return raw
+    day, month, year, hour, minute, second = found.groups()
+    date = f"{year}-{int(month):02}-{int(day):02}"
+    if hour is None:
+        return date
+    return f"{date}T{int(hour):02}:{minute}:{second or '00'}"
+
+
+SPREADSHEET_FORMS: dict[Callable[[str], object], Callable[[str], str]] = {
+    count: comma_number, required_count: comma_number, units: comma_number,
+    money: comma_number, instant: dotted_date,
+}  # fmt: skip
+
+
+def spreadsheet_form(form: Callable[[str], str]):
+    """Decorates a format's own converter that reads numbers (form=comma_number) or dates
+    (form=dotted_date), so that it reads them as a decimal-comma spreadsheet writes them."""
+    def register(convert):
+        SPREADSHEET_FORMS[convert] = form
+        return convert
+
+    return register
+
+
+def in_spreadsheet(convert: Callable[[str], object], delimiter: str
+                   ) -> Callable[[str], object]:
+    """`convert` for a cell of a file separated by `delimiter`, ';' or a tab (see
+    SPREADSHEET_FORMS)."""
+    form = SPREADSHEET_FORMS.get(convert)
+    if form is None:
+        return convert
+    if form is comma_number and delimiter == "\t":
+        def read(raw: str) -> object:
+            if _GROUPED.fullmatch(raw):
+                raise Bad(f"{show(raw)} could be a decimal comma or a thousands separator (a "
+                          f"file separated by tabs does not say which); write it without the "
+                          f"comma, or save the file with ';' if the comma is decimal")
+            return convert(comma_number(raw))
+
+        return read
+    return lambda raw: convert(form(raw))

@@ -27,7 +27,7 @@ from typing import TextIO
 
 from meterbook.core.records import UsageRecord
 from meterbook.importers import cells
-from meterbook.importers.formats import Format, Item, register
+from meterbook.importers.formats import Format, Item, Reading, register
 from meterbook.importers.rows import Line, not_canonical, read_csv
 
 VENDOR = "deepseek"
@@ -67,9 +67,10 @@ def _is_amount(names: object) -> bool:
             and not_canonical(found))
 
 
-def read_amount(text: TextIO, file_name: str) -> Iterator[Item]:
+def read_amount(text: TextIO, file_name: str, reading: Reading | None = None
+                ) -> Iterator[Item]:
     needs = (_TIMES, ("model",), ("type",), ("amount",))
-    return read_csv(text, file_name, needs, amount_record)
+    return read_csv(text, file_name, needs, amount_record, reading=reading)
 
 
 AMOUNT = register(Format(

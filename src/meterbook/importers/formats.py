@@ -5,11 +5,11 @@ is recognised from the header (CSV) or the shape (JSON), so owners drop files wi
 what they are; `--profile NAME` names the format (or a saved column mapping) when they want to.
 
 Each format lives in its own module (one per vendor) and registers a `Format` here. A CSV
-format's `read(text, file_name)` gets the open file (text, newline="", at its start: the format
-reads the header itself; `csv_rows` does the usual part) and yields, per data row, (line, a
-record or a LineError, the cells); a placeholder row the vendor writes (an empty day) yields
-nothing. The cell converters of importers/cells.py give every format the same rules and
-messages.
+format's `read(text, file_name, reading=None)` gets the open file (text, newline="", at its
+start: the format reads the header itself; `csv_rows` does the usual part) and yields, per data
+row, (line, a record or a LineError, the cells); a placeholder row the vendor writes (an empty
+day) yields nothing, and is counted in `reading` (a `Reading`, which also gives the delimiter).
+The cell converters of importers/cells.py give every format the same rules and messages.
 """
 
 from __future__ import annotations
@@ -36,6 +36,20 @@ class Format:
     recognise: Callable[[object], bool]
     # CSV: read(text file, file name) -> items. JSON: read(document, file name) -> items.
     read: Callable[..., Iterator[Item]]
+
+
+@dataclass
+class Reading:
+    """How a CSV format reads one file, and what it counts on the way (sources.py gives one).
+
+    `delimiter` is the one sniffed before the format was recognised (a recognised export
+    re-saved with ';' or tabs reads as the original). `empty_lines` counts the data lines that
+    carried nothing to import (a placeholder such as OpenAI's empty day), which yield no item
+    but are lines of the file all the same: the summary counts them.
+    """
+
+    delimiter: str = ","
+    empty_lines: int = 0
 
 
 _FORMATS: list[Format] = []
@@ -69,6 +83,18 @@ def recognise_csv(header: list[str]) -> Format | None:
 
 def recognise_json(document: object) -> Format | None:
     return next((f for f in formats() if f.kind == "json" and f.recognise(document)), None)
+
+
+# A header is listed in messages up to this many columns, then counted: an unknown header of
+# hundreds of thousands of columns must still give a message a person can read.
+SHOWN_COLUMNS = 40
+
+
+def listing(header: list[str]) -> str:
+    """"'a', 'b', 'c'" of a header's columns (as written), the first SHOWN_COLUMNS of them."""
+    shown = ", ".join(repr(name.strip().lstrip("\ufeff")) for name in header[:SHOWN_COLUMNS])
+    hidden = len(header) - SHOWN_COLUMNS
+    return shown if hidden <= 0 else f"{shown} and {hidden:,} more ({len(header):,} columns)"
 
 
 def has_columns(*required: str) -> Callable[[object], bool]:
@@ -110,10 +136,13 @@ def csv_rows(text: TextIO, file_name: str, delimiter: str = ","
 
 
 class Columns:
-    """Column positions by (lower-case) name, for reading cells of a header's layout."""
+    """Column positions by (lower-case) name, for reading cells of a header's layout.
 
-    def __init__(self, header: list[str]):
-        self.header = header
+    `delimiter`: the file's; with ';' or tabs, its numbers and dates may be written as a
+    decimal-comma spreadsheet shows them (cells.in_spreadsheet)."""
+
+    def __init__(self, header: list[str], delimiter: str = ","):
+        self.header, self.delimiter = header, delimiter
         self.index = {name: i for i, name in enumerate(normalise_header(header))}
 
     def has(self, name: str) -> bool:

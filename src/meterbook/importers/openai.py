@@ -45,7 +45,7 @@ from typing import TextIO
 from meterbook.core.records import UsageRecord
 from meterbook.importers import cells
 from meterbook.importers.errors import ImportRefused, LineError
-from meterbook.importers.formats import Format, Item, register
+from meterbook.importers.formats import Format, Item, Reading, register
 from meterbook.importers.rows import DictLine, Line, Refused, not_canonical, read_csv
 
 # ---------------------------------------------------------------------------------------------
@@ -122,10 +122,11 @@ def _is_usage_csv(names: object) -> bool:
             and not found.isdisjoint(_TIMES) and not_canonical(found))
 
 
-def read_usage_csv(text: TextIO, file_name: str) -> Iterator[Item]:
+def read_usage_csv(text: TextIO, file_name: str, reading: Reading | None = None
+                   ) -> Iterator[Item]:
     needs = (_TIMES, ("num_model_requests",), ("input_tokens", "input_uncached_tokens"),
              ("output_tokens",))
-    return read_csv(text, file_name, needs, usage_record)
+    return read_csv(text, file_name, needs, usage_record, reading=reading)
 
 
 USAGE = register(Format(
@@ -193,8 +194,10 @@ def _is_cost_csv(names: object) -> bool:
             and not found.isdisjoint(_TIMES) and not_canonical(found))
 
 
-def read_cost_csv(text: TextIO, file_name: str) -> Iterator[Item]:
-    return read_csv(text, file_name, (_TIMES, ("amount_value",)), cost_record)
+def read_cost_csv(text: TextIO, file_name: str, reading: Reading | None = None
+                  ) -> Iterator[Item]:
+    return read_csv(text, file_name, (_TIMES, ("amount_value",)), cost_record,
+                    reading=reading)
 
 
 COST = register(Format(

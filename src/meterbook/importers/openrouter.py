@@ -27,7 +27,7 @@ from typing import TextIO
 
 from meterbook.core.records import UsageRecord
 from meterbook.importers import cells
-from meterbook.importers.formats import Format, Item, register
+from meterbook.importers.formats import Format, Item, Reading, register
 from meterbook.importers.rows import Line, not_canonical, read_csv
 
 VENDOR = "openrouter"
@@ -56,8 +56,10 @@ def _is_activity(names: object) -> bool:
     return set(_ACTIVITY) <= found and not_canonical(found)
 
 
-def read_activity(text: TextIO, file_name: str) -> Iterator[Item]:
-    return read_csv(text, file_name, [(name,) for name in _ACTIVITY], activity_record)
+def read_activity(text: TextIO, file_name: str, reading: Reading | None = None
+                  ) -> Iterator[Item]:
+    return read_csv(text, file_name, [(name,) for name in _ACTIVITY], activity_record,
+                    reading=reading)
 
 
 ACTIVITY = register(Format(
@@ -99,8 +101,10 @@ def _is_generations(names: object) -> bool:
     return set(_GENERATIONS) <= found and not_canonical(found)
 
 
-def read_generations(text: TextIO, file_name: str) -> Iterator[Item]:
-    return read_csv(text, file_name, [(name,) for name in _GENERATIONS], generation_record)
+def read_generations(text: TextIO, file_name: str, reading: Reading | None = None
+                     ) -> Iterator[Item]:
+    return read_csv(text, file_name, [(name,) for name in _GENERATIONS], generation_record,
+                    reading=reading)
 
 
 GENERATIONS = register(Format(

@@ -15,14 +15,15 @@ import sys
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from pathlib import Path
 
 from sqlalchemy.engine import Connection
 
 from meterbook.core.bulk import gc_paused
 from meterbook.core.pricing import PricingEngine
-from meterbook.core.records import UsageRecord
+from meterbook.core.records import UsageRecord, to_epoch_us
 from meterbook.importers.chunks import Chunks, last_hours
 from meterbook.importers.errors import ImportRefused, LineError
 from meterbook.importers.mapping import ColumnMapping
@@ -51,6 +52,17 @@ Progress = Callable[[int, int], None]  # (bytes read, bytes in all files)
 
 _CHUNK = 20_000
 
+# A record dated more than this after the import's "now" is imported with a warning: a clock or
+# a date column gone wrong (a year typed 2062, a day-first date read month-first...).
+FUTURE_MARGIN = timedelta(days=1)
+# Warnings listed line by line, then counted: a file of a million such lines still reads.
+SHOWN_WARNINGS = 100
+
+
+def clock() -> datetime:
+    """The time an import runs at, when the caller gives none (tests replace it)."""
+    return datetime.now(UTC)
+
 
 class ImportCancelled(Exception):
     """The user cancelled; the database is exactly as it was."""
@@ -67,9 +79,21 @@ class ImportSummary:
     refused: int = 0
     errors: list[LineError] = field(default_factory=list)
     dry_run: bool = False
+    # Lines of the files that carried nothing to import (OpenAI's empty days); in `lines`.
+    empty_lines: int = 0
+    # Lines imported all the same but worth a look: dated more than a day after `now`. The
+    # first SHOWN_WARNINGS are listed; future_lines counts them all.
+    warnings: list[LineError] = field(default_factory=list)
+    future_lines: int = 0
+
+    @property
+    def kept_refused_only(self) -> bool:
+        """A batch was kept for its refused lines alone (--skip-bad-lines, nothing added)."""
+        return self.batch is not None and self.added == 0 and self.refused > 0
 
     def as_json(self) -> dict:
-        """The summary of cli.md (`import --format json`)."""
+        """The summary of cli.md (`import --format json`); the fields it does not name appear
+        only when they have something to say, as `dry_run` does."""
         return {
             "batch": self.batch, "files": self.files, "profile": self.profile,
             "lines": self.lines, "added": self.added, "duplicates": self.duplicates,
@@ -77,6 +101,10 @@ class ImportSummary:
             "errors": [{"file": e.file, "line": e.line, "message": e.detail}
                        for e in self.errors],
             **({"dry_run": True} if self.dry_run else {}),
+            **({"empty_lines": self.empty_lines} if self.empty_lines else {}),
+            **({"warnings": [{"file": w.file, "line": w.line, "message": w.detail}
+                             for w in self.warnings],
+                "future_lines": self.future_lines} if self.warnings else {}),
         }
 
 
@@ -121,6 +149,7 @@ def import_sources(db: Database, sources: list, *, skip_bad_lines: bool = False,
     """Import sources (importers/sources.py: files, each with its own format or mapping, or
     records) as one batch; import_files builds them from paths."""
     profiles = list(dict.fromkeys(s.profile for s in sources))  # each once, in file order
+    now = now or clock()
     summary = ImportSummary(batch=None, files=[s.name for s in sources],
                             profile=",".join(profiles), dry_run=dry_run)
     try:
@@ -164,6 +193,8 @@ def _run(conn: Connection, sources, summary, skip_bad_lines, progress, cancelled
             added = writer.added
             rebuild |= writer.rollup_meters
     summary.lines, summary.errors = reader.lines, reader.errors
+    summary.empty_lines = reader.empty_lines
+    _warn_of_the_future(sources, reader.latest, now, summary)
     records_read, refused_rows = reader.records_read, reader.refused_rows
     summary.refused = len(summary.errors)
     summary.added = added
@@ -178,7 +209,12 @@ def _run(conn: Connection, sources, summary, skip_bad_lines, progress, cancelled
                              "duplicates = ?, refused = ? WHERE id = ?"),
                          (summary.lines, summary.added, summary.duplicates, summary.refused,
                           batch_id))
-    if summary.added and not summary.dry_run:
+    if summary.dry_run:
+        return
+    if refused_rows and not summary.added:
+        # --skip-bad-lines and nothing new: the batch is kept for its refused lines (README).
+        summary.batch = batch_id
+    if summary.added:
         start = repricing.scope_start(chunks.earliest)
         complete = chunks.tiers_complete(added == records_read)
         if chunks.deferred and not complete:
@@ -198,7 +234,9 @@ class _Reader:
     def __init__(self, sources, batch_id: int, meters: Meters, chunks: Chunks):
         self.sources, self.batch_id, self.meters, self.chunks = sources, batch_id, meters, chunks
         self.lines = 0
+        self.empty_lines = 0  # of `lines`: lines that carried nothing to import
         self.records_read = 0
+        self.latest = -1  # the latest record's instant (epoch microseconds), -1 before any
         self.errors: list[LineError] = []
         self.refused_rows: list[tuple] = []
         self.position = 0  # bytes read, of all the sources
@@ -233,20 +271,55 @@ class _Reader:
                         raise ImportCancelled()
                     self.records_read += len(rows)
                     self.position = min(done_bytes + source.position(), total_bytes)
+                    self.latest = max(self.latest, max(map(_INSTANT, rows)))
                     put(*chunks.prepare(rows), stage.constant)
                     rows.clear()
                     if progress:
                         progress(self.position, total_bytes)
             if rows:
                 self.records_read += len(rows)
+                self.latest = max(self.latest, max(map(_INSTANT, rows)))
                 put(*chunks.prepare(rows), stage.constant)
                 rows.clear()
-            # The rows a fast path appended: a line each.
+            # The rows a fast path appended: a line each; and the lines that yielded nothing.
             self.lines += self.records_read - read_before - yielded
+            self.lines += source.empty_lines
+            self.empty_lines += source.empty_lines
             done_bytes += source.size
             self.position = done_bytes
             if progress:
                 progress(done_bytes, total_bytes)
+
+
+_INSTANT = itemgetter(1)  # a stage row's instant (stage_rows.py)
+
+
+def _warn_of_the_future(sources, latest: int, now: datetime, summary: ImportSummary) -> None:
+    """Warn of the lines dated more than FUTURE_MARGIN after `now`, listing them.
+
+    The reader only keeps the latest instant (a max per chunk: stage rows have no line
+    numbers); the lines are found by scanning the files' dates again, which costs a second
+    read only when there is something to tell.
+    """
+    limit = now + FUTURE_MARGIN
+    if latest <= to_epoch_us(limit):
+        return
+    shown_now = f"{now.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    refused = {(error.file, error.line) for error in summary.errors}
+    for source in sources:
+        if not isinstance(source, FileSource):
+            continue
+        last_line = None
+        for line, instant in source.lines_after(limit):
+            if line == last_line or (source.name, line) in refused:
+                continue
+            last_line = line
+            summary.future_lines += 1
+            if len(summary.warnings) < SHOWN_WARNINGS:
+                when = instant.astimezone(UTC)
+                message = (f"dated {when:%Y-%m-%d %H:%M} UTC, more than a day after "
+                           f"now ({shown_now}); imported, but is the date right?")
+                summary.warnings.append(LineError(source.name, line, None, message))
 
 
 # Reading in a process of its own pays off for big files only (it costs a fork), and is safe
@@ -296,7 +369,8 @@ def _read_in_child(conn: Connection, reader: _Reader, batch_id: int,
                     progress(position, total)
             elif message[0] == "done":
                 _, counts, chunk_state = message
-                reader.lines, reader.records_read, reader.errors, reader.refused_rows = counts
+                (reader.lines, reader.empty_lines, reader.latest, reader.records_read,
+                 reader.errors, reader.refused_rows) = counts
                 for name in Chunks.CARRIED:
                     setattr(reader.chunks, name, chunk_state[name])
                 return added
@@ -324,7 +398,8 @@ def _child_reads(reader: _Reader, send) -> None:
 
     try:
         reader.run(put, None, None)
-        counts = (reader.lines, reader.records_read, reader.errors, reader.refused_rows)
+        counts = (reader.lines, reader.empty_lines, reader.latest, reader.records_read,
+                  reader.errors, reader.refused_rows)
         state = {name: getattr(reader.chunks, name) for name in Chunks.CARRIED}
         send.send(("done", counts, state))
     except ImportRefused as exc:

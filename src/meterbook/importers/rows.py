@@ -17,7 +17,7 @@ from typing import NoReturn, TextIO
 from meterbook.core.records import UsageRecord
 from meterbook.importers import cells
 from meterbook.importers.errors import ImportRefused, LineError
-from meterbook.importers.formats import Columns, Item, csv_rows
+from meterbook.importers.formats import Columns, Item, Reading, csv_rows, listing
 
 # Lone surrogates are what the "surrogateescape" error handler turns undecodable bytes into.
 SURROGATE = re.compile("[\ud800-\udfff]")
@@ -103,6 +103,11 @@ class CsvLine(Line):
     def label(self, name: str) -> str:
         return self.columns.label(name)
 
+    def take(self, name: str, convert: Callable[[str], object]):
+        if self.columns.delimiter != ",":
+            convert = cells.in_spreadsheet(convert, self.columns.delimiter)
+        return super().take(name, convert)
+
 
 class DictLine(Line):
     """A JSON object's fields as cells: null is empty, true/false as words, numbers as written
@@ -136,7 +141,8 @@ Made = UsageRecord | Iterable[UsageRecord] | None
 def read_csv(text: TextIO, file_name: str, needs: Iterable[tuple[str, ...]],
              convert: Callable[[CsvLine], Made], *,
              line_type: Callable[[Columns, list[str]], CsvLine] = CsvLine,
-             separator: str = "; ", undecodable: str = UNDECODABLE) -> Iterator[Item]:
+             separator: str = "; ", undecodable: str = UNDECODABLE,
+             reading: Reading | None = None) -> Iterator[Item]:
     """The items of a vendor CSV.
 
     `needs` lists the header's required columns, each as a tuple of alternatives; a header that
@@ -144,14 +150,16 @@ def read_csv(text: TextIO, file_name: str, needs: Iterable[tuple[str, ...]],
     `convert` makes a line's record, several records (all on the line's number), or None for
     a placeholder line the vendor writes; it raises Refused (or cells.Bad, blaming no column)
     to refuse the line. `line_type` makes the lines `convert` reads; `undecodable` is the
-    message for a line with bytes the file's encoding cannot read.
+    message for a line with bytes the file's encoding cannot read. `reading` gives the
+    delimiter sniffed from the file and counts the lines that yield nothing (formats.Reading).
     """
-    header, rows = csv_rows(text, file_name)
-    columns = Columns(header)
+    reading = reading or Reading()
+    header, rows = csv_rows(text, file_name, reading.delimiter)
+    columns = Columns(header, reading.delimiter)
     missing = [" or ".join(alternatives) for alternatives in needs
                if not any(columns.has(name) for name in alternatives)]
     if missing:
-        found = ", ".join(repr(name.strip()) for name in header)
+        found = listing(header)
         message = f"the header lacks the column(s) {separator.join(missing)}; found {found}"
         raise ImportRefused([LineError(file_name, 1, None, message)])
     width = len(header)
@@ -170,13 +178,15 @@ def read_csv(text: TextIO, file_name: str, needs: Iterable[tuple[str, ...]],
         except cells.Bad as exc:  # a converter called outside Line.take: no column to blame
             yield number, LineError(file_name, number, None, str(exc)), row
             continue
-        if made is None:
-            continue
         if isinstance(made, UsageRecord):
             yield number, made, row
-        else:
-            for record in made:
-                yield number, record, row
+            continue
+        yielded = False
+        for record in made or ():
+            yielded = True
+            yield number, record, row
+        if not yielded:  # a placeholder line: nothing to import, but a line of the file
+            reading.empty_lines += 1
 
 
 def not_canonical(names: set[str]) -> bool:

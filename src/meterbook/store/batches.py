@@ -8,12 +8,20 @@ from meterbook.store import repricing
 from meterbook.store.database import Database
 from meterbook.store.plan_store import load_plans
 from meterbook.store.sql import sql
-from meterbook.store.tables import ImportBatch
+from meterbook.store.tables import ImportBatch, RefusedLine
 
 
 def list_batches(db: Database) -> list[ImportBatch]:
     with Session(db.engine) as session:
         return list(session.exec(select(ImportBatch).order_by(col(ImportBatch.id))))
+
+
+def refused_lines(db: Database, batch_id: int) -> list[RefusedLine]:
+    """The lines a batch refused under --skip-bad-lines, in file and line order; a batch may
+    hold nothing else (every line refused)."""
+    with Session(db.engine) as session:
+        return list(session.exec(select(RefusedLine).where(RefusedLine.batch_id == batch_id)
+                                 .order_by(col(RefusedLine.id))))
 
 
 def undo_batch(db: Database, batch_id: int) -> int:
