@@ -142,6 +142,14 @@ def previous_month(label: str) -> str:
     return f"{y - 1:04d}-12" if m == 1 else f"{y:04d}-{m - 1:02d}"
 
 
+def missing_rates(db: Database, tz_name: str) -> tuple[str, Pairs]:
+    """(home currency, every (currency, month) whose rate into it some figure of the usage
+    needs and nobody saved), read together so that they always belong to each other."""
+    with db.engine.connect() as conn:
+        reader = _Reader.open(conn, tz_name)
+        return reader.home, reader.query("month")[1]
+
+
 def month_status(db: Database, tz_name: str, now: datetime | None = None,
                  month: str | None = None) -> MonthStatus:
     """The status bar's figures for `month` (None: the month the Dashboard opens on)."""

@@ -40,10 +40,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )  # fmt: skip
 
-from meterbook.app.formatting import file_size
+from meterbook.app.formatting import file_size, missing_rates_text, warning_color
 from meterbook.app.pages.base import Page
+from meterbook.app.tasks import Latest
 from meterbook.store import settings as store
 from meterbook.store.errors import RatesFileError
+from meterbook.store.overview import missing_rates
 from meterbook.store.readers import computer_timezone
 
 COMMON_CURRENCIES = {
@@ -348,6 +350,19 @@ class SettingsPage(Page):
         self.rates_table.itemSelectionChanged.connect(self._update_buttons)
         self.rates_table.doubleClicked.connect(lambda _i: self.edit_rate())
         layout.addWidget(self.rates_table)
+        # Every rate the figures lack, at once (the Dashboard's button opens the same editor).
+        self.missing: tuple = ()
+        self.missing_home = self.home
+        self._missing_reads = Latest(self.ctx.tasks, self, "read the missing exchange rates")
+        missing_row = QHBoxLayout()
+        self.missing_note = QLabel()
+        self.missing_note.setWordWrap(True)
+        missing_row.addWidget(self.missing_note, 1)
+        self.add_missing_button = _button("Add missing rates…", self.add_missing_rates,
+                                          missing_row)
+        self.missing_note.hide()
+        self.add_missing_button.hide()
+        layout.addLayout(missing_row)
         row = QHBoxLayout()
         self.add_rate_button = _button("Add…", self.add_rate, row)
         self.edit_rate_button = _button("Edit…", self.edit_rate, row)
@@ -390,6 +405,7 @@ class SettingsPage(Page):
     def refresh(self) -> None:
         db = self.ctx.db
         self.ctx.tasks.read(lambda: read_settings(db), self._show)
+        self._read_missing()
 
     def _show(self, values) -> None:
         self.home, self.timezone, self.rates, here, size = values
@@ -420,6 +436,24 @@ class SettingsPage(Page):
                      f"currency than {self.home}.")
         self.rates_note.setText(note)
         self._update_buttons()
+
+    def _read_missing(self) -> None:
+        ctx = self.ctx
+        self._missing_reads.read(lambda: missing_rates(ctx.db, ctx.report_timezone()),
+                                 self._show_missing)
+
+    def _show_missing(self, answer) -> None:
+        home, missing = answer
+        self.missing, self.missing_home = missing, home
+        if missing:
+            self.missing_note.setText(missing_rates_text(missing, home) + ".")
+            self.missing_note.setStyleSheet(f"color: {warning_color(self.palette()).name()};")
+        self.missing_note.setVisible(bool(missing))
+        self.add_missing_button.setVisible(bool(missing))
+
+    def add_missing_rates(self) -> None:
+        if self.missing:
+            add_missing_rates(self.window(), self.ctx, self.missing_home, self.missing)
 
     # -- home currency and time zone ------------------------------------------------------------
 
