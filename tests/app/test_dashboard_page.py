@@ -238,8 +238,11 @@ def test_a_past_months_cost_export_opens_on_its_month_with_the_billed_amount(
     assert cost_of_month(billed, "2026-02-01", "2026-03-01") == D("2.26")
     assert page.this_month.title.text() == "February 2026"
     assert page.this_month.value.text() == "$2.26"
-    assert page.this_month.caption.text() == (
-        "February 2026 · includes $2.26 billed by vendors")
+    assert page.this_month.caption.text() == "includes $2.26 billed by vendors"
+    # A bill counts no requests: no average to make up.
+    assert page.per_request.value.text() == "—"
+    assert page.per_request.caption.text() == (
+        "No requests counted in February 2026; the vendors' bills count none")
     assert page.last_month.title.text() == "January 2026"
     assert page.last_month.value.text() == "$0.00"
     assert page.requests.title.text() == "Requests in February 2026"

@@ -103,9 +103,9 @@ class FigureCard(QFrame):
         """`caption` and `warning` are plain text; the warning follows in amber."""
         self.value.setText(value)
         amber = warning_color(self.palette()).name()
-        text = html.escape(caption)
+        text = html.escape(caption, quote=False)
         if warning:
-            text += f"<br><span style='color:{amber}'>{html.escape(warning)}</span>"
+            text += f"<br><span style='color:{amber}'>{html.escape(warning, quote=False)}</span>"
         self.caption.setText(text)
         self.value.setStyleSheet(f"color: {amber};" if warn else "")
 
@@ -361,13 +361,15 @@ class DashboardPage(Page):
         self._show_picker(f)
         self._show_notices(f)
 
-        for card, figures, caption in ((self.this_month, this, shown),
-                                       (self.last_month, last, last_title)):
+        # A past month's cards have the month as title: their captions need not repeat it.
+        captions = (shown, last_title) if f.is_current else ("", "")
+        for card, figures, caption in ((self.this_month, this, captions[0]),
+                                       (self.last_month, last, captions[1])):
             if figures.cost is None:
                 card.show_figure("Unavailable", caption, warn=True,
                                  warning=self._unavailable(figures))
                 continue
-            parts = [caption]
+            parts = [caption] if caption else []
             if figures.fixed_cost:
                 parts.append(f"{summary_money(figures.fixed_cost, cur)} of it monthly fees")
             note = billed_note(figures.billed, summary_money(figures.billed or 0, cur))
@@ -386,7 +388,8 @@ class DashboardPage(Page):
                                  warn=True, warning=self._unavailable(this))
         else:
             if f.average_per_request is None:
-                self.per_request.show_figure("—", f"Nothing priced {in_month}")
+                self.per_request.show_figure("—", f"Nothing priced {in_month}" if this.requests
+                                             else self._no_requests(this, in_month))
             else:
                 self.per_request.show_figure(summary_money(f.average_per_request, cur), (
                     f"usage charges over {plural(priced, 'priced request')}, "
@@ -437,6 +440,12 @@ class DashboardPage(Page):
         if self.figures is not None and self.figures.choice.missing_rates:
             add_missing_rates(self.window(), self.ctx, self.figures.currency,
                               self.figures.choice.missing_rates)
+
+    @staticmethod
+    def _no_requests(figures: MonthFigures, in_month: str) -> str:
+        # Vendors' cost exports carry money but no request counts: nothing to divide by.
+        return f"No requests counted {in_month}" + (
+            "; the vendors' bills count none" if figures.billed else "")
 
     @staticmethod
     def _not_included(unpriced: int) -> str:
