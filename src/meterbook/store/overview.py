@@ -16,13 +16,21 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from sqlalchemy.engine import Connection
 
 from meterbook.core.cost import CostReport
-from meterbook.core.periods import month_start_us, next_month, parse_month, zone
+from meterbook.core.periods import (
+    US_PER_HOUR,
+    hour_start,
+    month_labels_between,
+    month_start_us,
+    next_month,
+    parse_month,
+    zone,
+)  # fmt: skip
 from meterbook.core.plans import Plan
 from meterbook.core.records import from_epoch_us
 from meterbook.store import readers
-from meterbook.store.cost_query import CostQuery, run_cost_query
+from meterbook.store.cost_query import CostQuery, home_currency_only, run_cost_query
 from meterbook.store.database import Database
-from meterbook.store.sql import fetch_all
+from meterbook.store.sql import fetch_all, sql
 
 Pairs = tuple[tuple[str, str], ...]  # (currency, month) pairs, sorted
 
@@ -67,40 +75,77 @@ class _Reader:
               ) -> tuple[CostReport, Pairs]:
         """The cost report of one month (None: all usage) and the rates it lacked."""
         tz = zone(self.tz_name)
-        lo = hi = None
-        if month is not None:
-            y, m = parse_month(month)
-            lo, hi = month_start_us(y, m, tz), month_start_us(*next_month(y, m), tz)
+        lo, hi = (None, None) if month is None else self._bounds(month)
         rates = NotingRates(self.rates)
         report = run_cost_query(self.conn, CostQuery(
             by=by, source=source, tz=tz, from_us=lo, to_us=hi, home_currency=self.home,
             rates=rates), self.plans)
         return report, tuple(sorted(rates.missing))
 
+    def _bounds(self, month: str) -> tuple[int, int]:
+        """[start, end) of a month in the report zone, in microseconds."""
+        y, m = parse_month(month)
+        tz = zone(self.tz_name)
+        return month_start_us(y, m, tz), month_start_us(*next_month(y, m), tz)
+
     def month(self, month: str) -> MonthFigures:
         total, missing = self.query("month", month)
-        billed, missing_billed = self.query("month", month, source="billed")
         t = total.total
-        missing = tuple(sorted(set(missing) | set(missing_billed)))
+        billed_total = Decimal(0)
+        if self._has_bills(month):  # else the billed part is 0: spare the second pass
+            billed, missing_billed = self.query("month", month, source="billed")
+            billed_total = billed.total.cost
+            missing = tuple(sorted(set(missing) | set(missing_billed)))
         known = not missing
         return MonthFigures(
             month=month, requests=t.requests, unpriced_requests=t.unpriced_requests,
             cost=t.cost if known else None, fixed_cost=t.fixed_cost if known else None,
             usage_cost=t.usage_cost if known else None,
-            billed=billed.total.cost if known else None, missing_rates=missing)
+            billed=billed_total if known else None, missing_rates=missing)
+
+    def _has_bills(self, month: str) -> bool:
+        lo, hi = self._bounds(month)
+        return bool(self.conn.exec_driver_sql(sql(self.conn, """SELECT EXISTS (SELECT 1
+            FROM usage_rollup WHERE hour >= ? AND hour < ? AND billed_nano <> 0)"""),
+            (lo // US_PER_HOUR, -(-hi // US_PER_HOUR))).scalar_one())
 
     def choose(self, now: datetime | None, month: str | None) -> MonthChoice:
         """The month to show: `month` when given, else this month, unless this month has no
         usage and an earlier one does: then the latest month with usage."""
-        everything, missing = self.query("month")
-        months = tuple(r.key for r in everything.rows)
+        months = self.usage_months()
         current = f"{(now or datetime.now(UTC)).astimezone(zone(self.tz_name)):%Y-%m}"
         latest_instead = False
         if month is None:
             month = current
             if months and months[-1] < current:
                 month, latest_instead = months[-1], True
-        return MonthChoice(month, current, months, latest_instead, missing)
+        return MonthChoice(month, current, months, latest_instead, self.missing_rates())
+
+    def usage_months(self) -> tuple[str, ...]:
+        """The months that hold a record, in the report zone, oldest first: one look-up in
+        the rollup's hour index per month between the first and the last record."""
+        tz = zone(self.tz_name)
+        first, last = (self.conn.exec_driver_sql(
+            f"SELECT {f}(hour) FROM usage_rollup").scalar_one() for f in ("min", "max"))
+        if first is None:
+            return ()
+        months = []
+        for label in month_labels_between(f"{hour_start(first).astimezone(tz):%Y-%m}",
+                                          f"{hour_start(last).astimezone(tz):%Y-%m}"):
+            lo, hi = self._bounds(label)
+            # Hours that overlap the month: in a half-hour zone an hour may straddle its start.
+            if self.conn.exec_driver_sql(sql(self.conn, """SELECT EXISTS (SELECT 1
+                    FROM usage_rollup WHERE hour >= ? AND hour < ?)"""),
+                    (lo // US_PER_HOUR, -(-hi // US_PER_HOUR))).scalar_one():
+                months.append(label)
+        return tuple(months)
+
+    def missing_rates(self) -> Pairs:
+        """Every missing rate over all the usage, from one pass of the cost query (skipped
+        when nothing is in another currency than the home one: it could find none)."""
+        if home_currency_only(self.conn, self.home, [p for _id, p in self.plans]):
+            return ()
+        return self.query("month")[1]
 
 
 @dataclass(frozen=True)
@@ -109,7 +154,7 @@ class MonthChoice:
 
     month: str  # "2026-02"
     current: str  # the clock's month, in the report zone
-    months: tuple[str, ...]  # months with usage or monthly fees, oldest first
+    months: tuple[str, ...]  # months that hold a record, oldest first
     latest_instead: bool  # `month` is the latest with usage: the current one has none
     missing_rates: Pairs  # every rate missing over all the usage, not only this month's
 
@@ -147,7 +192,7 @@ def missing_rates(db: Database, tz_name: str) -> tuple[str, Pairs]:
     needs and nobody saved), read together so that they always belong to each other."""
     with db.engine.connect() as conn:
         reader = _Reader.open(conn, tz_name)
-        return reader.home, reader.query("month")[1]
+        return reader.home, reader.missing_rates()
 
 
 def month_status(db: Database, tz_name: str, now: datetime | None = None,
