@@ -339,3 +339,31 @@ def test_a_failed_read_leaves_no_card_waiting(qtbot, ctx, filled, monkeypatch):
     qtbot.waitUntil(page.error.isVisible, timeout=WAIT)
     assert "disk I/O error" in page.error.text()
     assert all(card.value.text() == "—" for card in page.cards)  # none left at "…"
+
+
+def test_the_last_month_asked_for_wins_whatever_answer_comes_last(
+        qtbot, ctx, filled, monkeypatch):
+    import threading
+
+    import meterbook.app.pages.dashboard as page_module
+
+    page = shown(qtbot, ctx)
+    gate = threading.Event()
+    read = page_module.dashboard
+
+    def slow_for_march(db, tz, now=None, month=None):
+        if month == "2026-03":
+            gate.wait(10)  # March's answer arrives after April's
+        return read(db, tz, now=now, month=month)
+
+    monkeypatch.setattr(page_module, "dashboard", slow_for_march)
+    months_shown: list[str] = []
+    show = page.show_figures
+    monkeypatch.setattr(page, "show_figures", lambda f: (months_shown.append(f.month), show(f)))
+    ctx.select_month(date(2026, 3, 1))
+    ctx.select_month(date(2026, 4, 1))
+    qtbot.waitUntil(lambda: months_shown == ["2026-04"], timeout=WAIT)
+    gate.set()  # March's answer now arrives, after April's
+    qtbot.wait(300)
+    assert months_shown == ["2026-04"]  # and is dropped
+    assert page.this_month.value.text() == "$11.50"
