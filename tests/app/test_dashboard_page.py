@@ -6,6 +6,7 @@ today's date or the computer's zone. Every expected figure is worked out by hand
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from PySide6.QtCore import QLocale, Qt
 from PySide6.QtGui import QColor, QPalette
 from sqlmodel import Session
 
+import meterbook.app.pages.dashboard as page_module
 from meterbook.app.formatting import warning_color
 from meterbook.app.pages.dashboard import DashboardPage
 from meterbook.app.pages.settings import MissingRatesDialog
@@ -327,8 +329,6 @@ def test_the_rate_button_opens_the_editor_for_every_missing_month(qtbot, ctx, fi
 
 
 def test_a_failed_read_leaves_no_card_waiting(qtbot, ctx, filled, monkeypatch):
-    import meterbook.app.pages.dashboard as page_module
-
     def broken(*_args, **_kwargs):
         raise OSError("disk I/O error")
 
@@ -343,10 +343,6 @@ def test_a_failed_read_leaves_no_card_waiting(qtbot, ctx, filled, monkeypatch):
 
 def test_the_last_month_asked_for_wins_whatever_answer_comes_last(
         qtbot, ctx, filled, monkeypatch):
-    import threading
-
-    import meterbook.app.pages.dashboard as page_module
-
     page = shown(qtbot, ctx)
     gate = threading.Event()
     read = page_module.dashboard

@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
+from meterbook.app.pages.settings import MissingRatesDialog
 from meterbook.app.window import MainWindow
 from meterbook.importers.pipeline import import_files
 from meterbook.store import settings as store
@@ -154,10 +155,8 @@ def test_moving_the_database_reopens_it_in_its_new_place(qtbot, window, page, db
 
 def test_switching_to_euros_lists_every_missing_rate_and_adds_them_at_once(
         qtbot, page, db, tmp_path):
-    # Usage in three months of 2026; no plan, so nothing needs a rate until the vendor's
-    # bills (in USD) do: a cost export in February and April ("usd" bills in two months).
-    from meterbook.app.pages.settings import MissingRatesDialog
-
+    # A vendor's cost export with bills in USD in February and April 2026 (no plan): in EUR,
+    # each of the two months needs a USD rate.
     (tmp_path / "cost.csv").write_text(
         "usage_date_utc,model,workspace,api_key,usage_type,context_window,token_type,"
         "cost_usd,cost_type,inference_geo,speed\n"
