@@ -10,10 +10,13 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from meterbook.core.periods import parse_day, zone
 from meterbook.core.plan_files import read_plans
 from meterbook.importers import formats
 from meterbook.importers.canonical import open_text
 from meterbook.importers.pipeline import import_files
+from meterbook.store import readers
+from meterbook.store.cost_query import CostQuery, run_cost_query
 from meterbook.store.database import open_database
 from meterbook.store.plan_ops import save_plan_set
 from meterbook.store.settings import set_report_timezone
@@ -146,3 +149,24 @@ def usage_database(folder: Path, plans: str | None = None, usage: str | None = N
         if usage is not None:
             import_text(database, folder, usage, now=now)
         yield database
+
+
+# An Anthropic Console cost export (billed lines: a cost each, no token counts), February 2026:
+# 0.07 + 0.09 + 2.10 = 2.26 USD billed by the vendor.
+ANTHROPIC_COST_FEBRUARY = """\
+usage_date_utc,model,workspace,api_key,usage_type,context_window,token_type,cost_usd,cost_type,inference_geo,speed
+2026-02-12,--,Default,chat-key,--,--,--,0.07,web_search,--,--
+2026-02-12,Claude Haiku 4.5,Default,chat-key,message,≤ 200k,input_no_cache,0.09,token,not_available,
+2026-02-14,Claude Sonnet 4.5,Default,chat-key,message,≤ 200k,output,2.10,token,not_available,
+"""
+
+
+def cost_of_month(db, first: str, after: str, source: str = "auto"):
+    """What `meterbook cost --from FIRST --to AFTER --source SOURCE` totals in UTC, as the
+    store's cost query answers it: the figure the app's pages must agree with."""
+    tz = zone("UTC")
+    with db.engine.connect() as conn:
+        return run_cost_query(conn, CostQuery(
+            source=source, tz=tz, from_us=parse_day(first, tz), to_us=parse_day(after, tz),
+            home_currency=readers.home_currency(conn), rates=readers.rates_for(conn)),
+            readers.load_plans(conn)).total.cost

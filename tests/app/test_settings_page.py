@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from meterbook.app.launch import handle_switches
+from meterbook.app.pages.settings import MissingRatesDialog
 from meterbook.app.window import MainWindow
 from meterbook.importers.pipeline import import_files
 from meterbook.store import settings as store
@@ -152,3 +153,31 @@ def test_moving_the_database_reopens_it_in_its_new_place(qtbot, window, page, db
     finally:
         moved.close()
         moved.ctx.db.close()
+
+
+def test_switching_to_euros_lists_every_missing_rate_and_adds_them_at_once(
+        qtbot, page, db, tmp_path):
+    # A vendor's cost export with bills in USD in February and April 2026 (no plan): in EUR,
+    # each of the two months needs a USD rate.
+    (tmp_path / "cost.csv").write_text(
+        "usage_date_utc,model,workspace,api_key,usage_type,context_window,token_type,"
+        "cost_usd,cost_type,inference_geo,speed\n"
+        "2026-02-12,Claude Haiku 4.5,Default,k,message,≤ 200k,output,0.50,token,x,\n"
+        "2026-04-12,Claude Haiku 4.5,Default,k,message,≤ 200k,output,1.50,token,x,\n",
+        encoding="utf-8")
+    import_files(db, [tmp_path / "cost.csv"])
+    type_into(qtbot, page.currency_combo.lineEdit(), "EUR")
+    qtbot.waitUntil(page.add_missing_button.isVisible, timeout=WAIT)
+    # Both months at once, never one at a time.
+    assert page.missing_note.text() == (
+        "No exchange rate into EUR for USD in February 2026, in April 2026.")
+    qtbot.mouseClick(page.add_missing_button, Qt.MouseButton.LeftButton)
+    dialog = page.window().findChild(MissingRatesDialog)
+    assert dialog.pairs == [("USD", "2026-02"), ("USD", "2026-04")]
+    dialog.fields[0].setText("0.92")
+    dialog.fields[1].setText("0.91")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(saved(db)[2]) == 2, timeout=WAIT)
+    qtbot.waitUntil(page.add_missing_button.isHidden, timeout=WAIT)
+    assert [(c, m, str(r)) for c, m, r in saved(db)[2]] == [
+        ("USD", "2026-02", "0.92"), ("USD", "2026-04", "0.91")]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
 import pytest
 from PySide6.QtCore import QSettings
 
@@ -9,6 +12,11 @@ from meterbook.app.context import AppContext
 from meterbook.app.window import PAGES, MainWindow
 from meterbook.importers.pipeline import import_files
 from meterbook.store.database import open_database
+from tests.helpers import ANTHROPIC_COST_FEBRUARY, cost_of_month, import_text, report_in_utc
+
+NOW = datetime(2026, 4, 15, 12, 0, tzinfo=UTC)  # "this month" is April 2026
+D = Decimal
+
 
 
 @pytest.fixture
@@ -63,20 +71,52 @@ def test_the_window_remembers_its_last_page_and_geometry(qtbot, db, settings):
 
 
 def test_the_status_bar_shows_the_database_the_months_spend_and_unpriced_usage(
-        qtbot, db, settings, tmp_path, monkeypatch):
+        qtbot, db, settings, tmp_path):
     # A record this month of a model no plan prices: $0.00 spent, 3 requests unpriced.
-    from datetime import UTC, datetime
-
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    report_in_utc(db)
     path = tmp_path / "u.csv"
-    path.write_text(f"timestamp,vendor,model,requests\n{now},acme,mystery,3\n")
-    import_files(db, [path])
-    monkeypatch.setenv("TZ", "UTC")
-    win = MainWindow(AppContext(db), settings)
+    path.write_text("timestamp,vendor,model,requests\n2026-04-02T10:00:00Z,acme,mystery,3\n")
+    import_files(db, [path], now=NOW)
+    win = MainWindow(AppContext(db), settings, now=NOW)
     qtbot.addWidget(win)
     assert str(db.path) in win.db_label.text()
     qtbot.waitUntil(lambda: win.unpriced_label.text() == "3 unpriced requests", timeout=5000)
     assert win.spend_label.text() == "This month: $0.00"
+
+
+def test_the_status_bar_agrees_with_the_dashboard_on_billed_cost_exports(
+        qtbot, db, settings, tmp_path):
+    # Only a vendor's cost export, in February; "now" is April: the Dashboard opens on
+    # February (the latest month with usage) and the status bar shows the same month.
+    # Billed: 0.07 + 0.09 + 2.10 = 2.26, no plan needed (source auto: billed where billed).
+    report_in_utc(db)
+    import_text(db, tmp_path, ANTHROPIC_COST_FEBRUARY, "cost.csv", now=NOW)
+    win = MainWindow(AppContext(db), settings, now=NOW)
+    qtbot.addWidget(win)
+    win.show()
+    board = win.pages["dashboard"]
+    qtbot.waitUntil(lambda: board.figures is not None, timeout=5000)
+    expected = cost_of_month(db, "2026-02-01", "2026-03-01")
+    assert expected == D("2.26")
+    assert board.this_month.value.text() == "$2.26"
+    assert "includes $2.26 billed by vendors" in board.this_month.caption.text()
+    qtbot.waitUntil(lambda: win.spend_label.text() != "", timeout=5000)
+    assert win.spend_label.text() == ("February 2026: $2.26 "
+                                      "(includes $2.26 billed by vendors)")
+    assert win.unpriced_label.text() == ""  # billed lines are not unpriced
+
+
+def test_the_status_bar_follows_the_chosen_month(qtbot, db, settings, tmp_path):
+    report_in_utc(db)
+    import_text(db, tmp_path, ANTHROPIC_COST_FEBRUARY, "cost.csv", now=NOW)
+    win = MainWindow(AppContext(db), settings, now=NOW)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.spend_label.text().startswith("February 2026"), timeout=5000)
+    win.ctx.select_month(date(2026, 4, 1))  # as the Dashboard's picker or an import asks
+    qtbot.waitUntil(lambda: win.spend_label.text() == "This month: $0.00", timeout=5000)
+    win.ctx.select_month(date(2026, 1, 1))
+    qtbot.waitUntil(lambda: win.spend_label.text() == "January 2026: $0.00", timeout=5000)
 
 
 def test_closing_the_window_cancels_background_work_cleanly(qtbot, db, settings):

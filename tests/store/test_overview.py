@@ -10,7 +10,15 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from tests.helpers import CHAT_PLANS, fill_march_april
+from tests.helpers import (
+    ANTHROPIC_COST_FEBRUARY,
+    CHAT_PLANS,
+    cost_of_month,
+    fill_march_april,
+    import_text,
+    report_in_utc,
+    save_plans,
+)
 
 from meterbook.core.plan_files import read_plans
 from meterbook.importers.pipeline import import_files
@@ -66,8 +74,8 @@ def filled(db, tmp_path):
 def test_an_empty_database_has_zero_spend_and_no_averages(db):
     board = dashboard(db, "UTC", now=NOW)
     assert (board.month, board.last_month, board.currency) == ("2026-04", "2026-03", "USD")
-    assert board.cost == board.last_month_cost == D(0)
-    assert board.requests == board.unpriced_requests == board.conversations == 0
+    assert board.this.cost == board.last.cost == D(0)
+    assert board.this.requests == board.this.unpriced_requests == board.conversations == 0
     # Nothing to divide: no average at all, rather than a made-up $0.
     assert board.average_per_request is None
     assert board.average_per_conversation is None
@@ -77,13 +85,13 @@ def test_an_empty_database_has_zero_spend_and_no_averages(db):
 def test_this_and_last_month_in_utc(filled):
     board = dashboard(filled, "UTC", now=NOW)
     # April: usage 3.00 + 1.00 + 1.00 + 2.00 = 7.00, plus Chat's 5.00 fee = 12.00
-    assert board.cost == D("12.00")
-    assert board.fixed_cost == D("5.00")
+    assert board.this.cost == D("12.00")
+    assert board.this.fixed_cost == D("5.00")
     # r3..r7 one request each, r8 three: 8 requests, r6 and r7 unpriced
-    assert (board.requests, board.unpriced_requests) == (8, 2)
+    assert (board.this.requests, board.this.unpriced_requests) == (8, 2)
     # March: 2.00 + 0.50 + the 5.00 fee = 7.50, two requests, none unpriced
-    assert board.last_month_cost == D("7.50")
-    assert (board.last_month_requests, board.last_month_unpriced) == (2, 0)
+    assert board.last.cost == D("7.50")
+    assert (board.last.requests, board.last.unpriced_requests) == (2, 0)
 
 
 def test_averages_leave_out_fees_and_unpriced_usage(filled):
@@ -101,11 +109,11 @@ def test_months_follow_the_report_time_zone(filled):
     board = dashboard(filled, "Europe/Paris", now=NOW)
     # r2 (03-31T22:30Z) is 00:30 on April 1st in Paris (UTC+2): April gains it.
     # April usage 7.00 + 0.50 = 7.50, plus the fee: 12.50; 9 requests, 7 priced
-    assert board.cost == D("12.50")
-    assert (board.requests, board.unpriced_requests) == (9, 2)
+    assert board.this.cost == D("12.50")
+    assert (board.this.requests, board.this.unpriced_requests) == (9, 2)
     assert board.average_per_request == D("1.071428571")  # 7.50 / 7 = 1.0714285714...
     # March keeps r1 only: 2.00 + 5.00
-    assert board.last_month_cost == D("7.00")
+    assert board.last.cost == D("7.00")
     # c1 (0.50) and c2 (4.00) are fully priced: (0.50 + 4.00) / 2
     assert board.conversations == 4
     assert board.average_per_conversation == D("2.25")
@@ -130,13 +138,15 @@ def test_only_the_latest_five_imports_are_listed(db, tmp_path):
     board = dashboard(db, "UTC", now=NOW)
     assert [i.files for i in board.imports] == [(f"u{n}.csv",) for n in (6, 5, 4, 3, 2)]
     # acme has no plan: all seven requests are unpriced, and nothing is averaged
-    assert (board.requests, board.unpriced_requests, board.cost) == (7, 7, D(0))
+    assert (board.this.requests, board.this.unpriced_requests, board.this.cost) == (7, 7, D(0))
     assert board.average_per_request is None
 
 
 def test_month_status_agrees_with_the_dashboard(filled):
     board = dashboard(filled, "UTC", now=NOW)
-    assert month_status(filled, "UTC", now=NOW) == (board.cost, "USD", board.unpriced_requests)
+    status = month_status(filled, "UTC", now=NOW)
+    assert (status.figures, status.currency, status.choice) == (board.this, "USD", board.choice)
+    assert month_status(filled, "UTC", now=NOW, month="2026-03").figures == board.last
 
 
 def test_foreign_currency_plans_are_converted_at_the_months_rate(db, tmp_path):
@@ -160,5 +170,83 @@ request = "2.00"
         session.commit()
     board = dashboard(db, "UTC", now=NOW)
     # one request at 2.00 EUR x 1.10 = 2.20 USD
-    assert board.cost == board.average_per_request == board.average_per_conversation == D(
+    assert board.this.cost == board.average_per_request == board.average_per_conversation == D(
         "2.2000")
+
+
+# February: the cost export's 2.26 billed by Anthropic, and one OpenAI request priced by Chat:
+# 1,000 input tokens at 0.50 per 1k = 0.50; Chat's monthly fee 5.00.
+#   cost 2.26 + 0.50 + 5.00 = 7.76, of which 2.26 billed; 1 request (the bills count none)
+FEBRUARY_USAGE = """\
+timestamp,vendor,model,request_id,input_tokens
+2026-02-20T10:00:00Z,openai,gpt-4o,f1,1000
+"""
+
+
+@pytest.fixture
+def february(db, tmp_path):
+    report_in_utc(db)
+    save_plans(db, PLANS)
+    import_text(db, tmp_path, ANTHROPIC_COST_FEBRUARY, "cost.csv", now=NOW)
+    import_text(db, tmp_path, FEBRUARY_USAGE, "february.csv", now=NOW)
+    return db
+
+
+def test_billed_lines_count_at_their_billed_cost_and_are_told_apart(february):
+    board = dashboard(february, "UTC", now=NOW, month="2026-02")
+    assert board.this.cost == D("7.76")  # 2.26 billed + 0.50 computed + 5.00 fee
+    assert board.this.billed == D("2.26")
+    assert board.this.fixed_cost == D("5.00")
+    assert (board.this.requests, board.this.unpriced_requests) == (1, 0)
+    assert board.this.cost == cost_of_month(february, "2026-02-01", "2026-03-01")
+    assert board.this.billed == cost_of_month(february, "2026-02-01", "2026-03-01",
+                                                 "billed")
+    status = month_status(february, "UTC", now=NOW, month="2026-02")
+    assert (status.figures.cost, status.figures.billed) == (D("7.76"), D("2.26"))
+
+
+def test_a_database_whose_usage_ended_before_this_month_opens_on_its_latest_month(february):
+    # Usage in February only, "now" in April: the overview opens on February and says why.
+    board = dashboard(february, "UTC", now=NOW)
+    assert (board.month, board.last_month) == ("2026-02", "2026-01")
+    assert board.choice.latest_instead and not board.is_current
+    assert board.choice.months == ("2026-02",)
+    assert board.this.cost == D("7.76")
+    assert month_status(february, "UTC", now=NOW).choice.month == "2026-02"
+    # A month asked for is shown as it is: January had no usage, only Chat's 5.00 fee (as
+    # `meterbook cost --month 2026-01` says too).
+    january = dashboard(february, "UTC", now=NOW, month="2026-01")
+    assert (january.month, january.this.cost, january.this.requests) == ("2026-01", D(5), 0)
+    assert january.this.cost == cost_of_month(february, "2026-01-01", "2026-02-01")
+    assert not january.choice.latest_instead
+
+
+def test_this_month_is_kept_when_it_has_usage(filled):
+    board = dashboard(filled, "UTC", now=NOW)
+    assert (board.month, board.choice.latest_instead, board.is_current) == (
+        "2026-04", False, True)
+    assert board.choice.months == ("2026-03", "2026-04")
+
+
+def test_a_home_currency_without_rates_makes_money_unavailable_and_lists_every_gap(
+        february, tmp_path):
+    from sqlmodel import Session
+
+    from meterbook.store.settings import set_home_currency
+
+    import_text(february, tmp_path, FEBRUARY_USAGE.replace("2026-02-20", "2026-04-02")
+                .replace("f1", "a1"), "april.csv", now=NOW)
+    with Session(february.engine) as session:
+        set_home_currency(session, code="EUR")
+        session.commit()
+    board = dashboard(february, "UTC", now=NOW)
+    # Every figure is in USD (bills, Chat's prices and its fee) and no rate is saved: the
+    # fee makes March need one too, although March holds no record.
+    assert board.choice.missing_rates == (("USD", "2026-02"), ("USD", "2026-03"),
+                                          ("USD", "2026-04"))
+    assert (board.month, board.currency) == ("2026-04", "EUR")
+    assert board.this.cost is None and board.this.billed is None
+    assert board.this.missing_rates == (("USD", "2026-04"),)
+    assert board.last.cost is None
+    assert board.average_per_request is None and board.average_per_conversation is None
+    assert board.this.requests == 1  # counts need no rate

@@ -20,6 +20,7 @@ class AppContext(QObject):
     # launch.py opens it in a new window and, once that worked, closes this one and close().
     switch_database = Signal(str)
     closed = Signal()  # close() ran: nothing uses this database any more
+    month_selected = Signal(object)  # a datetime.date, the first day of the month to show
 
     def __init__(self, db: Database, parent: QObject | None = None):
         super().__init__(parent)
@@ -47,3 +48,6 @@ class AppContext(QObject):
         self.tasks.shutdown()
         self.db.close()
         self.closed.emit()
+    def select_month(self, first_day) -> None:
+        """Ask the Dashboard and the status bar to show this month (first day, a date)."""
+        self.month_selected.emit(first_day)

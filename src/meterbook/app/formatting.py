@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QDate, QDateTime, QLocale, QTime
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
-from meterbook.core.periods import parse_month
+from meterbook.core.periods import month_labels_between, parse_month
 from meterbook.core.records import from_epoch_us
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CNY": "¥", "INR": "₹", "CHF": "CHF "}
@@ -77,3 +77,33 @@ def month_title(label: str) -> str:
 def plural(n: int, one: str, many: str | None = None) -> str:
     """'1 request', '2,000 requests' (English only, as is the rest of the interface)."""
     return f"{count(n)} {one if n == 1 else (many or one + 's')}"
+
+
+# --- what a figure is made of, said the same way on every page ------------------------------
+
+
+def billed_note(billed: Decimal | None, amount: str) -> str:
+    """'includes $19.97 billed by vendors' (`amount` is `billed` as the page writes money)
+    when part of a figure is the vendors' own bill (the cost rule "auto": billed where
+    billed, computed otherwise); '' when none is."""
+    return f"includes {amount} billed by vendors" if billed else ""
+
+
+def missing_rates_text(pairs, home: str) -> str:
+    """'No exchange rate into EUR for USD from July 2026 to December 2026; GBP in July 2026':
+    every missing pair at once, consecutive months as one span."""
+    by_currency: dict[str, list[str]] = {}
+    for currency, month in sorted(pairs):
+        by_currency.setdefault(currency, []).append(month)
+    parts = []
+    for currency, months in by_currency.items():
+        spans: list[list[str]] = []
+        for month in months:
+            if spans and month_labels_between(spans[-1][-1], month)[1:] == [month]:
+                spans[-1].append(month)
+            else:
+                spans.append([month])
+        parts.append(f"{currency} " + ", ".join(
+            f"in {month_title(s[0])}" if len(s) == 1 else
+            f"from {month_title(s[0])} to {month_title(s[-1])}" for s in spans))
+    return f"No exchange rate into {home} for {'; '.join(parts)}"

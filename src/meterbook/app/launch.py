@@ -192,6 +192,12 @@ def screenshots(app: QApplication, window, folder: Path, settle_ms: int = 400) -
     for number, key in enumerate(keys, start=1):
         window.show_page(key)
         settle()
+        # A page that reports its loading is waited for (up to ten seconds), never shot at "…".
+        loaded = getattr(window.pages[key], "is_loaded", None)
+        for _ in range(25):
+            if loaded is None or loaded():
+                break
+            settle()
         window.grab().save(str(folder / f"{number:02d}-{key}.png"))
     window.close()
     return 0

@@ -6,6 +6,7 @@ functions (design.md). Files dropped anywhere on the window go to the Imports pa
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QSize, Qt, QUrl
@@ -28,7 +29,8 @@ from PySide6.QtWidgets import (
 
 from meterbook import __version__
 from meterbook.app.context import AppContext
-from meterbook.app.formatting import money, warning_color
+from meterbook.app.formatting import billed_note, month_title, warning_color
+from meterbook.app.models.conversations_model import summary_money
 from meterbook.app.pages.base import BudgetsPage, ComparePage, Page, ReportsPage
 from meterbook.app.pages.conversations import ConversationsPage
 from meterbook.app.pages.dashboard import DashboardPage
@@ -36,6 +38,8 @@ from meterbook.app.pages.imports import ImportsPage
 from meterbook.app.pages.plans import PlansPage
 from meterbook.app.pages.settings import SettingsPage
 from meterbook.app.pages.usage import UsagePage
+from meterbook.app.tasks import Latest
+from meterbook.store.overview import MonthStatus, month_status
 
 PAGES: tuple[type[Page], ...] = (
     DashboardPage, UsagePage, ConversationsPage, PlansPage, BudgetsPage, ComparePage,
@@ -45,20 +49,24 @@ MAX_RECENT = 8
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, ctx: AppContext, settings: QSettings | None = None):
+    def __init__(self, ctx: AppContext, settings: QSettings | None = None,
+                 now: datetime | None = None):
         super().__init__()
         self.ctx = ctx
+        self.now = now  # "this month" for the Dashboard and the status bar; None: the clock's
         self.settings = settings or QSettings()
         self.db_name = ctx.db.display_name + (" (read-only)" if ctx.db.read_only else "")
         self.setWindowTitle(f"Meterbook — {self.db_name}")
         self.setAcceptDrops(True)
         self.pages: dict[str, Page] = {}
         self._build_body()
+        self.pages["dashboard"].now = now
         self._build_actions()
         self._build_status()
         ctx.open_page.connect(self.show_page)
         ctx.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
         ctx.data_changed.connect(self.refresh_status)
+        ctx.month_selected.connect(self._status_follows)
         ctx.tasks.busy_changed.connect(self._busy)
         self._restore()
         self._remember_recent(ctx.db.display_name)
@@ -144,6 +152,9 @@ class MainWindow(QMainWindow):
         self.db_label = QLabel(self.db_name)
         self.spend_label = QLabel()
         self.unpriced_label = QLabel()
+        # The status bar shows the Dashboard's month (None: the one the Dashboard opens on).
+        self.status_month: str | None = None
+        self._status_reads = Latest(self.ctx.tasks, self, "read the month's spend")
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(160)
         self.progress.setRange(0, 0)
@@ -163,18 +174,34 @@ class MainWindow(QMainWindow):
     def current_page(self) -> Page:
         return self.stack.currentWidget()
 
+    def _status_follows(self, first_day: date) -> None:
+        self.status_month = f"{first_day:%Y-%m}"
+        self.refresh_status()
+
     def refresh_status(self) -> None:
-        from meterbook.store.overview import month_status
+        ctx, now, month = self.ctx, self.now, self.status_month
+        self._status_reads.read(
+            lambda: month_status(ctx.db, ctx.report_timezone(), now=now, month=month),
+            self._show_status)
 
-        def shown(result) -> None:
-            spent, currency, unpriced = result
-            self.spend_label.setText(f"This month: {money(spent, currency)}")
-            self.unpriced_label.setText(f"{unpriced:,} unpriced requests" if unpriced else "")
-            color = warning_color(self.palette()).name()
-            self.unpriced_label.setStyleSheet(f"color: {color};" if unpriced else "")
-
-        self.ctx.tasks.read(lambda: month_status(self.ctx.db, self.ctx.report_timezone()),
-                            shown)
+    def _show_status(self, status: MonthStatus) -> None:
+        """'This month: $42.20', 'February 2026: $19.97 (includes $19.97 billed by vendors)',
+        or 'February 2026: unavailable (no USD rate)': the Dashboard's figures, in short."""
+        figures, currency, choice = status.figures, status.currency, status.choice
+        when = "This month" if choice.month == choice.current else month_title(choice.month)
+        if figures.cost is None:
+            lacking = ", ".join(sorted({c for c, _m in figures.missing_rates}))
+            spent = f"unavailable (no {lacking} rate)"
+        else:
+            spent = summary_money(figures.cost, currency)
+            note = billed_note(figures.billed, summary_money(figures.billed or 0, currency))
+            spent += f" ({note})" if note else ""
+        self.spend_label.setText(f"{when}: {spent}")
+        unpriced = figures.unpriced_requests
+        self.unpriced_label.setText(f"{unpriced:,} unpriced requests" if unpriced else "")
+        color = warning_color(self.palette()).name()
+        self.unpriced_label.setStyleSheet(f"color: {color};" if unpriced else "")
+        self.spend_label.setStyleSheet(f"color: {color};" if figures.cost is None else "")
 
     def _busy(self, busy: bool) -> None:
         self.progress.setVisible(busy)

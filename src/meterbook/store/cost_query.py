@@ -211,6 +211,11 @@ def _single_currency(conn, home: str, currencies: dict[int, str]) -> bool:
     return billed == 0
 
 
+def home_currency_only(conn, home: str, plans: Sequence[Plan]) -> bool:
+    """No plan and no vendor's bill is in another currency: no figure needs a rate."""
+    return _single_currency(conn, home, {i: p.currency for i, p in enumerate(plans)})
+
+
 def _range_sql(q: CostQuery) -> tuple[str, list[int]]:
     where, params = [], []
     if q.from_us is not None:

@@ -1,21 +1,25 @@
-"""The Dashboard: this month's and last month's spend, averages, unpriced usage, latest imports.
+"""The Dashboard: a month's and the month before's spend, averages, unpriced usage, imports.
 
 Every figure comes from `store.overview.dashboard`, read on a worker thread; this page only lays
-them out. Unpriced usage is never shown as $0: it has a card of its own, in amber, and the
-month's spend says how many requests it leaves out. The area under the cards is kept for the
+them out. Money follows `meterbook cost`'s rule (billed where billed, computed otherwise) and
+says how much of it the vendors billed. Unpriced usage is never shown as $0: it has a card of
+its own, in amber, and the month's spend says how many requests it leaves out; money that needs
+a missing exchange rate is "unavailable", with every missing rate listed and a button to add
+them. The month is chosen with the picker (or `ctx.select_month`); by default this month, or the
+latest month with usage when this one has none. The area under the cards is kept for the
 charts (another issue): `charts_layout` is theirs to fill.
 """
 
 from __future__ import annotations
 
 import html
-from datetime import datetime
+from datetime import date, datetime
 
-import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -32,7 +36,9 @@ from PySide6.QtWidgets import (
 
 from meterbook.app.context import AppContext
 from meterbook.app.formatting import (
+    billed_note,
     count,
+    missing_rates_text,
     month_title,
     muted_color,
     plural,
@@ -41,9 +47,11 @@ from meterbook.app.formatting import (
 )  # fmt: skip
 from meterbook.app.models.conversations_model import summary_money
 from meterbook.app.pages.base import Page
-from meterbook.core.periods import zone
+from meterbook.app.pages.settings import add_missing_rates
+from meterbook.app.tasks import Latest
+from meterbook.core.periods import next_month, parse_month, zone
 from meterbook.core.records import to_epoch_us
-from meterbook.store.overview import Dashboard, dashboard
+from meterbook.store.overview import Dashboard, MonthFigures, dashboard, previous_month
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
@@ -95,11 +103,20 @@ class FigureCard(QFrame):
         """`caption` and `warning` are plain text; the warning follows in amber."""
         self.value.setText(value)
         amber = warning_color(self.palette()).name()
-        text = html.escape(caption)
+        text = html.escape(caption, quote=False)
         if warning:
-            text += f"<br><span style='color:{amber}'>{html.escape(warning)}</span>"
+            text += f"<br><span style='color:{amber}'>{html.escape(warning, quote=False)}</span>"
         self.caption.setText(text)
         self.value.setStyleSheet(f"color: {amber};" if warn else "")
+
+
+def month_label(first_day: date) -> str:
+    return f"{first_day:%Y-%m}"
+
+
+def first_day(label: str) -> date:
+    year, month = parse_month(label)
+    return date(year, month, 1)
 
 
 class DashboardPage(Page):
@@ -109,9 +126,11 @@ class DashboardPage(Page):
                  now: datetime | None = None):
         super().__init__(ctx, parent)
         self.now = now  # None: the clock's; tests fix it
+        self.month: str | None = None  # "2026-02"; None: this month or the latest with usage
         self.figures: Dashboard | None = None
-        self._generation = 0
+        self._reads = Latest(ctx.tasks, self, "read the Dashboard's figures")
         self._build()
+        ctx.month_selected.connect(self.select_month)
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -134,14 +153,33 @@ class DashboardPage(Page):
         self.subtitle.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         top = QHBoxLayout()
         top.addWidget(heading)
+        top.addSpacing(16)
+        top.addLayout(self._build_picker())
         top.addStretch(1)
         top.addWidget(self.subtitle, 0, Qt.AlignmentFlag.AlignBottom)
         layout.addLayout(top)
+        # Why this month is shown (the latest with usage), and the rates that are missing.
+        self.notice = QLabel()
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+        layout.addWidget(self.notice)
+        rates_row = QHBoxLayout()
+        self.missing_rates = QLabel()
+        self.missing_rates.setWordWrap(True)
+        self.add_rates = QPushButton("Add exchange rates…")
+        self.add_rates.setToolTip("Open the rate editor for every missing month")
+        self.add_rates.clicked.connect(self._add_missing_rates)
+        rates_row.addWidget(self.missing_rates, 1)
+        rates_row.addWidget(self.add_rates, 0, Qt.AlignmentFlag.AlignTop)
+        self.missing_rates.hide()
+        self.add_rates.hide()
+        layout.addLayout(rates_row)
 
         grid = QGridLayout()
         grid.setSpacing(12)
         self.this_month = FigureCard("This month")
         self.last_month = FigureCard("Last month")
+        # Titles and captions say "so far" only of the running month (see _titles).
         self.requests = FigureCard("Requests this month")
         self.per_request = FigureCard("Average per request")
         self.per_conversation = FigureCard("Average per conversation")
@@ -151,8 +189,8 @@ class DashboardPage(Page):
         self.review_unpriced.clicked.connect(lambda: self.ctx.open_page.emit("usage"))
         self.review_unpriced.hide()
         self.unpriced.add_action(self.review_unpriced)
-        cards = (self.this_month, self.last_month, self.requests, self.per_request,
-                 self.per_conversation, self.unpriced)
+        self.cards = cards = (self.this_month, self.last_month, self.requests, self.per_request,
+                              self.per_conversation, self.unpriced)
         for n, card in enumerate(cards):
             grid.addWidget(card, n // 3, n % 3)
         for column in range(3):
@@ -179,6 +217,30 @@ class DashboardPage(Page):
         self.error.setWordWrap(True)
         self.error.hide()
         layout.addWidget(self.error)
+
+    def _build_picker(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.setSpacing(4)
+        self.previous = QPushButton("‹")
+        self.previous.setToolTip("The month before")
+        self.previous.setAccessibleName("Previous month")
+        self.next = QPushButton("›")
+        self.next.setToolTip("The month after")
+        self.next.setAccessibleName("Next month")
+        for button in (self.previous, self.next):
+            button.setFixedWidth(32)
+        self.month_combo = QComboBox()
+        self.month_combo.setAccessibleName("Month")
+        self.month_combo.setToolTip("Months with usage")
+        self.month_combo.setMinimumContentsLength(14)
+        self.previous.clicked.connect(lambda: self._step(-1))
+        self.next.clicked.connect(lambda: self._step(1))
+        self.month_combo.activated.connect(
+            lambda i: self.ctx.select_month(first_day(self.month_combo.itemData(i))))
+        row.addWidget(self.previous)
+        row.addWidget(self.month_combo)
+        row.addWidget(self.next)
+        return row
 
     def _build_imports(self) -> QWidget:
         box = QWidget()
@@ -219,61 +281,134 @@ class DashboardPage(Page):
         self.no_imports.hide()
         return box
 
+    # -- the month -------------------------------------------------------------------------
+
+    def select_month(self, day: date) -> None:
+        """Show the month of `day` (a date; the first of the month by convention)."""
+        self.month = month_label(day)
+        self._mark_stale()  # read now if shown, else when next shown
+
+    def _step(self, months: int) -> None:
+        """One month back (-1) or on (1) from the month shown."""
+        if self.figures is None:
+            return
+        shown = self.figures.month
+        if months < 0:
+            self.ctx.select_month(first_day(previous_month(shown)))
+        else:
+            self.ctx.select_month(date(*next_month(*parse_month(shown)), 1))
+
+    def _show_picker(self, f: Dashboard) -> None:
+        choice = f.choice
+        # The months with usage, and the shown one (and the running one) though empty.
+        months = sorted(set(choice.months) | {choice.month, choice.current})
+        self.month_combo.blockSignals(True)
+        self.month_combo.clear()
+        for label in reversed(months):  # newest first, as a person looks back
+            self.month_combo.addItem(month_title(label), label)
+        self.month_combo.setCurrentIndex(self.month_combo.findData(choice.month))
+        self.month_combo.blockSignals(False)
+        self.previous.setEnabled(choice.month > months[0])
+        self.next.setEnabled(choice.month < months[-1])
+
     # -- loading -----------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        self._generation += 1
-        generation, ctx, now = self._generation, self.ctx, self.now
+        ctx, now, month = self.ctx, self.now, self.month
 
         def job() -> Dashboard:
-            return dashboard(ctx.db, ctx.report_timezone(), now=now)
-
-        def done(figures: Dashboard) -> None:
-            # The page may be gone (window closed) or a newer read already asked for.
-            if shiboken6.isValid(self) and generation == self._generation:
-                self.show_figures(figures)
+            return dashboard(ctx.db, ctx.report_timezone(), now=now, month=month)
 
         def failed(exc: BaseException) -> None:
-            if shiboken6.isValid(self) and generation == self._generation:
-                self.error.setText(f"The figures could not be read: {exc}")
-                self.error.setStyleSheet(f"color: {warning_color(self.palette()).name()};")
-                self.error.show()
+            # No card may keep waiting at "…" (or show an older month's figure as current).
+            for card in self.cards:
+                card.show_figure("—", "could not be read")
+            self.error.setText(f"The figures could not be read: {exc}")
+            self.error.setStyleSheet(f"color: {warning_color(self.palette()).name()};")
+            self.error.show()
 
-        ctx.tasks.read(job, done, failed)
+        self._reads.read(job, self.show_figures, failed)
 
     def is_loaded(self) -> bool:
         """The figures of the latest refresh are on screen (for benchmarks and tests)."""
         return getattr(self, "figures", None) is not None
 
+    def _money(self, f: Dashboard, amount) -> str:
+        return "Unavailable" if amount is None else summary_money(amount, f.currency)
+
+    @staticmethod
+    def _unavailable(figures: MonthFigures) -> str:
+        """'no USD rate for December 2026': what a money figure waits for."""
+        lacking = ", ".join(sorted({c for c, _m in figures.missing_rates}))
+        return f"no {lacking} rate for {month_title(figures.month)}"
+
     def show_figures(self, f: Dashboard) -> None:
         self.figures = f
         self.error.hide()
-        cur = f.currency
+        cur, this, last = f.currency, f.this, f.last
         this_title, last_title = month_title(f.month), month_title(f.last_month)
-        self.subtitle.setText(f"{this_title} so far · amounts in {cur} · times in {f.timezone}")
-
-        fees = (f" · {summary_money(f.fixed_cost, cur)} of it monthly fees"
-                if f.fixed_cost else "")
-        self.this_month.show_figure(
-            summary_money(f.cost, cur), f"{this_title} so far{fees}",
-            warning=self._not_included(f.unpriced_requests))
-        self.last_month.show_figure(summary_money(f.last_month_cost, cur), last_title,
-                                    warning=self._not_included(f.last_month_unpriced))
-        self.requests.show_figure(count(f.requests), (
-            f"in {plural(f.conversations, 'conversation')}; "
-            f"{count(f.last_month_requests)} in {last_title}"))
-
-        priced = f.requests - f.unpriced_requests
-        if f.average_per_request is None:
-            self.per_request.show_figure("—", "Nothing priced this month yet")
+        if f.is_current:
+            self.this_month.title.setText("This month")
+            self.last_month.title.setText("Last month")
+            self.requests.title.setText("Requests this month")
+            shown = f"{this_title} so far"
         else:
-            self.per_request.show_figure(summary_money(f.average_per_request, cur), (
-                f"usage charges over {plural(priced, 'priced request')}, "
-                "monthly fees left out"))
+            self.this_month.title.setText(this_title)
+            self.last_month.title.setText(last_title)
+            self.requests.title.setText(f"Requests in {this_title}")
+            shown = this_title
+        self.subtitle.setText(f"{shown} · amounts in {cur} · times in {f.timezone}")
+        self._show_picker(f)
+        self._show_notices(f)
 
+        # A past month's cards have the month as title: their captions need not repeat it.
+        captions = (shown, last_title) if f.is_current else ("", "")
+        for card, figures, caption in ((self.this_month, this, captions[0]),
+                                       (self.last_month, last, captions[1])):
+            if figures.cost is None:
+                card.show_figure("Unavailable", caption, warn=True,
+                                 warning=self._unavailable(figures))
+                continue
+            parts = [caption] if caption else []
+            if figures.fixed_cost:
+                parts.append(f"{summary_money(figures.fixed_cost, cur)} of it monthly fees")
+            note = billed_note(figures.billed, summary_money(figures.billed or 0, cur))
+            parts += [note] if note else []
+            card.show_figure(summary_money(figures.cost, cur), " · ".join(parts),
+                             warning=self._not_included(figures.unpriced_requests))
+        self.requests.show_figure(count(this.requests), (
+            f"in {plural(f.conversations, 'conversation')}; "
+            f"{count(last.requests)} in {last_title}"))
+
+        priced = this.requests - this.unpriced_requests
+        in_month = "this month" if f.is_current else f"in {this_title}"
+        if this.cost is None:
+            for card in (self.per_request, self.per_conversation):
+                card.show_figure("Unavailable", "an average needs the month's total",
+                                 warn=True, warning=self._unavailable(this))
+        else:
+            if f.average_per_request is None:
+                self.per_request.show_figure("—", f"Nothing priced {in_month}" if this.requests
+                                             else self._no_requests(this, in_month))
+            else:
+                self.per_request.show_figure(summary_money(f.average_per_request, cur), (
+                    f"usage charges over {plural(priced, 'priced request')}, "
+                    "monthly fees left out"))
+            self._show_conversation_average(f, in_month)
+
+        if this.unpriced_requests:
+            self.unpriced.show_figure(
+                f"{plural(this.unpriced_requests, 'request')} unpriced",
+                "No plan prices them, so their cost is in none of these figures.", warn=True)
+        else:
+            self.unpriced.show_figure("None", f"Every request {in_month} has a price.")
+        self.review_unpriced.setVisible(bool(this.unpriced_requests))
+        self._show_imports(f)
+
+    def _show_conversation_average(self, f: Dashboard, in_month: str) -> None:
         averaged = f.conversations - f.conversations_unpriced
         if f.average_per_conversation is None:
-            text = "No fully priced conversation this month"
+            text = f"No fully priced conversation {in_month}"
             if f.conversations_unpriced:
                 text += f" ({plural(f.conversations_unpriced, 'has', 'have')} unpriced requests)"
             self.per_conversation.show_figure("—", text)
@@ -282,17 +417,35 @@ class DashboardPage(Page):
             if f.conversations_unpriced:
                 text += (f"; {count(f.conversations_unpriced)} with unpriced requests "
                          "left out")
-            self.per_conversation.show_figure(summary_money(f.average_per_conversation, cur),
-                                              text)
+            self.per_conversation.show_figure(
+                summary_money(f.average_per_conversation, f.currency), text)
 
-        if f.unpriced_requests:
-            self.unpriced.show_figure(
-                f"{plural(f.unpriced_requests, 'request')} unpriced",
-                "No plan prices them, so their cost is in none of these figures.", warn=True)
-        else:
-            self.unpriced.show_figure("None", "Every request this month has a price.")
-        self.review_unpriced.setVisible(bool(f.unpriced_requests))
-        self._show_imports(f)
+    def _show_notices(self, f: Dashboard) -> None:
+        amber = warning_color(self.palette()).name()
+        choice = f.choice
+        self.notice.setText(
+            f"Showing {month_title(choice.month)}, the latest month with usage: there is none "
+            f"in {month_title(choice.current)} yet." if choice.latest_instead else "")
+        self.notice.setVisible(choice.latest_instead)
+        missing = choice.missing_rates
+        if missing:
+            text = html.escape(missing_rates_text(missing, f.currency))
+            self.missing_rates.setText(
+                f"<span style='color:{amber}'>{text}.</span> Figures that need them are "
+                "shown as unavailable, never converted at a guess.")
+        self.missing_rates.setVisible(bool(missing))
+        self.add_rates.setVisible(bool(missing))
+
+    def _add_missing_rates(self) -> None:
+        if self.figures is not None and self.figures.choice.missing_rates:
+            add_missing_rates(self.window(), self.ctx, self.figures.currency,
+                              self.figures.choice.missing_rates)
+
+    @staticmethod
+    def _no_requests(figures: MonthFigures, in_month: str) -> str:
+        # Vendors' cost exports carry money but no request counts: nothing to divide by.
+        return f"No requests counted {in_month}" + (
+            "; the vendors' bills count none" if figures.billed else "")
 
     @staticmethod
     def _not_included(unpriced: int) -> str:

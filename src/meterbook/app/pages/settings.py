@@ -35,11 +35,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )  # fmt: skip
 
-from meterbook.app.formatting import file_size
+from meterbook.app.formatting import file_size, missing_rates_text, warning_color
 from meterbook.app.pages.base import Page
+from meterbook.app.tasks import Latest
 from meterbook.store import settings as store
 from meterbook.store.backup import copy_database
 from meterbook.store.errors import RatesFileError
+from meterbook.store.overview import missing_rates
 from meterbook.store.readers import computer_timezone
 
 COMMON_CURRENCIES = {
@@ -76,6 +78,21 @@ def read_settings(db) -> tuple[str, str | None, list, str, int | None]:
     return (*values, computer_timezone(), size)
 
 
+def _problem_and_save(dialog: QDialog, add) -> tuple[QLabel, QPushButton]:
+    """A rate dialog's foot: a red line saying what is wrong, then Save and Cancel (`add`
+    places each widget in the dialog's layout)."""
+    problem = QLabel()
+    problem.setStyleSheet("color: #b91c1c;")
+    problem.setWordWrap(True)
+    add(problem)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                               | QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    add(buttons)
+    return problem, buttons.button(QDialogButtonBox.StandardButton.Save)
+
+
 class RateDialog(QDialog):
     """One exchange rate: currency, month and what one unit was worth in the home currency."""
 
@@ -102,16 +119,7 @@ class RateDialog(QDialog):
         form.addRow("Currency:", self.currency)
         form.addRow("Month:", self.month)
         form.addRow("One unit is worth:", rate_row)
-        self.problem = QLabel()
-        self.problem.setStyleSheet("color: #b91c1c;")
-        self.problem.setWordWrap(True)
-        form.addRow(self.problem)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        self.problem, self.save_button = _problem_and_save(self, form.addRow)
         self.currency.currentTextChanged.connect(self._check)
         self.month.textChanged.connect(self._check)
         self.rate.textChanged.connect(self._check)
@@ -140,6 +148,93 @@ class RateDialog(QDialog):
     def accept(self) -> None:
         if self.save_button.isEnabled():
             super().accept()
+
+
+class MissingRatesDialog(QDialog):
+    """The rate editor for a list of missing (currency, month) pairs, all at once: one line
+    each, so that a home currency without rates is put right in one go, not month by month.
+    Lines left empty are skipped; Save writes the rest in one transaction."""
+
+    def __init__(self, parent: QWidget, ctx, home: str, pairs):
+        super().__init__(parent)
+        self.setWindowTitle("Add exchange rates")
+        self.ctx, self.home, self.pairs = ctx, home, list(pairs)
+        layout = QVBoxLayout(self)
+        layout.addWidget(_hint(f"What one unit of each currency was worth in {home} in that "
+                               "month. Figures that need a rate stay unavailable until it is "
+                               "saved; empty lines are skipped."))
+        self.table = QTableWidget(len(self.pairs), 3)
+        self.table.setHorizontalHeaderLabels(["Currency", "Month", f"Rate (in {home})"])
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.fields: list[QLineEdit] = []
+        for row, (currency, month) in enumerate(self.pairs):
+            self.table.setItem(row, 0, QTableWidgetItem(currency))
+            self.table.setItem(row, 1, QTableWidgetItem(month))
+            field = QLineEdit()
+            field.setPlaceholderText("e.g. 0.9210")
+            field.setAccessibleName(f"{currency} rate of {month}")
+            field.textChanged.connect(self._check)
+            self.table.setCellWidget(row, 2, field)
+            self.fields.append(field)
+        layout.addWidget(self.table, 1)
+        self.problem, self.save_button = _problem_and_save(self, layout.addWidget)
+        self.resize(480, min(520, 160 + 32 * len(self.pairs)))
+        self._check()
+
+    def values(self) -> list[tuple[str, str, str]]:
+        """(currency, month, rate) of every filled line, validated; ValueError names the line."""
+        out = []
+        for (currency, month), field in zip(self.pairs, self.fields, strict=True):
+            text = field.text().strip()
+            if not text:
+                continue
+            try:
+                out.append((currency, month, str(store.normalize_rate(text))))
+            except ValueError as exc:
+                raise ValueError(f"{currency} in {month}: {exc}") from None
+        return out
+
+    def _check(self, *_args) -> None:
+        try:
+            problem = "" if self.values() else "Type at least one rate."
+        except ValueError as exc:
+            problem = str(exc)
+        self.problem.setText(problem)
+        self.save_button.setEnabled(not problem)
+
+    def accept(self) -> None:
+        if not self.save_button.isEnabled():
+            return
+        rates, db, ctx = self.values(), self.ctx.db, self.ctx
+
+        def job(_progress, _cancelled) -> int:
+            with db.session() as session:
+                for currency, month, rate in rates:
+                    store.set_rate(session, currency=currency, month=month, rate=rate)
+                session.commit()
+            return len(rates)
+
+        def done(n: int) -> None:
+            ctx.status.emit(f"{n} exchange rate{'s' if n != 1 else ''} saved.")
+            ctx.changed()
+
+        def failed(exc: BaseException) -> None:
+            QMessageBox.warning(self.parentWidget(), "Exchange rates",
+                                f"No rate was saved: {exc}")
+
+        ctx.tasks.write("save exchange rates", job, done, failed)
+        super().accept()
+
+
+def add_missing_rates(parent: QWidget, ctx, home: str, pairs) -> MissingRatesDialog:
+    """Open the Settings page and, over it, the rate editor for these (currency, month)."""
+    ctx.open_page.emit("settings")
+    dialog = MissingRatesDialog(parent, ctx, home, pairs)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    return dialog
 
 
 class SettingsPage(Page):
@@ -229,6 +324,19 @@ class SettingsPage(Page):
         self.rates_table.itemSelectionChanged.connect(self._update_buttons)
         self.rates_table.doubleClicked.connect(lambda _i: self.edit_rate())
         layout.addWidget(self.rates_table)
+        # Every rate the figures lack, at once (the Dashboard's button opens the same editor).
+        self.missing: tuple = ()
+        self.missing_home = self.home
+        self._missing_reads = Latest(self.ctx.tasks, self, "read the missing exchange rates")
+        missing_row = QHBoxLayout()
+        self.missing_note = QLabel()
+        self.missing_note.setWordWrap(True)
+        missing_row.addWidget(self.missing_note, 1)
+        self.add_missing_button = _button("Add missing rates…", self.add_missing_rates,
+                                          missing_row)
+        self.missing_note.hide()
+        self.add_missing_button.hide()
+        layout.addLayout(missing_row)
         row = QHBoxLayout()
         self.add_rate_button = _button("Add…", self.add_rate, row)
         self.edit_rate_button = _button("Edit…", self.edit_rate, row)
@@ -275,6 +383,7 @@ class SettingsPage(Page):
     def refresh(self) -> None:
         db = self.ctx.db
         self.ctx.tasks.read(lambda: read_settings(db), self._show)
+        self._read_missing()
 
     def _show(self, values) -> None:
         self.home, self.timezone, self.rates, here, size = values
@@ -305,6 +414,24 @@ class SettingsPage(Page):
                      f"currency than {self.home}.")
         self.rates_note.setText(note)
         self._update_buttons()
+
+    def _read_missing(self) -> None:
+        ctx = self.ctx
+        self._missing_reads.read(lambda: missing_rates(ctx.db, ctx.report_timezone()),
+                                 self._show_missing)
+
+    def _show_missing(self, answer) -> None:
+        home, missing = answer
+        self.missing, self.missing_home = missing, home
+        if missing:
+            self.missing_note.setText(missing_rates_text(missing, home) + ".")
+            self.missing_note.setStyleSheet(f"color: {warning_color(self.palette()).name()};")
+        self.missing_note.setVisible(bool(missing))
+        self.add_missing_button.setVisible(bool(missing))
+
+    def add_missing_rates(self) -> None:
+        if self.missing:
+            add_missing_rates(self.window(), self.ctx, self.missing_home, self.missing)
 
     # -- home currency and time zone ------------------------------------------------------------
 
