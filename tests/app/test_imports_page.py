@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QToolBar
 
 from meterbook.importers.mapping_profiles import list_profiles, load_profile
 
@@ -273,3 +273,70 @@ def test_closing_the_window_during_an_import_cancels_it(qtbot, window, db, tmp_p
     assert records(db) == []
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM import_batch").scalar() == 0
+
+
+# --- every way into an import opens the file dialog ---------------------------------------------
+
+
+def _ask_for(monkeypatch, path: Path) -> list[tuple]:
+    """Answer the file dialog with `path`, as a person choosing that file would; the calls are
+    recorded (the parent, the title...)."""
+    asked: list[tuple] = []
+
+    def choose(*args, **kwargs):
+        asked.append(args)
+        return [str(path)], "Usage exports (*.csv *.tsv *.txt *.json)"
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", choose)
+    return asked
+
+
+def _imported_through_the_dialog(qtbot, window, db, asked) -> None:
+    page = window.pages["imports"]
+    qtbot.waitUntil(lambda: settled(page) and page.history.rowCount() == 1, timeout=WAIT)
+    assert len(asked) == 1  # one dialog, not none (the bug) and not two
+    assert window.current_page() is page
+    assert len(records(db)) == 5  # good.csv holds 5 records
+
+
+def test_the_toolbar_button_asks_for_files_and_imports_them(qtbot, window, db, monkeypatch):
+    asked = _ask_for(monkeypatch, DATA / "canonical" / "good.csv")
+    toolbar = window.findChild(QToolBar, "main-toolbar")
+    button = toolbar.widgetForAction(window.import_action)
+    assert button.text() == "Import usage"  # Qt drops the ellipsis on a tool button
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    _imported_through_the_dialog(qtbot, window, db, asked)
+
+
+def test_file_import_usage_asks_for_files_and_imports_them(qtbot, window, db, monkeypatch):
+    asked = _ask_for(monkeypatch, DATA / "canonical" / "good.csv")
+    [file_menu] = [a.menu() for a in window.menuBar().actions() if a.text() == "&File"]
+    [item] = [a for a in file_menu.actions() if a.text() == "&Import usage…"]
+    item.trigger()  # what a click on the menu item does
+    _imported_through_the_dialog(qtbot, window, db, asked)
+
+
+def test_ctrl_o_asks_for_files_and_imports_them(qtbot, window, db, monkeypatch):
+    asked = _ask_for(monkeypatch, DATA / "canonical" / "good.csv")
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=WAIT)
+    qtbot.keyClick(window.sidebar, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    _imported_through_the_dialog(qtbot, window, db, asked)
+
+
+def test_the_pages_own_button_asks_for_files_and_imports_them(qtbot, window, db, monkeypatch):
+    asked = _ask_for(monkeypatch, DATA / "canonical" / "good.csv")
+    window.show_page("imports")
+    qtbot.mouseClick(window.pages["imports"].choose_button, Qt.MouseButton.LeftButton)
+    _imported_through_the_dialog(qtbot, window, db, asked)
+
+
+def test_a_dialog_closed_without_files_imports_nothing(qtbot, window, db, monkeypatch):
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames",
+                        lambda *args: asked.append(args) or ([], ""))
+    window.import_action.trigger()
+    page = window.pages["imports"]
+    assert len(asked) == 1 and settled(page)
+    assert page.stack.currentIndex() == 0  # still the drop zone: nothing started
+    assert records(db) == []
