@@ -16,6 +16,7 @@ class AppContext(QObject):
     data_changed = Signal()
     status = Signal(str)  # a short message for the status bar
     open_page = Signal(str)  # ask the window to show a page by its key
+    month_selected = Signal(object)  # a datetime.date, the first day of the month to show
 
     def __init__(self, db: Database, parent: QObject | None = None):
         super().__init__(parent)
@@ -33,3 +34,7 @@ class AppContext(QObject):
 
     def changed(self) -> None:
         self.data_changed.emit()
+
+    def select_month(self, first_day) -> None:
+        """Ask the Dashboard and the status bar to show this month (first day, a date)."""
+        self.month_selected.emit(first_day)
