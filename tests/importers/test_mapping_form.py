@@ -64,6 +64,7 @@ def test_a_german_file_is_guessed_whole(db, tmp_path):
     assert form.decimal_comma  # 1,50
     assert form.currency == "EUR"  # nothing in the file names one: the home currency
     assert form.found_date_order() == "DD/MM/YYYY"  # 28.02 can only be day first
+    assert form.decide_text() == "Decide from the dates (day first here)"
     assert form.examples("Kosten") == ["1,50", "0,25"]
     assert form.save_name == "shop"  # the file's name less its date
     assert form.problems() == ["Choose a vendor column, or type the vendor of every line."]
@@ -109,6 +110,7 @@ def test_ambiguous_dates_are_asked_in_the_form_not_refused_later(db, tmp_path):
     form = shop_form(db, tmp_path, SHOP_MARCH, "shop_2026-03.csv")  # no profile saved
     form.vendor = "deepl"
     assert form.found_date_order() == "ambiguous"
+    assert form.decide_text() == "Decide from the dates (they do not tell here)"
     [problem] = form.problems()
     assert "month first or day first" in problem
     form.date_format = "DD/MM/YYYY"

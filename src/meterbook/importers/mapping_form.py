@@ -284,6 +284,13 @@ class MappingForm:
             return "ambiguous"
         return None if order is None else _ORDERS[order]
 
+    def decide_text(self) -> str:
+        """The "decide from the dates" choice, with what the first lines decide."""
+        found = self.found_date_order()
+        here = {"DD/MM/YYYY": "day first here", "MM/DD/YYYY": "month first here",
+                "ambiguous": "they do not tell here"}.get(found or "")
+        return f"{DATE_CHOICES[0][0]} ({here})" if here else DATE_CHOICES[0][0]
+
     def mapping(self) -> ColumnMapping:
         """The mapping to import with and to save. "Decide from the dates" is written down as
         the order the first lines decide, so the next file of few days reads the same way.

@@ -71,7 +71,9 @@ def summary_text(summary: BatchSummary) -> str:
                          f"{_month_text(last)}")
         else:
             parts.append(f"{_month_text(first)} – {_month_text(last)}")
-    amounts = [money(amount, currency) for currency, amount in summary.amounts.items()]
+    # A zero beside other amounts says nothing (a free line in another currency).
+    shown = {c: a for c, a in summary.amounts.items() if a} or summary.amounts
+    amounts = [money(amount, currency) for currency, amount in shown.items()]
     if amounts:
         parts.append(" + ".join(amounts))
     if summary.unpriced_requests:

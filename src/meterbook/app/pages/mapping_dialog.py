@@ -231,6 +231,7 @@ class MappingDialog(QDialog):
         return self.form.profile_name()
 
     def _check(self) -> None:
+        self.date_combo.setItemText(0, self.form.decide_text())
         problems = self.form.problems()
         self.problems.setText("\n".join(problems))
         self.problems.setVisible(bool(problems))
