@@ -100,6 +100,7 @@ def test_bad_lines_are_listed_and_nothing_is_added_until_asked(qtbot, window, db
     assert lines == ["3", "5"]
     assert table.item(0, 2).text() == "input_tokens"
     assert "Nothing was imported" in page.headline.text()
+    assert "import the 2 valid lines now" in page.headline.text()  # lines 2 and 4
     assert records(db) == [] and page.history.rowCount() == 0
 
     assert page.valid_button.isVisible()
@@ -486,10 +487,13 @@ def test_a_refused_mapped_file_goes_back_to_the_dialog(qtbot, window, db, tmp_pa
     qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: settled(page) and page.refused_box.isVisible(), timeout=WAIT)
     assert "decimal comma" in page.refused_table.item(0, 3).text()
-    assert page.map_button.isVisible()
+    assert "map its columns by hand" in page.headline.text()
+    assert "valid lines" not in page.headline.text()  # both lines were refused: none to offer
+    assert page.map_button.isVisible() and not page.valid_button.isVisible()
     qtbot.mouseClick(page.map_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.mapping_dialog is not None, timeout=WAIT)
     dialog = page.mapping_dialog
+    assert "shop_2026-02.csv</b> was refused" in dialog.intro.text()
     assert dialog.vendor_edit.currentText() == "deepl"  # the choices made before, to correct
     assert not dialog.decimal_comma.isChecked()
     dialog.decimal_comma.setChecked(True)

@@ -130,6 +130,7 @@ class ImportsPage(Page):
         self._profiles: dict[str, ColumnMapping] = {}
         self._refused: set[str] = set()  # names of the files the last refusal named
         self._shown_batch: int | None = None  # the import the headline tells of
+        self._remapping = False  # the dialog is for files refused, not for unknown ones
         self._month: date | None = None  # the month "Show ..." opens
 
         layout = QVBoxLayout(self)
@@ -224,7 +225,7 @@ class ImportsPage(Page):
         preview_box.addWidget(self.preview, 1)
         files_row.addWidget(self.file_list)
         files_row.addLayout(preview_box, 1)
-        layout.addLayout(files_row, 2)
+        layout.addLayout(files_row, 1)  # the refused lines, when any, matter more
 
         self.refused_box = QGroupBox("Refused lines")
         refused_layout = QVBoxLayout(self.refused_box)
@@ -349,7 +350,7 @@ class ImportsPage(Page):
         if not paths:
             return
         self._busy, self._paths, self._mapped, self.task = True, list(paths), {}, None
-        self._shown_batch = None
+        self._shown_batch, self._remapping = None, False
         self._update_buttons()
         self._show_current()
         names = ", ".join(Path(p).name for p in paths)
@@ -408,7 +409,7 @@ class ImportsPage(Page):
         self.file_list.setCurrentRow(self._infos.index(first))
         names = ", ".join(info.name for info in group)
         earlier = self._mapped.get(first.path)
-        if first.needs_mapping:
+        if not self._remapping:
             self._headline(f"<b>{first.name}</b> is not an export Meterbook knows: map its "
                            "columns to go on.")
             reason = None
@@ -534,11 +535,16 @@ class ImportsPage(Page):
                              can_skip=False)
                 return
             valid = summary.lines - summary.refused
+            ways = ["correct the file and drop it again"]
+            if self._refusal_to_map({error.file for error in exc.errors}):
+                ways.append("map its columns by hand")
+            if valid > 0:  # "import the 0 valid lines" would offer nothing
+                ways.append(f"import the {count(valid)} valid lines now (the refused lines "
+                            "are kept with the import)")
+            choice = " or ".join([", ".join(ways[:-1]), ways[-1]] if len(ways) > 1 else ways)
             self._finish(
                 f"<b>Nothing was imported:</b> {count(summary.refused)} of "
-                f"{count(summary.lines)} lines have problems, listed below. Correct the file "
-                "and drop it again, or import the "
-                f"{count(valid)} valid lines now (the refused lines are kept with the import).",
+                f"{count(summary.lines)} lines have problems, listed below. You may {choice}.",
                 exc.errors, can_skip=valid > 0)
         else:
             self._finish(f"<b>The import failed:</b> {exc}. Nothing was changed.")
@@ -556,7 +562,7 @@ class ImportsPage(Page):
         self.refused_box.setVisible(bool(errors))
         self.valid_button.setVisible(can_skip)
         self._refused = {error.file for error in errors}
-        self.map_button.setVisible(bool(self._refusal_to_map()))
+        self.map_button.setVisible(bool(self._refusal_to_map(self._refused)))
         shown = errors[:SHOWN_ERRORS]
         title = f"Refused lines ({count(len(errors))})"
         if len(errors) > len(shown):
@@ -570,21 +576,21 @@ class ImportsPage(Page):
 
     # -- mapping a refused file by hand ------------------------------------------------------------
 
-    def _refusal_to_map(self) -> list[FileInfo]:
+    def _refusal_to_map(self, refused: set[str]) -> list[FileInfo]:
         """The refused files whose columns can be mapped by hand: the ones the refusal names,
         or every file of the drop when it names none of them (a JSON file or a folder is
         refused with no columns to map)."""
-        if not self._refused:
+        if not refused:
             return []
-        named = [info for info in self._infos if info.name in self._refused]
+        named = [info for info in self._infos if info.name in refused]
         return [info for info in named or self._infos if info.mappable]
 
     def map_refused(self) -> None:
         """Open the mapping dialog on the refused files, then import the drop again."""
-        infos = self._refusal_to_map()
+        infos = self._refusal_to_map(self._refused)
         if not infos or self._busy:
             return
-        self._busy = True
+        self._busy, self._remapping = True, True
         self._update_buttons()
         self._show_errors([], can_skip=False)
         groups: dict[tuple, list[FileInfo]] = {}
@@ -633,6 +639,12 @@ class ImportsPage(Page):
             for c, value in enumerate(cells[:len(info.header)]):
                 self.preview.setItem(r, c, QTableWidgetItem(value))
         self.preview.resizeColumnsToContents()
+        # No taller than its lines (plus a scroll bar): the refused lines below need the room.
+        table = self.preview
+        rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
+        table.setMaximumHeight(table.horizontalHeader().height() + rows
+                               + table.horizontalScrollBar().sizeHint().height()
+                               + 2 * table.frameWidth())
 
     def _watch_window(self) -> None:
         """Hear when the window closes: its tasks are then cancelled, and what comes back

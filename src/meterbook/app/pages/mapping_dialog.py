@@ -49,13 +49,14 @@ class MappingDialog(QDialog):
         self.form = form
         self.setWindowTitle("Map the columns")
         self.setModal(True)
-        self.resize(760, 640)
+        # Within the window, down to the smallest supported (1024x640).
+        self.resize(760, min(640, parent.window().height() - 40) if parent else 640)
         self.header = form.header
         self.combos: list[QComboBox] = []
         layout = QVBoxLayout(self)
         names = form.file_names
         shown = ", ".join(names[:3]) + (" …" if len(names) > 3 else "")
-        intro = QLabel(reason or (
+        self.intro = intro = QLabel(reason or (
             f"<b>{shown}</b> is not an export Meterbook recognises. Tell it what each column "
             "holds (the guesses come from the column names: check them). The date, the model "
             "and the vendor are needed; columns left as “not imported” are skipped."))
