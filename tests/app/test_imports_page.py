@@ -529,3 +529,19 @@ def test_a_file_with_no_columns_offers_no_mapping(qtbot, window, db, tmp_path):
     drop(window, DATA / "canonical" / "good.csv", odd)
     qtbot.waitUntil(lambda: settled(page) and page.refused_box.isVisible(), timeout=WAIT)
     assert not page.map_button.isVisible()  # JSON has no columns; good.csv was not refused
+
+
+def test_tab_goes_from_the_history_to_undo(qtbot, window, db, monkeypatch):
+    page = import_and_wait(qtbot, window, DATA / "canonical" / "good.csv")
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=WAIT)
+    page.history.setFocus()
+    qtbot.keyClick(page.history, Qt.Key.Key_Space)  # a key chooses an import...
+    assert page.selected_batch() == 1
+    qtbot.keyClick(page.history, Qt.Key.Key_Tab)  # ...and Tab leaves the table, forwards
+    assert QApplication.focusWidget() is page.undo_button
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *args, **kw: QMessageBox.StandardButton.Yes)
+    qtbot.keyClick(page.undo_button, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: settled(page) and page.history.rowCount() == 0, timeout=WAIT)
+    assert records(db) == []

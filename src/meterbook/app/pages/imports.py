@@ -100,6 +100,7 @@ def _table(headers: list[str]) -> QTableWidget:
     table.setAlternatingRowColors(True)
     table.horizontalHeader().setStretchLastSection(True)
     table.setMinimumHeight(40)  # the window may be small: the tables scroll
+    table.setTabKeyNavigation(False)  # arrows move in the table; Tab moves on (to Undo...)
     return table
 
 
