@@ -91,6 +91,14 @@ def _known_formats() -> str:
     return ", ".join(f"{vendor} ({', '.join(kinds)})" for vendor, kinds in by_vendor.items())
 
 
+def _by_header(infos: list[FileInfo]) -> list[list[FileInfo]]:
+    """One dialog per distinct header: files of the same shape share a mapping."""
+    groups: dict[tuple, list[FileInfo]] = {}
+    for info in infos:
+        groups.setdefault(tuple(info.header), []).append(info)
+    return list(groups.values())
+
+
 def _table(headers: list[str]) -> QTableWidget:
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(headers)
@@ -391,12 +399,7 @@ class ImportsPage(Page):
             self._finish(f"<b>Nothing was imported.</b> {names} cannot be imported; "
                          "the reason is below.", errors, can_skip=False)
             return
-        # One dialog per distinct header: files of the same shape share a mapping.
-        groups: dict[tuple, list[FileInfo]] = {}
-        for info in self._infos:
-            if info.needs_mapping:
-                groups.setdefault(tuple(info.header), []).append(info)
-        self._to_map = list(groups.values())
+        self._to_map = _by_header([info for info in self._infos if info.needs_mapping])
         self._map_next()
 
     # -- 2. map the columns of unknown files -------------------------------------------------------
@@ -594,10 +597,7 @@ class ImportsPage(Page):
         self._busy, self._remapping = True, True
         self._update_buttons()
         self._show_errors([], can_skip=False)
-        groups: dict[tuple, list[FileInfo]] = {}
-        for info in infos:
-            groups.setdefault(tuple(info.header), []).append(info)
-        self._to_map = list(groups.values())
+        self._to_map = _by_header(infos)
         self._map_next()
 
     # -- helpers ---------------------------------------------------------------------------------
