@@ -174,8 +174,8 @@ class ImportsPage(Page):
         known = _known_formats()
         text = QLabel(
             "<p style='font-size:14pt'>Drop usage exports anywhere on this window</p>"
-            "<p>or use <b>Import files…</b> (File ▸ Import usage). Several files dropped "
-            "together become one import, which you can undo below.</p>"
+            "<p>or use <b>Import files…</b> (File ▸ Import usage, Ctrl+O). Several files "
+            "dropped together become one import, which you can undo below.</p>"
             f"<p style='color:gray'>Recognised without help: {known}. Any other CSV is read "
             "through a column mapping that you set once.</p>")
         text.setWordWrap(True)
