@@ -401,6 +401,27 @@ def test_column_mapping_validation_and_json():
         ColumnMapping.from_json("[]")
 
 
+def test_the_files_currency_is_kept_and_checked():
+    mapping = ColumnMapping({"Datum": "timestamp", "Dienst": "model", "Kosten": "billed_cost"},
+                            vendor="deepl", decimal_comma=True, currency=" eur ")
+    assert mapping.currency == "EUR"
+    assert ColumnMapping.from_json(mapping.to_json()) == mapping
+    with pytest.raises(ValueError, match="not a currency code"):
+        ColumnMapping({}, currency="euro")
+    with pytest.raises(ValueError, match="not a currency code"):
+        ColumnMapping.from_json('{"columns": {}, "currency": 5}')
+    text = "Datum;Dienst;Kosten;Währung\n03.02.2026;x;1,50;\n04.02.2026;x;2,00;GBP\n"
+    with_column = ColumnMapping({**mapping.columns, "Währung": "currency"}, vendor="deepl",
+                                decimal_comma=True, date_format="DD/MM/YYYY", currency="EUR")
+    got = records(read_mapped(text, "shop.csv", with_column))
+    # A blank cell takes the file's currency; a cell that names one wins.
+    assert [(r.billed_cost, r.currency) for r in got] == [(Decimal("1.50"), "EUR"),
+                                                          (Decimal("2.00"), "GBP")]
+    without = ColumnMapping(mapping.columns, vendor="deepl", decimal_comma=True,
+                            date_format="DD/MM/YYYY")
+    assert records(read_mapped(text, "shop.csv", without))[0].currency == "USD"  # as before
+
+
 def test_check_mapping():
     assert check_mapping(SIMPLE, ["Date", "Model", "Tokens In"]) == []
     assert check_mapping(ColumnMapping({"Tokens": "input_tokens"}), ["Date"]) == [
@@ -452,6 +473,25 @@ def test_guess_mapping():
     }  # fmt: skip
     assert guess_mapping(["end_time", "start_time", "vendor"]) == {
         "start_time": "timestamp", "vendor": "vendor"}
+
+
+@pytest.mark.parametrize("header, expected", [
+    # German, as a shop's export writes it: "Anfragen" are requests, the service is the model.
+    (["Datum", "Dienst", "Anfragen", "Kosten"],
+     ["timestamp", "model", "requests", "billed_cost"]),
+    (["Fecha", "Servicio", "Solicitudes", "Importe", "Moneda"],
+     ["timestamp", "model", "requests", "billed_cost", "currency"]),
+    (["Date", "Modèle", "Requêtes", "Montant"], ["timestamp", "model", "requests", "billed_cost"]),
+    (["Data", "Modello", "Richieste", "Token di ingresso", "Token di uscita", "Costo"],
+     ["timestamp", "model", "requests", "input_tokens", "output_tokens", "billed_cost"]),
+    (["Datum", "Modell", "Eingabe-Tokens", "Ausgabe-Tokens", "Anbieter", "Projekt", "Benutzer"],
+     ["timestamp", "model", "input_tokens", "output_tokens", "vendor", "project", "user"]),
+    # A model column wins over the service; the service tier is not a model.
+    (["date", "service", "model", "service_tier"], ["timestamp", "", "model", "service_tier"]),
+])
+def test_guess_mapping_in_other_languages(header, expected):
+    guessed = guess_mapping(header)
+    assert [guessed.get(column, "") for column in header] == expected
 
 
 # --- saved profiles -----------------------------------------------------------------------------

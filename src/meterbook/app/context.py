@@ -48,6 +48,7 @@ class AppContext(QObject):
         self.tasks.shutdown()
         self.db.close()
         self.closed.emit()
+
     def select_month(self, first_day) -> None:
         """Ask the Dashboard and the status bar to show this month (first day, a date)."""
         self.month_selected.emit(first_day)

@@ -107,7 +107,8 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         sp = QStyle.StandardPixmap
-        self.import_action = self._action("&Import usage…", self.import_files,
+        # triggered(bool) would hand its `checked` flag over as the list of files: ask for them.
+        self.import_action = self._action("&Import usage…", lambda: self.import_files(None),
                                           QKeySequence.StandardKey.Open, sp.SP_ArrowDown)
         self.refresh_action = self._action("&Refresh", self.ctx.changed,
                                            QKeySequence.StandardKey.Refresh, sp.SP_BrowserReload)

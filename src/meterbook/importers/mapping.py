@@ -66,10 +66,10 @@ def _fields_listing() -> str:
 
 
 def _columns_listing(header: Iterable[str]) -> str:
-    return ", ".join(repr(_clean(name)) for name in header)
+    return ", ".join(repr(clean_column(name)) for name in header)
 
 
-def _clean(name: str) -> str:
+def clean_column(name: str) -> str:
     return name.strip().lstrip("\ufeff").strip()
 
 
@@ -84,7 +84,9 @@ class ColumnMapping:
     `columns`: file column (as written) -> canonical field; no field filled from two columns.
     `vendor`: the vendor of every line, for files without a vendor column. `date_format`: None
     (decide from the dates), "ISO", "MM/DD/YYYY", "DD/MM/YYYY", "unix" (seconds) or a strptime
-    pattern. `delimiter`: None sniffs comma, semicolon or tab. Invalid values raise ValueError.
+    pattern. `delimiter`: None sniffs comma, semicolon or tab. `currency`: the currency of
+    every billed cost whose line names none (no currency column, or a blank cell); None is USD.
+    Invalid values raise ValueError.
     """
 
     columns: dict[str, str]
@@ -92,6 +94,7 @@ class ColumnMapping:
     decimal_comma: bool = False
     date_format: str | None = None
     delimiter: str | None = None
+    currency: str | None = None
 
     def __post_init__(self) -> None:
         columns: dict[str, str] = {}
@@ -99,7 +102,7 @@ class ColumnMapping:
         for column, field in dict(self.columns).items():
             if not isinstance(column, str) or not isinstance(field, str):
                 raise ValueError("a column mapping maps column names to field names (text)")
-            name, target = _clean(column), field.strip().lower()
+            name, target = clean_column(column), field.strip().lower()
             if not name:
                 raise ValueError(f"a column name is empty (mapped to {field!r})")
             if target not in CANONICAL_FIELDS:
@@ -117,6 +120,7 @@ class ColumnMapping:
         object.__setattr__(self, "decimal_comma", bool(self.decimal_comma))
         object.__setattr__(self, "date_format", normalise_date_format(self.date_format))
         object.__setattr__(self, "delimiter", normalise_delimiter(self.delimiter))
+        object.__setattr__(self, "currency", normalise_currency(self.currency))
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
@@ -133,7 +137,8 @@ class ColumnMapping:
         # Unknown keys are ignored, so that a mapping saved by a later version still loads.
         return cls(columns=data["columns"], vendor=data.get("vendor"),
                    decimal_comma=data.get("decimal_comma") is True,
-                   date_format=data.get("date_format"), delimiter=data.get("delimiter"))
+                   date_format=data.get("date_format"), delimiter=data.get("delimiter"),
+                   currency=data.get("currency"))
 
 
 def normalise_date_format(value: str | None) -> str | None:
@@ -151,6 +156,18 @@ def normalise_date_format(value: str | None) -> str | None:
     return named
 
 
+def normalise_currency(value: str | None) -> str | None:
+    """None or a three-letter currency code in capitals; ValueError for anything else."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a currency code; {cells.EXPECT_CURRENCY}")
+    try:
+        return cells.currency(value)
+    except cells.Bad as exc:
+        raise ValueError(str(exc)) from None
+
+
 def normalise_delimiter(value: str | None) -> str | None:
     if value is None or value == "":
         return None
@@ -163,11 +180,11 @@ def normalise_delimiter(value: str | None) -> str | None:
 
 def _find_column(header: list[str], column: str) -> list[int]:
     """Positions of `column` in the header: exact (stripped) match first, else any case."""
-    wanted = _clean(column)
-    exact = [i for i, name in enumerate(header) if _clean(name) == wanted]
+    wanted = clean_column(column)
+    exact = [i for i, name in enumerate(header) if clean_column(name) == wanted]
     if exact:
         return exact
-    return [i for i, name in enumerate(header) if _clean(name).lower() == wanted.lower()]
+    return [i for i, name in enumerate(header) if clean_column(name).lower() == wanted.lower()]
 
 
 def parse_map_args(items: list[str], header: list[str] | None) -> dict[str, str]:
@@ -183,7 +200,7 @@ def parse_map_args(items: list[str], header: list[str] | None) -> dict[str, str]
     for item in items:
         # The last "=": a field name never holds one, a column name might.
         column, equals, field = item.rpartition("=")
-        column, field = _clean(column), field.strip().lower()
+        column, field = clean_column(column), field.strip().lower()
         where = f"--map {item!r}"
         if not equals or not column or not field:
             problems.append(f'{where}: expected COLUMN=FIELD, like --map "Created At=timestamp"')
@@ -205,7 +222,7 @@ def parse_map_args(items: list[str], header: list[str] | None) -> dict[str, str]
             if len(found) > 1:
                 problems.append(f"{where}: the header has {len(found)} columns named {column!r}")
                 continue
-            column = _clean(header[found[0]])
+            column = clean_column(header[found[0]])
         if field in source:
             problems.append(f"{where}: {field} is already mapped from {source[field]!r}; one "
                             f"field takes one column")
@@ -444,7 +461,7 @@ def _timestamp_reader(date_format: str | None, order: str | None) -> Callable[[s
     return read
 
 
-def _decide_order(rows: list[Row], position: int, label: str, file_name: str,
+def decide_date_order(rows: list[Row], position: int, label: str, file_name: str,
                   complete: bool) -> str | None:
     """The order ("MDY" or "DMY") the read-ahead rows' slash dates show; None when none tells.
 
@@ -553,7 +570,7 @@ def read_mapped(text: TextIO | str, file_name: str, mapping: ColumnMapping
     delimiter = mapping.delimiter or sniff_delimiter("".join(head))
     header, raw_rows = csv_rows(chain(head, text), file_name, delimiter)  # type: ignore[arg-type]
     positions = _positions(header, mapping, file_name)
-    labels = {field: _clean(header[position]) for field, position in positions.items()}
+    labels = {field: clean_column(header[position]) for field, position in positions.items()}
     rows = _decoded(raw_rows, file_name)
 
     order = {"MM/DD/YYYY": "MDY", "DD/MM/YYYY": "DMY"}.get(mapping.date_format or "")
@@ -565,7 +582,7 @@ def read_mapped(text: TextIO | str, file_name: str, mapping: ColumnMapping
             if len(ahead) >= DATE_READ_AHEAD:
                 break
         complete = len(ahead) < DATE_READ_AHEAD
-        order = _decide_order(ahead, positions["timestamp"], labels["timestamp"], file_name,
+        order = decide_date_order(ahead, positions["timestamp"], labels["timestamp"], file_name,
                               complete)
 
     convert = _converters(mapping, order)
@@ -606,7 +623,8 @@ def _record(row: list[str], positions: dict[str, int], labels: dict[str, str],
         values["vendor"] = mapping.vendor
     record = UsageRecord(**values)
     if record.billed_cost is not None and record.currency is None:
-        record.currency = "USD"  # as the canonical CSV: every export we know bills in USD
+        # The file's currency, else USD as the canonical CSV: every export we know bills in USD.
+        record.currency = mapping.currency or "USD"
     return record
 
 

@@ -15,14 +15,16 @@ import shlex
 from meterbook.core.records import CANONICAL_FIELDS
 from meterbook.importers.mapping import (
     REQUIRED_FIELDS,
-    _clean,
     _columns_listing,
     _fields_listing,
+    clean_column,
     sniff_delimiter,
 )
 
 # Rules tried in this order over all columns, so a specific rule claims a column before a vague
-# one can (amount_currency is a currency before "amount" makes it a cost).
+# one can (amount_currency is a currency before "amount" makes it a cost). Besides English, the
+# common words of German, French, Spanish, Italian, Dutch and Portuguese exports: a European
+# shop's "Datum;Dienst;Anfragen;Kosten" is as easy to map as "date,service,requests,cost".
 _GUESSES: tuple[tuple[str, str], ...] = (
     ("cache_write_tokens", r"^(?!.*\b(cost|price)\b).*(\bcache\w* (write|creation|create)|"
                            r"\b(write|creation)\b.*\bcache)"),
@@ -30,32 +32,44 @@ _GUESSES: tuple[tuple[str, str], ...] = (
                             r".*\bcache[ds]?\b"),
     # Input, but not the cache reads or writes a rule above has left over ("no cache" is input).
     ("input_tokens", r"^(?!.*\b(cost|price|usd)\b)(?!.*\bcache[ds]?\b(?<!no cache))"
-                     r".*\b(input|prompt|tokens in)\b"),
-    ("output_tokens", r"^(?!.*\b(cost|price|usd)\b).*\b(output|completion|tokens out)\b"),
+                     r".*\b(input|prompt|tokens in|eingabe|entrée|entrada|ingresso|invoer)\b"),
+    ("output_tokens", r"^(?!.*\b(cost|price|usd)\b)"
+                      r".*\b(output|completion|tokens out|ausgabe|sortie|salida|saída|uscita|"
+                      r"uitvoer)\b"),
     ("timestamp", r"^(timestamp|datetime|date|time|date time|created( at| on)?)$"),
-    ("timestamp", r"^(?!.*\bend\b).*\b(timestamp|created|date|time|datetime|datum|fecha)\b"),
-    ("timestamp", r"^(?!.*\bend\b).*\b(start|day|hour|period)\b"),
+    ("timestamp", r"^(?!.*\bend\b).*\b(timestamp|created|date|time|datetime|datum|fecha|"
+                  r"data|zeitpunkt|zeitstempel|horodatage|erstellt)\b"),
+    ("timestamp", r"^(?!.*\bend\b).*\b(start|day|hour|period|jour|día|dia|giorno|dag|"
+                  r"zeit|heure|hora|ora)\b"),
     ("model", r"^(?!.*\b(pricing|license|billing)\b).*\b(model|modell|modèle|modelo|modello)\b"),
     ("model", r"\b(deployment|slug|meter name)\b|^engine$"),
-    ("vendor", r"\b(vendor|provider)\b"),
+    ("vendor", r"\b(vendor|provider|anbieter|fournisseur|proveedor|fornitore|leverancier|"
+               r"fornecedor)\b"),
     ("request_id", r"\b(request|generation|call|response) id\b"),
-    ("requests", r"^(?!.*\b(id|description)\b).*\b(requests|calls|request count)\b"),
-    ("conversation_id", r"\b(conversation|session|thread|chat)\b"),
+    ("requests", r"^(?!.*\b(id|description)\b).*\b(requests|calls|request count|anfragen|"
+                 r"aufrufe|requêtes|requetes|appels|solicitudes|peticiones|llamadas|richieste|"
+                 r"chiamate|verzoeken|aanvragen|aanroepen|requisições|chamadas)\b"),
+    ("conversation_id", r"\b(conversation|session|thread|chat|unterhaltung|gespräch|sitzung)\b"),
     # "Cost in billing currency" is a cost, "amount_currency" a currency.
-    ("currency", r"^(?!.*\bin\b).*\bcurrency\b"),
+    ("currency", r"^(?!.*\bin\b).*\b(currency|währung|devise|moneda|valuta|moeda)\b"),
     ("billed_cost", r"^(?!.*\b(tokens?|price|rate|unit|center|centre|category|type)\b)"
-                    r".*\b(cost|amount|spend|charge|usd|kosten|betrag|coût|coste|costo|importe)\b"),
-    ("project", r"\b(project|workspace|team)\b"),
-    ("user", r"\b(user|email)\b"),
+                    r".*\b(cost|amount|spend|charge|usd|kosten|betrag|gebühr|gebühren|coût|montant|"
+                    r"coste|costo|importe|importo|spesa|bedrag|custo|valor)\b"),
+    ("project", r"\b(project|workspace|team|projekt|projet|proyecto|progetto|projeto|"
+                r"arbeitsbereich)\b"),
+    ("user", r"\b(user|email|benutzer|nutzer|utilisateur|usuario|utente|gebruiker|usuário)\b"),
     ("api_key", r"\b(api key|key)\b"),
     ("service_tier", r"\btier\b"),
     ("unit_name", r"\bunit( name| of measure| type)?$"),
     ("units", r"^(?!.*\b(price|pricing|name|measure)\b).*\b(quantity|units)\b"),
+    # Last: a file with no model column often names what was used as the service or product.
+    ("model", r"^(service|dienst|dienstleistung|servicio|servizio|produkt|product|produit|"
+              r"producto|prodotto)( name)?$"),
 )
 
 
 def _words(name: str) -> str:
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", _clean(name))  # CreatedAt -> Created At
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", clean_column(name))  # CreatedAt -> Created At
     return " ".join(re.findall(r"[^\W_]+", spaced.lower()))
 
 
@@ -63,7 +77,7 @@ def guess_mapping(header: list[str]) -> dict[str, str]:
     """Likely field of each column whose name says it ({column as written: field}); a guess
     for people to confirm (the import window, the unrecognised-header message), never applied
     unasked. Each field is guessed for one column at most."""
-    columns = [_clean(name) for name in header]
+    columns = [clean_column(name) for name in header]
     words = [_words(name) for name in columns]
     guessed: dict[int, str] = {}
     for i, text in enumerate(words):  # a column named after a field is that field
@@ -92,7 +106,7 @@ def unrecognised_header_message(file_name: str, header: list[str]) -> str:
     """For a header no format knows: its columns, and a command mapping them to fields."""
     if len(header) == 1 and re.search("[;\t]", header[0]):  # read as one column: re-split it
         header = next(csv.reader([header[0]], delimiter=sniff_delimiter(header[0])))
-    columns = [_clean(name) for name in header]
+    columns = [clean_column(name) for name in header]
     guessed = guess_mapping(columns)
     fields = set(guessed.values())
     maps = [f"--map {_shell(f'{column}={field}', True)}" for column, field in guessed.items()]

@@ -13,9 +13,8 @@ the page hears back through their callbacks on the UI thread.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
@@ -38,72 +37,48 @@ from PySide6.QtWidgets import (
     QWidget,
 )  # fmt: skip
 
-from meterbook.app.formatting import count, file_size
+from meterbook.app.formatting import count, file_size, money, month_title, plural
 from meterbook.app.pages.base import Page
-from meterbook.app.pages.mapping_dialog import (
-    FileInfo,
-    MappingDialog,
-    inspect_file,
-    saved_profiles,
-)  # fmt: skip
-from meterbook.core.records import from_epoch_us
+from meterbook.app.pages.mapping_dialog import MappingDialog
 from meterbook.importers import pipeline
 from meterbook.importers.errors import ImportRefused, LineError
 from meterbook.importers.formats import formats
+from meterbook.importers.mapped_import import Mapped, import_mapped
 from meterbook.importers.mapping import ColumnMapping
-from meterbook.importers.mapping_profiles import save_profile
-from meterbook.importers.sources import FileSource
-from meterbook.store.batches import list_batches, undo_batch
+from meterbook.importers.mapping_form import FileInfo, MappingForm, inspect_file, saved_profiles
+from meterbook.store.batches import undo_batch
+from meterbook.store.import_history import BatchSummary, batch_summary, history_rows
 
 SHOWN_ERRORS = 1000  # a file with a million bad lines must not freeze the table
 
 
-# --- the work (worker threads: no widgets here) -----------------------------------------------
+# --- words ------------------------------------------------------------------------------------
 
 
-@dataclass(eq=False)
-class Mapped:
-    """A column mapping chosen in the dialog, and the profile name to remember it under."""
-
-    mapping: ColumnMapping
-    save_as: str | None
-
-    @property
-    def label(self) -> str:
-        return self.save_as or "column mapping"
+def _month_text(first_day: date) -> str:
+    return month_title(f"{first_day:%Y-%m}")
 
 
-def run_import(db, paths: list[str], mapped: dict[str, Mapped], skip_bad_lines: bool,
-               progress, cancelled) -> pipeline.ImportSummary:
-    """The files as one batch, each read by its format or its mapping; then the mappings the
-    user asked to remember are saved (only once the import went through: a refused or
-    cancelled import changes nothing)."""
-    choices = list({id(mapped.get(p)): mapped.get(p) for p in paths}.values())
-    # Each file with its own format or mapping (a drop may mix them), one batch all the same.
-    with db.engine.connect() as conn:
-        sources = [FileSource(Path(p), conn=conn, mapping=m and m.mapping,
-                              profile=m and m.label) for p in paths for m in [mapped.get(p)]]
-    summary = pipeline.import_sources(db, sources, skip_bad_lines=skip_bad_lines,
-                                      progress=progress, cancelled=cancelled)
-    to_save = {m.save_as: m.mapping for m in choices if m is not None and m.save_as}
-    if to_save:
-        with db.session() as session:
-            for name, mapping in to_save.items():
-                save_profile(session, name, mapping)
-            session.commit()
-    return summary
-
-
-def history_rows(db, tz_name: str) -> list[tuple]:
-    """The batches, newest first, as the history table shows them."""
-    zone = ZoneInfo(tz_name)
-    rows = []
-    for batch in reversed(list_batches(db)):
-        when = from_epoch_us(batch.created_us).astimezone(zone).strftime("%Y-%m-%d %H:%M")
-        files = batch.files.replace("\n", ", ")
-        rows.append((batch.id, when, files, batch.profile, batch.lines, batch.added,
-                     batch.duplicates, batch.refused))
-    return rows
+def summary_text(summary: BatchSummary) -> str:
+    """What a batch brought in, as people read it: "24 records, February 2026, $19.97"."""
+    parts = [plural(summary.records, "record")]
+    first, last = summary.first_month, summary.last_month
+    if first is not None and last is not None:
+        if first == last:
+            parts.append(_month_text(first))
+        elif first.year == last.year:
+            parts.append(f"{month_title(f'{first:%Y-%m}').rsplit(' ', 1)[0]} – "
+                         f"{_month_text(last)}")
+        else:
+            parts.append(f"{_month_text(first)} – {_month_text(last)}")
+    # A zero beside other amounts says nothing (a free line in another currency).
+    shown = {c: a for c, a in summary.amounts.items() if a} or summary.amounts
+    amounts = [money(amount, currency) for currency, amount in shown.items()]
+    if amounts:
+        parts.append(" + ".join(amounts))
+    if summary.unpriced_requests:
+        parts.append(f"{plural(summary.unpriced_requests, 'request')} unpriced")
+    return ", ".join(parts)
 
 
 def _known_formats() -> str:
@@ -116,6 +91,14 @@ def _known_formats() -> str:
     return ", ".join(f"{vendor} ({', '.join(kinds)})" for vendor, kinds in by_vendor.items())
 
 
+def _by_header(infos: list[FileInfo]) -> list[list[FileInfo]]:
+    """One dialog per distinct header: files of the same shape share a mapping."""
+    groups: dict[tuple, list[FileInfo]] = {}
+    for info in infos:
+        groups.setdefault(tuple(info.header), []).append(info)
+    return list(groups.values())
+
+
 def _table(headers: list[str]) -> QTableWidget:
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(headers)
@@ -125,6 +108,7 @@ def _table(headers: list[str]) -> QTableWidget:
     table.setAlternatingRowColors(True)
     table.horizontalHeader().setStretchLastSection(True)
     table.setMinimumHeight(40)  # the window may be small: the tables scroll
+    table.setTabKeyNavigation(False)  # arrows move in the table; Tab moves on (to Undo...)
     return table
 
 
@@ -153,6 +137,10 @@ class ImportsPage(Page):
         self._mapped: dict[str, Mapped] = {}
         self._to_map: list[list[FileInfo]] = []
         self._profiles: dict[str, ColumnMapping] = {}
+        self._refused: set[str] = set()  # names of the files the last refusal named
+        self._shown_batch: int | None = None  # the import the headline tells of
+        self._remapping = False  # the dialog is for files refused, not for unknown ones
+        self._month: date | None = None  # the month "Show ..." opens
 
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -186,8 +174,8 @@ class ImportsPage(Page):
         known = _known_formats()
         text = QLabel(
             "<p style='font-size:14pt'>Drop usage exports anywhere on this window</p>"
-            "<p>or use <b>Import files…</b> (File ▸ Import usage). Several files dropped "
-            "together become one import, which you can undo below.</p>"
+            "<p>or use <b>Import files…</b> (File ▸ Import usage, Ctrl+O). Several files "
+            "dropped together become one import, which you can undo below.</p>"
             f"<p style='color:gray'>Recognised without help: {known}. Any other CSV is read "
             "through a column mapping that you set once.</p>")
         text.setWordWrap(True)
@@ -206,9 +194,18 @@ class ImportsPage(Page):
         self.valid_button = QPushButton("Import the valid lines")
         self.valid_button.clicked.connect(self.import_valid_lines)
         self.valid_button.hide()
+        self.map_button = QPushButton("Map the columns…")
+        self.map_button.setToolTip("Say by hand what each column of the refused file holds, "
+                                   "and import it again")
+        self.map_button.clicked.connect(self.map_refused)
+        self.map_button.hide()
+        self.month_button = QPushButton()
+        self.month_button.clicked.connect(self.show_month)
+        self.month_button.hide()
         headline_row = QHBoxLayout()
         headline_row.addWidget(self.headline, 1)
-        headline_row.addWidget(self.valid_button, 0, Qt.AlignmentFlag.AlignTop)
+        for button in (self.month_button, self.valid_button, self.map_button):
+            headline_row.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(headline_row)
 
         progress_row = QHBoxLayout()
@@ -237,7 +234,7 @@ class ImportsPage(Page):
         preview_box.addWidget(self.preview, 1)
         files_row.addWidget(self.file_list)
         files_row.addLayout(preview_box, 1)
-        layout.addLayout(files_row, 2)
+        layout.addLayout(files_row, 1)  # the refused lines, when any, matter more
 
         self.refused_box = QGroupBox("Refused lines")
         refused_layout = QVBoxLayout(self.refused_box)
@@ -281,6 +278,10 @@ class ImportsPage(Page):
                             self._show_history, self._read_failed)
 
     def _show_history(self, rows: list[tuple]) -> None:
+        # The selection stays with its import, never with a row number: after an undo the next
+        # import must not slip under the selection with Undo enabled.
+        kept = self.selected_batch()
+        self.history.clearSelection()
         self.history.setRowCount(len(rows))
         for r, row in enumerate(rows):
             for c, value in enumerate(row):
@@ -288,6 +289,8 @@ class ImportsPage(Page):
                 if c == 0:
                     item.setData(Qt.ItemDataRole.UserRole, value)
                 self.history.setItem(r, c, item)
+            if row[0] == kept:
+                self.history.selectRow(r)
         self.history_note.setText("No imports yet." if not rows else
                                   "Undo removes an import's records and re-prices what "
                                   "depended on them.")
@@ -327,7 +330,11 @@ class ImportsPage(Page):
 
     def _undone(self, batch: int, removed: int) -> None:
         self._busy = False
-        self.ctx.status.emit(f"Import #{batch} undone: {count(removed)} records removed.")
+        done = f"Import #{batch} undone: {plural(removed, 'record')} removed."
+        self.ctx.status.emit(done)
+        if self._shown_batch == batch:  # the headline told of it: it no longer holds
+            self._shown_batch = None
+            self._finish(f"<b>{done}</b>")
         self.ctx.changed()
 
     def _undo_failed(self, exc: BaseException) -> None:
@@ -352,6 +359,7 @@ class ImportsPage(Page):
         if not paths:
             return
         self._busy, self._paths, self._mapped, self.task = True, list(paths), {}, None
+        self._shown_batch, self._remapping = None, False
         self._update_buttons()
         self._show_current()
         names = ", ".join(Path(p).name for p in paths)
@@ -361,6 +369,7 @@ class ImportsPage(Page):
         self.preview.setRowCount(0)
         self.preview_label.clear()
         self._show_errors([], can_skip=False)  # what the last import refused is gone
+        self._show_month(None)
         self._show_progress(False)
         db = self.ctx.db
         self.ctx.tasks.read(lambda: ([inspect_file(db, p) for p in paths], saved_profiles(db)),
@@ -390,12 +399,7 @@ class ImportsPage(Page):
             self._finish(f"<b>Nothing was imported.</b> {names} cannot be imported; "
                          "the reason is below.", errors, can_skip=False)
             return
-        # One dialog per distinct header: files of the same shape share a mapping.
-        groups: dict[tuple, list[FileInfo]] = {}
-        for info in self._infos:
-            if info.needs_mapping:
-                groups.setdefault(tuple(info.header), []).append(info)
-        self._to_map = list(groups.values())
+        self._to_map = _by_header([info for info in self._infos if info.needs_mapping])
         self._map_next()
 
     # -- 2. map the columns of unknown files -------------------------------------------------------
@@ -405,11 +409,22 @@ class ImportsPage(Page):
             self.start(skip_bad_lines=False)
             return
         group = self._to_map[0]
-        self.file_list.setCurrentRow(self._infos.index(group[0]))
-        self._headline(f"<b>{group[0].name}</b> is not an export Meterbook knows: map its "
-                       "columns to go on.")
-        dialog = MappingDialog(self, [info.name for info in group], group[0].header,
-                               group[0].rows, self._profiles)
+        first = group[0]
+        self.file_list.setCurrentRow(self._infos.index(first))
+        names = ", ".join(info.name for info in group)
+        earlier = self._mapped.get(first.path)
+        if not self._remapping:
+            self._headline(f"<b>{first.name}</b> is not an export Meterbook knows: map its "
+                           "columns to go on.")
+            reason = None
+        else:
+            self._headline(f"Mapping the columns of <b>{names}</b> by hand…")
+            reason = (f"<b>{names}</b> was refused. Say what each column holds, and how its "
+                      "dates and numbers are written; the import then starts again.")
+        form = MappingForm([info.name for info in group], first.header, first.sample,
+                           self._profiles, self.ctx.home_currency(),
+                           start=earlier and earlier.mapping)
+        dialog = MappingDialog(self, form, reason)
         dialog.finished.connect(lambda code, d=dialog: self._mapped_group(d, code))
         self.mapping_dialog = dialog
         dialog.open()
@@ -439,8 +454,8 @@ class ImportsPage(Page):
         self._show_progress(True)
         self.task = self.ctx.tasks.write(
             f"Importing {names}",
-            lambda progress, cancelled: run_import(db, paths, mapped, skip_bad_lines,
-                                                   progress, cancelled),
+            lambda progress, cancelled: import_mapped(db, paths, mapped, skip_bad_lines,
+                                                      progress, cancelled),
             self._imported, self._failed, self._progressed)
 
     def _progressed(self, done: int, total: int) -> None:
@@ -472,15 +487,46 @@ class ImportsPage(Page):
             text = (f"<b>Nothing new.</b> The {count(kept)} lines read are already in the "
                     "database, so nothing was added.")
         else:
-            text = (f"<b>Imported {count(summary.added)} records</b> as import "
+            text = (f"<b>Imported {plural(summary.added, 'record')}</b> as import "
                     f"#{summary.batch} ({summary.profile}).")
+            self._shown_batch = summary.batch
             if summary.duplicates:
                 text += f" {count(summary.duplicates)} were already in the database."
             if summary.refused:
                 text += (f" {count(summary.refused)} refused lines were left out; they are "
                          "kept with the import.")
         self._finish(text, summary.errors, can_skip=False)
+        if summary.batch is not None:
+            # What came in (months, amount) is read back from the database, as cost reads it.
+            ctx, batch = self.ctx, summary.batch
+            ctx.tasks.read(lambda: batch_summary(ctx.db, batch, ctx.report_timezone()),
+                           lambda found: self._summarised(summary, found))
         self.ctx.changed()  # every page reloads, this one's history too
+
+    def _summarised(self, summary: pipeline.ImportSummary, found: BatchSummary) -> None:
+        if self._shown_batch != found.batch:  # undone, or another import began meanwhile
+            return
+        text = (f"<b>Imported {summary_text(found)}</b> as import #{found.batch} "
+                f"({summary.profile}).")
+        if summary.duplicates:
+            text += f" {count(summary.duplicates)} were already in the database."
+        if summary.refused:
+            text += (f" {count(summary.refused)} refused lines were left out; they are "
+                     "kept with the import.")
+        self._headline(text)
+        self._show_month(found.last_month)
+
+    def _show_month(self, first_day: date | None) -> None:
+        """Offer to show a month on the Dashboard (the latest of the import); None hides it."""
+        self._month = first_day
+        if first_day is not None:
+            self.month_button.setText(f"Show {_month_text(first_day)}")
+        self.month_button.setVisible(first_day is not None)
+
+    def show_month(self) -> None:
+        if self._month is not None:
+            self.ctx.select_month(self._month)
+            self.ctx.open_page.emit("dashboard")
 
     def _failed(self, exc: BaseException) -> None:
         self.task = None
@@ -493,11 +539,16 @@ class ImportsPage(Page):
                              can_skip=False)
                 return
             valid = summary.lines - summary.refused
+            ways = ["correct the file and drop it again"]
+            if self._refusal_to_map({error.file for error in exc.errors}):
+                ways.append("map its columns by hand")
+            if valid > 0:  # "import the 0 valid lines" would offer nothing
+                ways.append(f"import the {count(valid)} valid lines now (the refused lines "
+                            "are kept with the import)")
+            choice = " or ".join([", ".join(ways[:-1]), ways[-1]] if len(ways) > 1 else ways)
             self._finish(
                 f"<b>Nothing was imported:</b> {count(summary.refused)} of "
-                f"{count(summary.lines)} lines have problems, listed below. Correct the file "
-                "and drop it again, or import the "
-                f"{count(valid)} valid lines now (the refused lines are kept with the import).",
+                f"{count(summary.lines)} lines have problems, listed below. You may {choice}.",
                 exc.errors, can_skip=valid > 0)
         else:
             self._finish(f"<b>The import failed:</b> {exc}. Nothing was changed.")
@@ -508,11 +559,14 @@ class ImportsPage(Page):
         self._show_progress(False)
         self._headline(text)
         self._show_errors(errors or [], can_skip)
+        self._show_month(None)
         self._update_buttons()
 
     def _show_errors(self, errors: list[LineError], can_skip: bool) -> None:
         self.refused_box.setVisible(bool(errors))
         self.valid_button.setVisible(can_skip)
+        self._refused = {error.file for error in errors}
+        self.map_button.setVisible(bool(self._refusal_to_map(self._refused)))
         shown = errors[:SHOWN_ERRORS]
         title = f"Refused lines ({count(len(errors))})"
         if len(errors) > len(shown):
@@ -523,6 +577,28 @@ class ImportsPage(Page):
             line = error.line if error.line > 0 else "whole file"
             for c, value in enumerate((error.file, line, error.column or "", error.message)):
                 self.refused_table.setItem(r, c, _cell(value))
+
+    # -- mapping a refused file by hand ------------------------------------------------------------
+
+    def _refusal_to_map(self, refused: set[str]) -> list[FileInfo]:
+        """The refused files whose columns can be mapped by hand: the ones the refusal names,
+        or every file of the drop when it names none of them (a JSON file or a folder is
+        refused with no columns to map)."""
+        if not refused:
+            return []
+        named = [info for info in self._infos if info.name in refused]
+        return [info for info in named or self._infos if info.mappable]
+
+    def map_refused(self) -> None:
+        """Open the mapping dialog on the refused files, then import the drop again."""
+        infos = self._refusal_to_map(self._refused)
+        if not infos or self._busy:
+            return
+        self._busy, self._remapping = True, True
+        self._update_buttons()
+        self._show_errors([], can_skip=False)
+        self._to_map = _by_header(infos)
+        self._map_next()
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -564,6 +640,12 @@ class ImportsPage(Page):
             for c, value in enumerate(cells[:len(info.header)]):
                 self.preview.setItem(r, c, QTableWidgetItem(value))
         self.preview.resizeColumnsToContents()
+        # No taller than its lines (plus a scroll bar): the refused lines below need the room.
+        table = self.preview
+        rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
+        table.setMaximumHeight(table.horizontalHeader().height() + rows
+                               + table.horizontalScrollBar().sizeHint().height()
+                               + 2 * table.frameWidth())
 
     def _watch_window(self) -> None:
         """Hear when the window closes: its tasks are then cancelled, and what comes back
