@@ -976,3 +976,21 @@ def test_help_and_no_subcommand_action(cli):
     assert cli("plans").code == 2  # plans needs import, export or list
     assert cli("rates").code == 2
     assert cli("frobnicate").code == 2
+
+
+def test_the_commands_do_not_import_the_cli_that_dispatches_to_them():
+    # cli.py imports commands.py to dispatch; commands.py reaching back for `Refused` made a
+    # cycle. Both now take it from meterbook/errors.py, which imports nothing.
+    import ast
+
+    import meterbook.commands
+    import meterbook.errors
+
+    def imported(module) -> set[str]:
+        tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+        return {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)} | {
+            alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+            for alias in node.names}
+
+    assert "meterbook.cli" not in imported(meterbook.commands)
+    assert imported(meterbook.errors) == {"__future__"}

@@ -10,20 +10,17 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from meterbook import __version__
 from meterbook.core.cost import BY_KEYS, SOURCES, MissingRate
 from meterbook.core.periods import parse_month, zone
 from meterbook.core.plans import PlanFileError
+from meterbook.errors import Refused
 from meterbook.importers.errors import ImportRefused
 from meterbook.store.errors import DatabaseError, RatesFileError
 
 log = logging.getLogger("meterbook")
-
-
-class Refused(Exception):
-    """Input refused: printed on stderr, exit status 1."""
 
 
 def _month(text: str) -> str:
@@ -185,7 +182,3 @@ def _dispatch(args: argparse.Namespace) -> int:
         "rates": commands.rates,
     }
     return handlers[args.command](args)
-
-
-def now() -> datetime:
-    return datetime.now(UTC)

@@ -12,9 +12,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from meterbook.cli import Refused
 from meterbook.core.periods import parse_day, zone
 from meterbook.core.records import from_epoch_us
+from meterbook.errors import Refused
 from meterbook.store import readers
 from meterbook.store.database import Database, open_database
 
