@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from meterbook.core.cost import CostReport, CostRow
+from meterbook.core.cost import By, CostReport, CostRow
 from meterbook.core.money import format_display, format_exact, format_quantity
 
 CSV_COLUMNS = ("key", "requests", "input_tokens", "cached_input_tokens", "cache_write_tokens",
@@ -56,7 +56,7 @@ def as_json(report: CostReport) -> str:
 
 def as_csv(report: CostReport) -> str:
     buf = io.StringIO()
-    details = [c for c in DETAIL_COLUMNS if report.by == "request"]
+    details = [c for c in DETAIL_COLUMNS if report.by == By.REQUEST]
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow([*CSV_COLUMNS, *details])
     for row in [*report.rows, report.total]:
@@ -73,12 +73,12 @@ def as_table(report: CostReport, tz_name: str) -> str:
     header = [report.by.upper(), "REQUESTS", "INPUT", "CACHED"]
     header += ["CACHE WRITE"] * show_write + ["OUTPUT"] + ["UNITS"] * show_units
     header += ["USAGE", "FIXED"] * show_fixed + ["COST", "UNPRICED"]
-    if report.by == "request":
+    if report.by == By.REQUEST:
         header[1:1] = ["TIME (UTC)", "MODEL"]
 
     def cells(row: CostRow, key: str) -> list[str]:
         out = [key]
-        if report.by == "request":
+        if report.by == By.REQUEST:
             out += [row.details.get("timestamp", "")[:19].replace("T", " "),
                     row.details.get("model", "")]
         out += [f"{row.requests:,}", f"{row.input_tokens:,}", f"{row.cached_input_tokens:,}"]
@@ -93,10 +93,10 @@ def as_table(report: CostReport, tz_name: str) -> str:
 
     body = [cells(r, r.key or "(none)") for r in report.rows]
     total = cells(report.total, "TOTAL")
-    if report.by == "request":
+    if report.by == By.REQUEST:
         total[1:3] = ["", ""]
     widths = [max(map(len, column)) for column in zip(header, *body, total, strict=True)]
-    text_cols = {0, 1, 2} if report.by == "request" else {0}
+    text_cols = {0, 1, 2} if report.by == By.REQUEST else {0}
     template = "  ".join(f"{{:{'<' if i in text_cols else '>'}{w}}}"
                          for i, w in enumerate(widths))
 
@@ -112,9 +112,9 @@ def as_table(report: CostReport, tz_name: str) -> str:
         n = report.total.unpriced_requests
         out += ["", f"{n:,} request{'s' if n != 1 else ''} unpriced: no plan covers them, so "
                 "they are not in the cost (not counted as zero). See `meterbook plans list`."]
-    if report.total.fixed_cost and report.by in ("request", "conversation", "model", "project"):
-        out += ["", f"The total includes {format_display(report.total.fixed_cost)} of monthly "
-                "fixed charges (fees, minimums), which belong to no single " + report.by + "."]
+    if report.unshared_fixed:
+        out += ["", f"The total includes {format_display(report.unshared_fixed)} of monthly "
+                f"fixed charges (fees, minimums), which belong to no single {report.by}."]
     return "\n".join(out) + "\n"
 
 
