@@ -1,0 +1,195 @@
+"""The one table writer of the command line: every command that prints a table uses it.
+
+Columns are aligned whatever a cell holds. On a terminal the table is fitted to its width by
+narrowing only the columns that can give way, where that costs the fewest cells (a table that
+cannot fit even so is left whole, for the terminal to wrap):
+- `KEEP` (numbers, dates, codes): never narrowed, since a cut number is a wrong number;
+- `ELIDE` (identifiers: model names, request ids): shortened in the middle with "…", where
+  dated names differ ("claude-haiku-4-5-20251001"), and never so far that two different
+  values of the column read the same;
+- `WRAP` (names people type, prices in words): wrapped onto more lines at spaces.
+A cell may hold several lines ("a.csv\nb.csv": one file a line).
+Output that is not a terminal (a pipe, a file) keeps every cell whole: scripts get all of it
+(and `--format json` is there for programs).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import shutil
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+GAP = "  "
+ELLIPSIS = "…"
+
+
+class Fit(Enum):
+    KEEP = "keep"
+    ELIDE = "elide"
+    WRAP = "wrap"
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    right: bool = False  # numbers and money are right-aligned
+    fit: Fit = Fit.KEEP
+    narrowest: int = 8  # below this a shortened name or a wrapped phrase says little
+
+
+def terminal_width() -> int | None:
+    """The width to fit tables to: the terminal's (or $COLUMNS) when stdout is a terminal."""
+    if not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size().columns  # $COLUMNS first, as the shell sets it
+
+
+def elide_middle(text: str, width: int) -> str:
+    """`text` in at most `width` characters: its start and end around "…"."""
+    if len(text) <= width:
+        return text
+    if width <= 1:
+        return ELLIPSIS[:width]
+    keep = width - 1
+    head = (keep + 1) // 2
+    return text[:head] + ELLIPSIS + text[len(text) - (keep - head):]
+
+
+def render(columns: Sequence[Column], rows: Iterable[Sequence[str]], *,
+           width: int | None = None, footer: Sequence[str] | None = None,
+           rules: bool = False, empty: str | None = None) -> list[str]:
+    """The lines of a table: the header, the rows and the footer (a total), each line without
+    trailing spaces. `rules` draws a line of dashes under the header and above the footer;
+    `empty` is the line shown in place of rows when there are none."""
+    body = [list(row) for row in rows]
+    every = [[c.header for c in columns], *body, *([list(footer)] if footer else [])]
+    widths = _fit(columns, every, width)
+    rule = GAP.join("-" * w for w in widths)
+    out = [*_lines(columns, every[0], widths, header=True)]
+    if rules:
+        out.append(rule)
+    drawn = [_lines(columns, row, widths) for row in body]
+    # Rows of several lines would run into each other: a blank line tells them apart.
+    spaced = any(len(lines) > 1 for lines in drawn)
+    for n, lines in enumerate(drawn):
+        out += [""] * (spaced and n > 0) + lines
+    if not body and empty is not None:
+        out.append(empty)
+    if footer:
+        if rules:
+            out.append(rule)
+        out += _lines(columns, footer, widths)
+    return out
+
+
+def _fit(columns: Sequence[Column], every: list[list[str]], width: int | None) -> list[int]:
+    natural = [max(_longest(row[i]) for row in every) for i in range(len(columns))]
+    if width is None:
+        return natural
+    widths = list(natural)
+    excess = sum(widths) + len(GAP) * (len(widths) - 1) - width
+    if excess <= 0:
+        return widths
+    floors = [_floor(c, [row[i] for row in every[1:]], natural[i])
+              for i, c in enumerate(columns)]
+    if sum(natural) - sum(floors) < excess:
+        # Too wide even at its narrowest (many number columns): cutting names would lose them
+        # and still not fit, so the table stays whole and the terminal wraps its lines.
+        return natural
+    # One character at a time from the column where it costs the fewest cells (those longer
+    # than the narrower width), the widest on a tie: a column long in a few rows only gives
+    # way first, and the table keeps as many rows on one line as it can.
+    lengths = [sorted(_longest(row[i]) for row in every[1:]) for i in range(len(columns))]
+    while excess > 0:
+        give = [i for i, w in enumerate(widths) if w > floors[i]]
+        cheapest = min(give, key=lambda i: (
+            len(lengths[i]) - bisect.bisect_right(lengths[i], widths[i] - 1), -widths[i]))
+        widths[cheapest] -= 1
+        excess -= 1
+    return widths
+
+
+def _floor(column: Column, cells: list[str], natural: int) -> int:
+    """The narrowest a column may become."""
+    if column.fit is Fit.KEEP:
+        return natural
+    low = min(natural, max(len(column.header), column.narrowest))
+    if column.fit is Fit.WRAP:
+        return low
+    # ELIDE: the narrowest width at which different values still read differently. A wider
+    # cut keeps more of both ends, so once values are told apart they stay apart: bisect.
+    values = {line for cell in cells for line in cell.split("\n")}
+    if len({elide_middle(v, low) for v in values}) == len(values):
+        return low
+    lo, hi = low, natural  # apart at `hi`, not at `lo`
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if len({elide_middle(v, mid) for v in values}) == len(values):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def _longest(text: str) -> int:
+    return max(map(len, text.split("\n")))
+
+
+def _lines(columns: Sequence[Column], row: Sequence[str], widths: list[int],
+           header: bool = False) -> list[str]:
+    cells = [_cell(c, text, w, header) for c, text, w in zip(columns, row, widths, strict=True)]
+    height = max(len(c) for c in cells)
+    out = []
+    for n in range(height):
+        parts = [(lines[n] if n < len(lines) else "").rjust(w) if c.right else
+                 (lines[n] if n < len(lines) else "").ljust(w)
+                 for c, lines, w in zip(columns, cells, widths, strict=True)]
+        out.append(GAP.join(parts).rstrip())
+    return out
+
+
+def _cell(column: Column, text: str, width: int, header: bool) -> list[str]:
+    """A cell's lines: one per line of its text ("a.csv\nb.csv"), each fitted to `width`."""
+    out = []
+    for line in text.split("\n"):
+        if len(line) <= width or header or column.fit is Fit.KEEP:
+            out.append(line)
+        elif column.fit is Fit.ELIDE:
+            out.append(elide_middle(line, width))
+        else:
+            out += _wrap(line, width)
+    return out
+
+
+_WORD_PARTS = re.compile(r"[^-_/]*[-_/]+|[^-_/]+")
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Words onto lines of at most `width`, broken at spaces. A word longer than a line (a file
+    name) is broken after a "-", "_" or "/", else anywhere: it goes on, never lost. Never at a
+    ".": "10.00" stays whole."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        if not line or len(line) + 1 + len(word) > width:
+            if line:
+                lines.append(line)
+            line = ""
+            if len(word) > width:
+                for part in _WORD_PARTS.findall(word):
+                    if len(line) + len(part) > width and line:
+                        lines.append(line)
+                        line = ""
+                    while len(part) > width:
+                        lines.append(part[:width])
+                        part = part[width:]
+                    line += part
+                continue
+            line = word
+        else:
+            line += " " + word
+    return [*lines, line]
