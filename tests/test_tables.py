@@ -96,3 +96,20 @@ def test_imports_list_aligns_a_batch_of_several_formats_and_files():
         "   12  2026-03-02 08:30  openai-usage        5      5      0        0  "
         "completions_usage.csv",
     ]
+
+
+def test_a_multiplier_is_applied_to_the_prices_shown_and_said():
+    from decimal import Decimal as D
+
+    from meterbook.core.plans import Plan, Volume, VolumeTier
+    from meterbook.reports.plan_listing import price_summary
+
+    half = Plan(name="Batch", vendor="google", input=D("0.625"), output=D("5.00"),
+                multiplier=D("0.5"), monthly_fee=D("10.00"))
+    # 0.625 x 0.5 = 0.3125 (all its digits); 5.00 x 0.5 = 2.50; the fee is not a usage charge
+    assert price_summary(half) == "in 0.3125 out 2.50/M tok (×0.5 applied); fee 10.00/month"
+    tiers = Plan(name="Tiers", vendor="acme", multiplier=D("0.8"), volume=Volume(
+        "units", "graduated", (VolumeTier(D("1.00")),)))
+    assert price_summary(tiers) == "charge ×0.8; graduated tiers on units"
+    assert price_summary(Plan(name="List", vendor="acme", input=D("3"), output=D("15"))) == (
+        "in 3 out 15/M tok")  # no multiplier: the prices as written
