@@ -1083,3 +1083,27 @@ def test_rates_list_json(cli):
     cli("rates", "set", "EUR", "2026-03", "1.08")
     assert cli("rates", "list", "--format", "json").json["rates"] == [
         {"currency": "EUR", "month": "2026-03", "rate": "1.08"}]
+
+
+def test_imports_list_in_a_narrow_terminal_keeps_every_file_name_whole(cli, tmp_path,
+                                                                       monkeypatch):
+    names = [f"completions_usage_2026-03-0{day}_2026-04-01_project_marketing_team.csv"
+             for day in (1, 2)]
+    files = [write(tmp_path, name, "timestamp,vendor,model,request_id,input_tokens\n"
+                   f"2026-03-0{n}T09:00:00Z,openai,gpt-4o,r{n},100\n")
+             for n, name in enumerate(names, start=1)]
+    assert cli("import", *files).code == 0
+    monkeypatch.setattr("meterbook.commands.terminal_width", lambda: 80)
+    lines = cli("imports", "list").out.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    at = lines[0].index("FILES")
+    assert lines[1][:5] == "    1"
+    # Each file starts a line of the FILES column; its rest goes on indented by two.
+    shown: list[str] = []
+    for line in lines[1:]:
+        cell = line[at:]
+        if cell.startswith("  "):
+            shown[-1] += cell[2:]
+        elif cell:
+            shown.append(cell)
+    assert shown == names

@@ -49,15 +49,16 @@ def test_wrapped_cells_lose_nothing_and_break_prices_only_at_spaces():
     ]
 
 
-def test_a_file_name_longer_than_its_column_breaks_after_an_underscore():
+def test_a_file_name_longer_than_its_column_breaks_after_a_hyphen_and_goes_on_indented():
     columns = [Column("BATCH", right=True), Column("FILES", fit=Fit.WRAP, narrowest=10)]
     rows = [["1", "completions_usage_2026-03-01_2026-04-01.csv\nshort.csv"]]
     lines = render(columns, rows, width=7 + 24)
-    # FILES gets 24: "completions_usage_2026-" (23) + "03-" would be 26.
+    # FILES gets 24: "completions_usage_2026-" (23) + "03-" would be 26. The rest goes on
+    # indented by 2, so that it does not read as a file of its own.
     assert lines == [
         "BATCH  FILES",
         "    1  completions_usage_2026-",
-        "       03-01_2026-04-01.csv",
+        "         03-01_2026-04-01.csv",
         "       short.csv",
     ]
 

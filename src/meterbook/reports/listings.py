@@ -10,10 +10,13 @@ from meterbook.core.records import from_epoch_us
 from meterbook.reports.tables import Column, Fit, render
 from meterbook.store.tables import ImportBatch
 
+# In a narrow terminal the time goes under the date and a format breaks after its hyphen
+# ("anthropic-" "cost") before a file name is cut into short pieces.
 _BATCH_COLUMNS = (
-    Column("BATCH", right=True), Column("WHEN (UTC)"), Column("FORMAT"),
-    Column("LINES", right=True), Column("ADDED", right=True), Column("DUPL.", right=True),
-    Column("REFUSED", right=True), Column("FILES", fit=Fit.WRAP, narrowest=24))
+    Column("BATCH", right=True), Column("WHEN (UTC)", fit=Fit.WRAP, narrowest=10),
+    Column("FORMAT", fit=Fit.WRAP, narrowest=10), Column("LINES", right=True),
+    Column("ADDED", right=True), Column("DUPL.", right=True), Column("REFUSED", right=True),
+    Column("FILES", fit=Fit.WRAP, narrowest=16))
 
 
 def batches_table(batches: Sequence[ImportBatch], width: int | None = None) -> list[str]:

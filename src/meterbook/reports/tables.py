@@ -153,43 +153,54 @@ def _lines(columns: Sequence[Column], row: Sequence[str], widths: list[int],
 
 
 def _cell(column: Column, text: str, width: int, header: bool) -> list[str]:
-    """A cell's lines: one per line of its text ("a.csv\nb.csv"), each fitted to `width`."""
+    """A cell's lines: one per line of its text ("a.csv\nb.csv"), each fitted to `width`.
+    In a cell of several lines, a wrapped line goes on indented, so that the end of one file
+    name is not read as the next file."""
+    lines = text.split("\n")
     out = []
-    for line in text.split("\n"):
+    for line in lines:
         if len(line) <= width or header or column.fit is Fit.KEEP:
             out.append(line)
         elif column.fit is Fit.ELIDE:
             out.append(elide_middle(line, width))
         else:
-            out += _wrap(line, width)
+            out += _wrap(line, width, hang=2 if len(lines) > 1 and width > 4 else 0)
     return out
 
 
 _WORD_PARTS = re.compile(r"[^-_/]*[-_/]+|[^-_/]+")
 
 
-def _wrap(text: str, width: int) -> list[str]:
-    """Words onto lines of at most `width`, broken at spaces. A word longer than a line (a file
-    name) is broken after a "-", "_" or "/", else anywhere: it goes on, never lost. Never at a
-    ".": "10.00" stays whole."""
+def _wrap(text: str, width: int, hang: int = 0) -> list[str]:
+    """Words onto lines of at most `width`, broken at spaces; lines after the first indented by
+    `hang`. A word longer than a line (a file name) is broken after a "-", "_" or "/", else
+    anywhere: it goes on, never lost. Never at a ".": "10.00" stays whole."""
     lines: list[str] = []
     line = ""
+
+    def room() -> int:
+        return width - (hang if lines else 0)
+
+    def flush() -> None:
+        nonlocal line
+        lines.append(" " * hang + line if lines else line)
+        line = ""
+
     for word in text.split():
-        if not line or len(line) + 1 + len(word) > width:
-            if line:
-                lines.append(line)
-            line = ""
-            if len(word) > width:
-                for part in _WORD_PARTS.findall(word):
-                    if len(line) + len(part) > width and line:
-                        lines.append(line)
-                        line = ""
-                    while len(part) > width:
-                        lines.append(part[:width])
-                        part = part[width:]
-                    line += part
-                continue
-            line = word
-        else:
+        if line and len(line) + 1 + len(word) <= room():
             line += " " + word
-    return [*lines, line]
+            continue
+        if line:
+            flush()
+        if len(word) <= room():
+            line = word
+            continue
+        for part in _WORD_PARTS.findall(word):
+            if line and len(line) + len(part) > room():
+                flush()
+            while len(part) > room():
+                line, part = part[:room()], part[room():]
+                flush()
+            line += part
+    flush()
+    return lines
