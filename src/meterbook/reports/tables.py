@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 GAP = "  "
+_MEASURED_ROWS = 400  # above this, fitting counts cut cells, not lines (it stays quick)
 ELLIPSIS = "…"
 
 
@@ -100,15 +101,32 @@ def _fit(columns: Sequence[Column], every: list[list[str]], width: int | None) -
         # Too wide even at its narrowest (many number columns): cutting names would lose them
         # and still not fit, so the table stays whole and the terminal wraps its lines.
         return natural
-    # One character at a time from the column where it costs the fewest cells (those longer
-    # than the narrower width), the widest on a tie: a column long in a few rows only gives
-    # way first, and the table keeps as many rows on one line as it can.
-    lengths = [sorted(_longest(row[i]) for row in every[1:]) for i in range(len(columns))]
+    # One character at a time from the column where it costs least: the fewest lines added
+    # to the table (a row already of several lines takes more at no cost), then the fewest
+    # cells cut, then the widest. Rows stay on one line as long as they can.
+    cells = [[row[i] for row in every[1:]] for i in range(len(columns))]
+    lengths = [sorted(map(_longest, column)) for column in cells]
+    measure = len(every) <= _MEASURED_ROWS
+    heights: dict[tuple[int, int], list[int]] = {}
+
+    def height(i: int, w: int) -> list[int]:
+        if (i, w) not in heights:
+            heights[i, w] = [len(_cell(columns[i], c, w, False)) for c in cells[i]]
+        return heights[i, w]
+
+    def cost(i: int) -> tuple[int, int, int]:
+        added = 0
+        if measure:
+            now = [height(j, w) for j, w in enumerate(widths)]
+            after = [*now[:i], height(i, widths[i] - 1), *now[i + 1:]]
+            added = sum(map(max, zip(*after, strict=True))) - sum(map(max, zip(*now,
+                                                                                  strict=True)))
+        cut = len(lengths[i]) - bisect.bisect_right(lengths[i], widths[i] - 1)
+        return added, cut, -widths[i]
+
     while excess > 0:
         give = [i for i, w in enumerate(widths) if w > floors[i]]
-        cheapest = min(give, key=lambda i: (
-            len(lengths[i]) - bisect.bisect_right(lengths[i], widths[i] - 1), -widths[i]))
-        widths[cheapest] -= 1
+        widths[min(give, key=cost)] -= 1
         excess -= 1
     return widths
 
