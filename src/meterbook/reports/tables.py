@@ -66,18 +66,28 @@ def render(columns: Sequence[Column], rows: Iterable[Sequence[str]], *,
     """The lines of a table: the header, the rows and the footer (a total), each line without
     trailing spaces. `rules` draws a line of dashes under the header and above the footer;
     `empty` is the line shown in place of rows when there are none."""
-    body = [list(row) for row in rows]
-    every = [[c.header for c in columns], *body, *([list(footer)] if footer else [])]
-    widths = _fit(columns, every, width)
+    body = list(rows)
+    every = [[c.header for c in columns], *body, *([footer] if footer else [])]
+    by_column = list(zip(*every, strict=True))
+    several = any("\n" in "".join(cells) for cells in by_column)  # C speed, 100,000 rows
+    natural = [max(map(_longest if several else len, cells)) for cells in by_column]
+    widths = _fit(columns, every, natural, width)
     rule = GAP.join("-" * w for w in widths)
     out = [*_lines(columns, every[0], widths, header=True)]
     if rules:
         out.append(rule)
-    drawn = [_lines(columns, row, widths) for row in body]
-    # Rows of several lines would run into each other: a blank line tells them apart.
-    spaced = any(len(lines) > 1 for lines in drawn)
-    for n, lines in enumerate(drawn):
-        out += [""] * (spaced and n > 0) + lines
+    if widths == natural and not several:
+        # Every cell whole on one line (a pipe, a table that fits): one format a row, which
+        # writes a hundred thousand requests in a fraction of the time cell by cell takes.
+        template = GAP.join(f"{{:{'>' if c.right else '<'}{w}}}"
+                            for c, w in zip(columns, widths, strict=True))
+        out += [template.format(*row).rstrip() for row in body]
+    else:
+        drawn = [_lines(columns, row, widths) for row in body]
+        # Rows of several lines would run into each other: a blank line tells them apart.
+        spaced = any(len(lines) > 1 for lines in drawn)
+        for n, lines in enumerate(drawn):
+            out += [""] * (spaced and n > 0) + lines
     if not body and empty is not None:
         out.append(empty)
     if footer:
@@ -87,8 +97,8 @@ def render(columns: Sequence[Column], rows: Iterable[Sequence[str]], *,
     return out
 
 
-def _fit(columns: Sequence[Column], every: list[list[str]], width: int | None) -> list[int]:
-    natural = [max(_longest(row[i]) for row in every) for i in range(len(columns))]
+def _fit(columns: Sequence[Column], every: list[list[str]], natural: list[int],
+         width: int | None) -> list[int]:
     if width is None:
         return natural
     widths = list(natural)
@@ -154,7 +164,7 @@ def _floor(column: Column, cells: list[str], natural: int) -> int:
 
 
 def _longest(text: str) -> int:
-    return max(map(len, text.split("\n")))
+    return len(text) if "\n" not in text else max(map(len, text.split("\n")))
 
 
 def _lines(columns: Sequence[Column], row: Sequence[str], widths: list[int],
