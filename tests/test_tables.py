@@ -114,3 +114,18 @@ def test_a_multiplier_is_applied_to_the_prices_shown_and_said():
     assert price_summary(tiers) == "charge ×0.8; graduated tiers on units"
     assert price_summary(Plan(name="List", vendor="acme", input=D("3"), output=D("15"))) == (
         "in 3 out 15/M tok")  # no multiplier: the prices as written
+
+
+def test_the_ellipsis_moves_where_the_middle_would_hide_the_difference():
+    bedrock = ["anthropic.claude-haiku-4-5-20250929-v1:0",
+               "anthropic.claude-haiku-4-5-20251001-v1:0",
+               "anthropic.claude-sonnet-4-5-20250929-v1:0"]
+    columns = [Column("MODEL", fit=Fit.ELIDE), Column("COST", right=True)]
+    lines = render(columns, [[name, "1.00"] for name in bedrock], width=26)
+    # MODEL gets 26 - 2 - 4 = 20. Cut in the middle, haiku 0929 and sonnet 0929 would both
+    # read "anthropic.…0929-v1:0"; the column keeps more of the end instead.
+    assert elide_middle(bedrock[0], 20) == elide_middle(bedrock[2], 20)  # the trap
+    models = [line[:20] for line in lines[1:]]
+    assert len(set(models)) == 3 and all("…" in m for m in models)
+    assert all(len(line) <= 26 for line in lines)
+    assert [m.endswith(("0929-v1:0", "1001-v1:0")) for m in models] == [True, True, True]

@@ -20,11 +20,12 @@ import re
 import shutil
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 GAP = "  "
 _MEASURED_ROWS = 400  # above this, fitting counts cut cells, not lines (it stays quick)
+_SEARCHED_VALUES = 100  # up to this many values, an elided column may move its "…"
 ELLIPSIS = "…"
 
 
@@ -40,6 +41,8 @@ class Column:
     right: bool = False  # numbers and money are right-aligned
     fit: Fit = Fit.KEEP
     narrowest: int = 8  # below this a shortened name or a wrapped phrase says little
+    # ELIDE: how many characters more than half are kept before the "…" (set by _fit)
+    lean: int = 0
 
 
 def terminal_width() -> int | None:
@@ -49,14 +52,15 @@ def terminal_width() -> int | None:
     return shutil.get_terminal_size().columns  # $COLUMNS first, as the shell sets it
 
 
-def elide_middle(text: str, width: int) -> str:
-    """`text` in at most `width` characters: its start and end around "…"."""
+def elide_middle(text: str, width: int, lean: int = 0) -> str:
+    """`text` in at most `width` characters: its start and end around "…", half and half, or
+    `lean` characters more of the start (fewer if negative)."""
     if len(text) <= width:
         return text
     if width <= 1:
         return ELLIPSIS[:width]
     keep = width - 1
-    head = (keep + 1) // 2
+    head = max(0, min(keep, (keep + 1) // 2 + lean))
     return text[:head] + ELLIPSIS + text[len(text) - (keep - head):]
 
 
@@ -71,7 +75,7 @@ def render(columns: Sequence[Column], rows: Iterable[Sequence[str]], *,
     by_column = list(zip(*every, strict=True))
     several = any("\n" in "".join(cells) for cells in by_column)  # C speed, 100,000 rows
     natural = [max(map(_longest if several else len, cells)) for cells in by_column]
-    widths = _fit(columns, every, natural, width)
+    columns, widths = _fit(columns, every, natural, width)
     rule = GAP.join("-" * w for w in widths)
     out = [*_lines(columns, every[0], widths, header=True)]
     if rules:
@@ -98,19 +102,22 @@ def render(columns: Sequence[Column], rows: Iterable[Sequence[str]], *,
 
 
 def _fit(columns: Sequence[Column], every: list[list[str]], natural: list[int],
-         width: int | None) -> list[int]:
+         width: int | None) -> tuple[Sequence[Column], list[int]]:
+    """The columns (an elided one with its `head`) and their widths."""
     if width is None:
-        return natural
+        return columns, natural
     widths = list(natural)
     excess = sum(widths) + len(GAP) * (len(widths) - 1) - width
     if excess <= 0:
-        return widths
-    floors = [_floor(c, [row[i] for row in every[1:]], natural[i])
-              for i, c in enumerate(columns)]
+        return columns, widths
+    found = [_floor(c, [row[i] for row in every[1:]], natural[i])
+             for i, c in enumerate(columns)]
+    floors = [floor for floor, _head in found]
     if sum(natural) - sum(floors) < excess:
         # Too wide even at its narrowest (many number columns): cutting names would lose them
         # and still not fit, so the table stays whole and the terminal wraps its lines.
-        return natural
+        return columns, natural
+    columns = [replace(c, lean=lean) for c, (_floor_, lean) in zip(columns, found, strict=True)]
     # One character at a time from the column where it costs least: the fewest lines added
     # to the table (a row already of several lines takes more at no cost), then the fewest
     # cells cut, then the widest. Rows stay on one line as long as they can.
@@ -138,29 +145,43 @@ def _fit(columns: Sequence[Column], every: list[list[str]], natural: list[int],
         give = [i for i, w in enumerate(widths) if w > floors[i]]
         widths[min(give, key=cost)] -= 1
         excess -= 1
-    return widths
+    return columns, widths
 
 
-def _floor(column: Column, cells: list[str], natural: int) -> int:
-    """The narrowest a column may become."""
+def _floor(column: Column, cells: list[str], natural: int) -> tuple[int, int]:
+    """The narrowest a column may become, and for ELIDE where its "…" goes (see lean). A
+    wider cut with the same lean keeps more of both ends: values told apart stay apart."""
     if column.fit is Fit.KEEP:
-        return natural
+        return natural, 0
     low = min(natural, max(len(column.header), column.narrowest))
     if column.fit is Fit.WRAP:
-        return low
-    # ELIDE: the narrowest width at which different values still read differently. A wider
-    # cut keeps more of both ends, so once values are told apart they stay apart: bisect.
+        return low, 0
+    # ELIDE: the narrowest width at which different values still read differently, keeping
+    # as much of their start as of their end where that tells them apart, else moving the
+    # "…" ("anthropic.claude-h…-20251001-v1:0" needs a long start, a date a long end).
     values = {line for cell in cells for line in cell.split("\n")}
-    if len({elide_middle(v, low) for v in values}) == len(values):
-        return low
+
+    def apart(w: int, lean: int) -> bool:
+        return len({elide_middle(v, w, lean) for v in values}) == len(values)
+
+    if len(values) <= _SEARCHED_VALUES:
+        for w in range(low, natural):
+            half = w // 2
+            for lean in sorted(range(-half, w - half), key=abs):
+                if apart(w, lean):
+                    return w, lean
+        return natural, 0
+    # Many values (request ids): the "…" in the middle; bisect the width.
+    if apart(low, 0):
+        return low, 0
     lo, hi = low, natural  # apart at `hi`, not at `lo`
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        if len({elide_middle(v, mid) for v in values}) == len(values):
+        if apart(mid, 0):
             hi = mid
         else:
             lo = mid
-    return hi
+    return hi, 0
 
 
 def _longest(text: str) -> int:
@@ -190,7 +211,7 @@ def _cell(column: Column, text: str, width: int, header: bool) -> list[str]:
         if len(line) <= width or header or column.fit is Fit.KEEP:
             out.append(line)
         elif column.fit is Fit.ELIDE:
-            out.append(elide_middle(line, width))
+            out.append(elide_middle(line, width, column.lean))
         else:
             out += _wrap(line, width, hang=2 if len(lines) > 1 and width > 4 else 0)
     return out
