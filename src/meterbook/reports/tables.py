@@ -103,19 +103,22 @@ def render(columns: Sequence[Column], rows: Iterable[Sequence[str]], *,
 
 def _fit(columns: Sequence[Column], every: list[list[str]], natural: list[int],
          width: int | None) -> tuple[Sequence[Column], list[int]]:
-    """The columns (an elided one with its `head`) and their widths."""
+    """The columns (an elided one with its `lean`) and their widths."""
     if width is None:
         return columns, natural
     widths = list(natural)
     excess = sum(widths) + len(GAP) * (len(widths) - 1) - width
     if excess <= 0:
         return columns, widths
+    lows = [n if c.fit is Fit.KEEP else min(n, max(len(c.header), c.narrowest))
+            for c, n in zip(columns, natural, strict=True)]
     found = [_floor(c, [row[i] for row in every[1:]], natural[i])
-             for i, c in enumerate(columns)]
-    floors = [floor for floor, _head in found]
-    if sum(natural) - sum(floors) < excess:
+             for i, c in enumerate(columns)] if sum(natural) - sum(lows) >= excess else []
+    floors = [floor for floor, _lean in found]
+    if not found or sum(natural) - sum(floors) < excess:
         # Too wide even at its narrowest (many number columns): cutting names would lose them
-        # and still not fit, so the table stays whole and the terminal wraps its lines.
+        # and still not fit, so the table stays whole and the terminal wraps its lines. (The
+        # first check spares searching 100,000 request ids for a table that cannot fit.)
         return columns, natural
     columns = [replace(c, lean=lean) for c, (_floor_, lean) in zip(columns, found, strict=True)]
     # One character at a time from the column where it costs least: the fewest lines added
@@ -153,7 +156,7 @@ def _floor(column: Column, cells: list[str], natural: int) -> tuple[int, int]:
     wider cut with the same lean keeps more of both ends: values told apart stay apart."""
     if column.fit is Fit.KEEP:
         return natural, 0
-    low = min(natural, max(len(column.header), column.narrowest))
+    low = min(natural, max(len(column.header), column.narrowest))  # as lows in _fit
     if column.fit is Fit.WRAP:
         return low, 0
     # ELIDE: the narrowest width at which different values still read differently, keeping
