@@ -4,9 +4,9 @@ Columns are aligned whatever a cell holds. On a terminal the table is fitted to 
 narrowing only the columns that can give way, where that costs the fewest cells (a table that
 cannot fit even so is left whole, for the terminal to wrap):
 - `KEEP` (numbers, dates, codes): never narrowed, since a cut number is a wrong number;
-- `ELIDE` (identifiers: model names, request ids): shortened in the middle with "…", where
-  dated names differ ("claude-haiku-4-5-20251001"), and never so far that two different
-  values of the column read the same;
+- `ELIDE` (identifiers: model names, request ids): shortened with "…" in the middle, where
+  dated names differ ("claude-haiku-4-5-20251001"), or off it where the middle is what tells
+  two values apart, and never so far that two different values of the column read the same;
 - `WRAP` (names people type, prices in words): wrapped onto more lines at spaces.
 A cell may hold several lines ("a.csv\nb.csv": one file a line).
 Output that is not a terminal (a pipe, a file) keeps every cell whole: scripts get all of it
