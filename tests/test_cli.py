@@ -1141,3 +1141,132 @@ def test_an_anthropic_cost_export_resaved_by_a_european_excel_imports(cli, tmp_p
     cost = cli("cost", "--format", "json").json
     assert [(row["key"], row["cost"]) for row in cost["rows"]] == [("2026-02", "0.490000000")]
 
+def test_the_commands_do_not_import_the_cli_that_dispatches_to_them():
+    # cli.py imports commands.py to dispatch; commands.py reaching back for `Refused` made a
+    # cycle. Both now take it from meterbook/errors.py, which imports nothing.
+    import ast
+
+    import meterbook.commands
+    import meterbook.errors
+
+    def imported(module) -> set[str]:
+        tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+        return {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)} | {
+            alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+            for alias in node.names}
+
+    assert "meterbook.cli" not in imported(meterbook.commands)
+    assert imported(meterbook.errors) == {"__future__"}
+
+
+# --- list commands: one table writer, and JSON ------------------------------------------------
+
+BEDROCK_PLANS = """\
+[[plan]]
+name = "Haiku on Bedrock, October"
+vendor = "aws"
+model = "anthropic.claude-haiku-4-5-20251001-v1:0"
+input = "1.00"
+output = "5.00"
+
+[[plan]]
+name = "Haiku on Bedrock, September"
+vendor = "aws"
+model = "anthropic.claude-haiku-4-5-20250929-v1:0"
+input = "1.00"
+output = "5.00"
+"""
+
+
+def test_plans_list_in_a_narrow_terminal_keeps_long_model_names_apart(cli, tmp_path,
+                                                                       monkeypatch):
+    assert cli("plans", "import", write(tmp_path, "bedrock.toml", BEDROCK_PLANS)).code == 0
+    monkeypatch.setattr("meterbook.commands.terminal_width", lambda: 80)
+    lines = cli("plans", "list").out.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    # Cut to 26 characters both models read "anthropic.claude-haiku-4-5"; wrapped, each keeps
+    # the date that tells it apart.
+    text = "\n".join(lines)
+    assert "20251001" in text and "20250929" in text
+    monkeypatch.undo()
+    whole = cli("plans", "list")  # a pipe: every cell whole, one line a plan
+    assert "anthropic.claude-haiku-4-5-20251001-v1:0" in whole.out
+
+
+def test_plans_list_json_has_every_field_with_prices_as_strings(loaded):
+    plans = {p["name"]: p for p in loaded("plans", "list", "--format", "json").json["plans"]}
+    assert set(plans) == {"GPT-4o", "Claude"}
+    gpt = plans["GPT-4o"]
+    assert (gpt["vendor"], gpt["model"], gpt["input"], gpt["output"], gpt["monthly_fee"]) == (
+        "openai", "gpt-4o*", "2.50", "10.00", "20.00")
+    assert gpt["effective_from"] == "2026-03-01T00:00:00Z"
+    assert (gpt["multiplier"], gpt["cached_input"], gpt["volume"], gpt["size_tiers"]) == (
+        "1", None, None, [])
+    assert isinstance(gpt["id"], int) and plans["Claude"]["effective_from"] is None
+
+
+def test_plans_list_json_of_no_plans_is_an_empty_list(cli):
+    assert cli("plans", "list", "--format", "json").json == {"plans": []}
+
+
+def test_the_catalog_shows_sources_and_batch_prices_with_the_multiplier_applied(cli):
+    out = cli("plans", "catalog").out
+    row = next(line for line in out.splitlines() if line.startswith("Claude Opus 5 (batch)"))
+    # list prices 5.00 in, 25.00 out; the batch multiplier 0.5: 2.50 and 12.50
+    assert "in 2.50 out 12.50/M tok (×0.5 applied)" in row
+    assert "in 5.00 out 25.00" not in row
+    reference = row.split()[-1]  # e.g. "[3]"
+    assert f"{reference} https://platform.claude.com/docs/en/models/opus-5/overview" in out
+    catalog = cli("plans", "catalog", "--format", "json").json["plans"]
+    batch = next(p for p in catalog if p["name"] == "Claude Opus 5 (batch)")
+    assert (batch["input"], batch["multiplier"], batch["service_tier"]) == ("5.00", "0.5",
+                                                                           "batch")
+    assert batch["source"] == "https://platform.claude.com/docs/en/models/opus-5/overview"
+
+
+def test_imports_list_json(loaded):
+    batches = loaded("imports", "list", "--format", "json").json["batches"]
+    assert len(batches) == 1
+    batch = batches[0]
+    assert (batch["batch"], batch["files"], batch["profile"]) == (1, ["usage.csv"], "canonical")
+    assert (batch["lines"], batch["added"], batch["duplicates"], batch["refused"]) == (5, 5, 0, 0)
+    assert batch["created"].endswith("Z")
+
+
+def test_imports_formats_json(cli):
+    data = cli("imports", "formats", "--format", "json").json
+    profiles = {f["profile"]: f for f in data["formats"]}
+    assert profiles["anthropic-cost"]["kind"] == "csv"
+    assert data["saved_mappings"] == []
+
+
+def test_rates_list_json(cli):
+    assert cli("rates", "list", "--format", "json").json == {"home_currency": "USD",
+                                                             "rates": []}
+    cli("rates", "set", "EUR", "2026-03", "1.08")
+    assert cli("rates", "list", "--format", "json").json["rates"] == [
+        {"currency": "EUR", "month": "2026-03", "rate": "1.08"}]
+
+
+def test_imports_list_in_a_narrow_terminal_keeps_every_file_name_whole(cli, tmp_path,
+                                                                       monkeypatch):
+    names = [f"completions_usage_2026-03-0{day}_2026-04-01_project_marketing_team.csv"
+             for day in (1, 2)]
+    files = [write(tmp_path, name, "timestamp,vendor,model,request_id,input_tokens\n"
+                   f"2026-03-0{n}T09:00:00Z,openai,gpt-4o,r{n},100\n")
+             for n, name in enumerate(names, start=1)]
+    assert cli("import", *files).code == 0
+    monkeypatch.setattr("meterbook.commands.terminal_width", lambda: 80)
+    lines = cli("imports", "list").out.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    at = lines[0].index("FILES")
+    assert lines[1][:5] == "    1"
+    # Each file starts a line of the FILES column; its rest goes on indented by two.
+    shown: list[str] = []
+    for line in lines[1:]:
+        cell = line[at:]
+        if cell.startswith("  "):
+            shown[-1] += cell[2:]
+        elif cell:
+            shown.append(cell)
+    assert shown == names

@@ -5,7 +5,7 @@ import io
 import json
 from decimal import Decimal as D
 
-from meterbook.core.cost import CostReport, CostRow
+from meterbook.core.cost import By, CostReport, CostRow
 from meterbook.reports.cost_output import as_csv, as_json, as_table, row_json
 
 
@@ -62,3 +62,16 @@ def test_an_empty_period_says_so():
     empty = CostReport("EUR", "day", "auto", [], CostRow("total"))
     assert "(no usage in this period)" in as_table(empty, "UTC")
     assert json.loads(as_json(empty))["rows"] == []
+
+
+def test_fees_outside_every_row_are_explained_under_the_table():
+    rows = [CostRow("gpt-4o", 2, 10, 0, 0, 5, 0, D("1.50"))]
+    total = CostRow("total", 2, 10, 0, 0, 5, 0, D("1.50"), D("20"))
+    by_model = CostReport("USD", "model", "auto", rows, total, unshared_fixed=D("20"))
+    assert by_model.by is By.MODEL
+    assert ("The total includes 20.00 of monthly fixed charges (fees, minimums), which belong "
+            "to no single model.") in as_table(by_model, "UTC")
+    # by vendor the fee sits in the vendor's row: nothing to explain
+    by_vendor = CostReport("USD", "vendor", "auto",
+                           [CostRow("openai", 2, 10, 0, 0, 5, 0, D("1.50"), D("20"))], total)
+    assert "belong to no single" not in as_table(by_vendor, "UTC")

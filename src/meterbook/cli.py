@@ -10,20 +10,17 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from meterbook import __version__
 from meterbook.core.cost import BY_KEYS, SOURCES, MissingRate
 from meterbook.core.periods import parse_month, zone
 from meterbook.core.plans import PlanFileError
+from meterbook.errors import Refused
 from meterbook.importers.errors import ImportRefused
 from meterbook.store.errors import DatabaseError, RatesFileError
 
 log = logging.getLogger("meterbook")
-
-
-class Refused(Exception):
-    """Input refused: printed on stderr, exit status 1."""
 
 
 def _month(text: str) -> str:
@@ -96,8 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     imports = sub.add_parser("imports", help="the import history").add_subparsers(
         dest="action", metavar="ACTION", required=True)
-    imports.add_parser("list", help="every batch")
-    imports.add_parser("formats", help="the formats Meterbook recognises, and saved mappings")
+    _listing(imports.add_parser("list", help="every batch"))
+    _listing(imports.add_parser("formats",
+                                help="the formats Meterbook recognises, and saved mappings"))
     undo = imports.add_parser("undo", help="remove a batch and re-price what depended on it")
     undo.add_argument("batch", type=int)
 
@@ -112,8 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
                               help="LiteLLM price map: the prices start then (default: always)")
     plans_export = plans.add_parser("export", help="write every plan as TOML")
     plans_export.add_argument("-o", "--output", metavar="FILE")
-    plans.add_parser("list", help="the saved plans and their versions")
-    plans.add_parser("catalog", help="the bundled catalog of list prices")
+    _listing(plans.add_parser("list", help="the saved plans and their versions"))
+    _listing(plans.add_parser("catalog", help="the bundled catalog of list prices, with sources"))
     add_catalog = plans.add_parser("add-from-catalog", help="save a plan of the catalog")
     add_catalog.add_argument("name", metavar="NAME")
 
@@ -139,10 +137,15 @@ def build_parser() -> argparse.ArgumentParser:
     rate_set.add_argument("currency")
     rate_set.add_argument("month", type=_month)
     rate_set.add_argument("rate")
-    rates.add_parser("list", help="every saved rate")
+    _listing(rates.add_parser("list", help="every saved rate"))
     rate_import = rates.add_parser("import", help="a CSV with columns currency,month,rate")
     rate_import.add_argument("file")
     return p
+
+
+def _listing(parser: argparse.ArgumentParser) -> None:
+    """Every list command prints a table for people, or JSON for programs (docs/json.md)."""
+    parser.add_argument("--format", choices=("table", "json"), default="table")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -187,7 +190,3 @@ def _dispatch(args: argparse.Namespace) -> int:
         "rates": commands.rates,
     }
     return handlers[args.command](args)
-
-
-def now() -> datetime:
-    return datetime.now(UTC)

@@ -12,9 +12,10 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from meterbook.cli import Refused
 from meterbook.core.periods import parse_day, zone
-from meterbook.core.records import from_epoch_us
+from meterbook.errors import Refused
+from meterbook.reports import listings, plan_listing
+from meterbook.reports.tables import terminal_width
 from meterbook.store import readers
 from meterbook.store.database import Database, open_database
 
@@ -179,7 +180,7 @@ def imports(args: argparse.Namespace) -> int:
 
     db = _open(args)
     if args.action == "formats":
-        return _list_formats(db)
+        return _list_formats(db, args.format)
     if args.action == "undo":
         try:
             removed = undo_batch(db, args.batch)
@@ -189,31 +190,42 @@ def imports(args: argparse.Namespace) -> int:
         print(f"Removed batch {args.batch}: {removed:,} records; charges re-priced")
         return 0
     batches = list_batches(db)
+    if args.format == "json":
+        return _print_json({"batches": [listings.batch_json(b) for b in batches]})
     if not batches:
         print("No imports yet.")
         return 0
-    print(f"{'BATCH':>5}  {'WHEN (UTC)':16}  {'FORMAT':10}  {'LINES':>9}  {'ADDED':>9}  "
-          f"{'DUPL.':>7}  {'REFUSED':>7}  FILES")
-    for b in batches:
-        when = from_epoch_us(b.created_us).strftime("%Y-%m-%d %H:%M")
-        print(f"{b.id:>5}  {when:16}  {b.profile:10}  {b.lines:>9,}  {b.added:>9,}  "
-              f"{b.duplicates:>7,}  {b.refused:>7,}  {', '.join(b.files.splitlines())}")
-    return 0
+    return _print_lines(listings.batches_table(batches, terminal_width()))
 
 
-def _list_formats(db: Database) -> int:
+def _list_formats(db: Database, output: str) -> int:
     from meterbook.importers.formats import formats
     from meterbook.importers.mapping_profiles import list_profiles
 
-    print("Recognised from the header (or name one with --profile):")
-    for fmt in formats():
-        print(f"  {fmt.profile:24}  {fmt.title}")
     with db.engine.connect() as conn:
         saved = list_profiles(conn)
+    if output == "json":
+        return _print_json({
+            "formats": [{"profile": f.profile, "title": f.title, "kind": f.kind}
+                        for f in formats()],
+            "saved_mappings": list(saved)})
+    print("Recognised from the header (or name one with --profile):")
+    _print_lines(listings.formats_table([(f.profile, f.title) for f in formats()],
+                                        terminal_width()))
     print("Saved column mappings:" if saved else "No saved column mappings "
           "(import with --map ... --save-profile NAME to make one).")
     for name in saved:
         print(f"  {name}")
+    return 0
+
+
+def _print_json(document: dict) -> int:
+    print(json.dumps(document, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _print_lines(lines: list[str]) -> int:
+    sys.stdout.write("".join(line + "\n" for line in lines))
     return 0
 
 
@@ -238,9 +250,9 @@ def plans(args: argparse.Namespace) -> int:
     if args.action == "catalog":
         from meterbook.core.catalog import catalog_plans
 
-        print(f"{'PLAN':32}  {'VENDOR':10}  {'MODEL':26}  {'FROM':10}  {'CUR':3}  PRICES")
-        for plan in catalog_plans():
-            _print_plan(plan)
+        if args.format == "json":
+            return _print_json({"plans": [plan_listing.plan_json(p) for p in catalog_plans()]})
+        _print_lines(plan_listing.plans_table(catalog_plans(), terminal_width()))
         print("\nSave one with `meterbook plans add-from-catalog NAME`.")
         return 0
     if args.action == "add-from-catalog":
@@ -263,21 +275,13 @@ def plans(args: argparse.Namespace) -> int:
             sys.stdout.write(text)
         return 0
     saved = plan_ops.list_plans(db)
+    if args.format == "json":
+        return _print_json({"plans": [{"id": pid, **plan_listing.plan_json(plan)}
+                                      for pid, plan in saved]})
     if not saved:
         print("No plans yet: `meterbook plans import FILE.toml` adds some.")
         return 0
-    print(f"{'PLAN':32}  {'VENDOR':10}  {'MODEL':26}  {'FROM':10}  {'CUR':3}  PRICES")
-    for _, plan in saved:
-        _print_plan(plan)
-    return 0
-
-
-def _print_plan(plan) -> None:
-    start = f"{plan.effective_from:%Y-%m-%d}" if plan.effective_from else "always"
-    tier = f" [{plan.service_tier}]" if plan.service_tier else ""
-    model = (plan.model + tier)[:26]
-    print(f"{plan.name[:32]:32}  {plan.vendor[:10]:10}  {model:26}  {start:10}  "
-          f"{plan.currency:3}  {_price_summary(plan)}")
+    return _print_lines(plan_listing.plans_table([p for _, p in saved], terminal_width()))
 
 
 def _is_json(path: Path) -> bool:
@@ -311,26 +315,6 @@ def _import_litellm(db: Database, path: Path, args: argparse.Namespace):
         raise Refused(f"{path.name}: no prices to import"
                       + (f" for {', '.join(args.vendor)}" if args.vendor else ""))
     return plan_ops.save_plan_set(db, found, path.name)
-
-
-def _price_summary(plan) -> str:
-    parts = []
-    unit = f"/{plan.token_unit:,} tok" if plan.token_unit != 1_000_000 else "/M tok"
-    if plan.input or plan.output:
-        parts.append(f"in {plan.input} out {plan.output}{unit}")
-    if plan.request:
-        parts.append(f"{plan.request}/request")
-    if plan.unit_price:
-        parts.append(f"{plan.unit_price}/{plan.unit_size:,} units")
-    if plan.volume:
-        parts.append(f"{plan.volume.mode} tiers on {plan.volume.meter}")
-    if plan.size_tiers:
-        parts.append(f"{len(plan.size_tiers)} size tier(s)")
-    if plan.monthly_fee:
-        parts.append(f"fee {plan.monthly_fee}/month")
-    if plan.monthly_minimum:
-        parts.append(f"minimum {plan.monthly_minimum}/month")
-    return "; ".join(parts) or "free"
 
 
 def cost(args: argparse.Namespace) -> int:
@@ -377,7 +361,7 @@ def _print_cost(args: argparse.Namespace, db: Database) -> int:
     elif args.format == "csv":
         sys.stdout.write(cost_output.as_csv(report))
     else:
-        sys.stdout.write(cost_output.as_table(report, tz_name))
+        sys.stdout.write(cost_output.as_table(report, tz_name, terminal_width()))
     return 0
 
 
@@ -438,10 +422,9 @@ def rates(args: argparse.Namespace) -> int:
             return 0
         home = settings_store.home_currency(session)
         saved = settings_store.list_rates(session)
+    if args.format == "json":
+        return _print_json(listings.rates_json(saved, home))
     if not saved:
         print(f"No exchange rates. Home currency: {home}.")
         return 0
-    print(f"{'CURRENCY':8}  {'MONTH':7}  RATE (in {home})")
-    for currency, month, rate in saved:
-        print(f"{currency:8}  {month:7}  {rate}")
-    return 0
+    return _print_lines(listings.rates_table(saved, home, terminal_width()))

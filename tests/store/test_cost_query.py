@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import Session
 from tests.helpers import CHAT_FEE_PLANS, save_plans, usage_database
 
-from meterbook.core.cost import CostReport, CostRow
+from meterbook.core.cost import By, CostReport, CostRow
 from meterbook.core.plan_files import read_plans
 from meterbook.core.records import to_epoch_us
 from meterbook.importers.pipeline import import_files
@@ -189,6 +189,21 @@ def test_request_month_and_conversation_totals_agree(usage_db):
         "c2": (D("2.16"), D("0")),  # r3 2.00 + r4 0.16
     }
 
+
+
+@pytest.mark.parametrize("by", list(By))
+def test_the_fees_a_key_has_no_share_of_are_carried_by_the_report(usage_db, by):
+    # Chat's fee, 5.00 in March and April = 10.00. A month, day, week, vendor or plan holds
+    # its part; no single request, conversation, model or project does: the report carries
+    # those 10.00 apart (unshared_fixed), and the rows hold none of it.
+    report = query(usage_db, by=by, tz=UTC_TZ)
+    in_rows = sum((r.fixed_cost for r in report.rows), D("0"))
+    assert report.by is by
+    assert report.total.fixed_cost == in_rows + report.unshared_fixed == D("10")
+    if by in (By.REQUEST, By.CONVERSATION, By.MODEL, By.PROJECT):
+        assert (in_rows, report.unshared_fixed) == (D("0"), D("10"))
+    else:
+        assert (in_rows, report.unshared_fixed) == (D("10"), D("0"))
 
 def test_conversations_in_a_half_hour_zone_match_utc(usage_db):
     # Conversations have no time key: the zone changes nothing but the path taken.

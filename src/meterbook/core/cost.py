@@ -10,11 +10,36 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 
 from meterbook.core.money import EXACT, MICRO, from_nano
 
-BY_KEYS = ("request", "conversation", "day", "week", "month", "vendor", "model", "project",
-           "plan")
+
+class By(StrEnum):
+    """What `cost --by` groups by. A str, so that By.MONTH == "month" wherever a key is text."""
+
+    REQUEST = "request"
+    CONVERSATION = "conversation"
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    VENDOR = "vendor"
+    MODEL = "model"
+    PROJECT = "project"
+    PLAN = "plan"
+
+    @property
+    def shares_fixed_charges(self) -> bool:
+        """Whether a row of this key holds its part of the months' fixed charges (fees,
+        minimums). A month's fee is owed whatever was asked, of which model, in which project:
+        it belongs to no single request, conversation, model or project, so under those keys
+        it is in the total only (CostReport.unshared_fixed). A month, its first day or week,
+        the plan's vendor and the plan itself each hold their own."""
+        return self not in _FIXED_IN_TOTAL_ONLY
+
+
+_FIXED_IN_TOTAL_ONLY = frozenset({By.REQUEST, By.CONVERSATION, By.MODEL, By.PROJECT})
+BY_KEYS = tuple(by.value for by in By)
 SOURCES = ("auto", "computed", "billed")
 COUNT_FIELDS = ("requests", "input_tokens", "cached_input_tokens", "cache_write_tokens",
                 "output_tokens")
@@ -65,10 +90,15 @@ class CostRow:
 @dataclass
 class CostReport:
     currency: str
-    by: str
+    by: By
     source: str
     rows: list[CostRow]
     total: CostRow
+    # Fixed charges in the total that no row holds (see By.shares_fixed_charges).
+    unshared_fixed: Decimal = Decimal(0)
+
+    def __post_init__(self) -> None:
+        self.by = By(self.by)
 
 
 class CostSheet:
@@ -123,7 +153,7 @@ class CostSheet:
             raise MissingRate(currency, month)
         return EXACT.multiply(amount, rate)
 
-    def report(self, by: str, source: str, sort: bool = True) -> CostReport:
+    def report(self, by: By, source: str, sort: bool = True) -> CostReport:
         """Rows sorted by key, or in the order they were first added (sort=False)."""
         rows = []
         total = CostRow("total")
@@ -141,4 +171,4 @@ class CostSheet:
         total.fixed_cost += self.extra_fixed
         if sort:
             rows.sort(key=lambda r: r.key)
-        return CostReport(self.home, by, source, rows, total)
+        return CostReport(self.home, by, source, rows, total, unshared_fixed=self.extra_fixed)

@@ -6,8 +6,9 @@ import csv
 import io
 import json
 
-from meterbook.core.cost import CostReport, CostRow
+from meterbook.core.cost import By, CostReport, CostRow
 from meterbook.core.money import format_display, format_exact, format_quantity
+from meterbook.reports.tables import Column, Fit, render
 
 CSV_COLUMNS = ("key", "requests", "input_tokens", "cached_input_tokens", "cache_write_tokens",
                "output_tokens", "units", "usage_cost", "fixed_cost", "cost", "unpriced_requests")
@@ -56,7 +57,7 @@ def as_json(report: CostReport) -> str:
 
 def as_csv(report: CostReport) -> str:
     buf = io.StringIO()
-    details = [c for c in DETAIL_COLUMNS if report.by == "request"]
+    details = [c for c in DETAIL_COLUMNS if report.by == By.REQUEST]
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow([*CSV_COLUMNS, *details])
     for row in [*report.rows, report.total]:
@@ -65,20 +66,21 @@ def as_csv(report: CostReport) -> str:
     return buf.getvalue()
 
 
-def as_table(report: CostReport, tz_name: str) -> str:
-    """Aligned columns, money to 2 decimals with separators, unpriced requests and a total."""
+def as_table(report: CostReport, tz_name: str, width: int | None = None) -> str:
+    """Aligned columns, money to 2 decimals with separators, unpriced requests and a total;
+    fitted to `width` characters when given (a terminal's)."""
     show_units = any(r.units_micro for r in report.rows)
     show_write = any(r.cache_write_tokens for r in report.rows)
     show_fixed = report.total.fixed_cost != 0
     header = [report.by.upper(), "REQUESTS", "INPUT", "CACHED"]
     header += ["CACHE WRITE"] * show_write + ["OUTPUT"] + ["UNITS"] * show_units
     header += ["USAGE", "FIXED"] * show_fixed + ["COST", "UNPRICED"]
-    if report.by == "request":
+    if report.by == By.REQUEST:
         header[1:1] = ["TIME (UTC)", "MODEL"]
 
     def cells(row: CostRow, key: str) -> list[str]:
         out = [key]
-        if report.by == "request":
+        if report.by == By.REQUEST:
             out += [row.details.get("timestamp", "")[:19].replace("T", " "),
                     row.details.get("model", "")]
         out += [f"{row.requests:,}", f"{row.input_tokens:,}", f"{row.cached_input_tokens:,}"]
@@ -93,28 +95,24 @@ def as_table(report: CostReport, tz_name: str) -> str:
 
     body = [cells(r, r.key or "(none)") for r in report.rows]
     total = cells(report.total, "TOTAL")
-    if report.by == "request":
+    if report.by == By.REQUEST:
         total[1:3] = ["", ""]
-    widths = [max(map(len, column)) for column in zip(header, *body, total, strict=True)]
-    text_cols = {0, 1, 2} if report.by == "request" else {0}
-    template = "  ".join(f"{{:{'<' if i in text_cols else '>'}{w}}}"
-                         for i, w in enumerate(widths))
-
-    def line(values: list[str]) -> str:
-        return template.format(*values).rstrip()
-
-    rule = "  ".join("-" * w for w in widths)
+    text_cols = {0, 1, 2} if report.by == By.REQUEST else {0}
+    # Keys and model names give way in the middle ("claude-h…0251001"); numbers never.
+    elided = {0, 2} if report.by == By.REQUEST else {0}
+    columns = [Column(h, right=i not in text_cols, fit=Fit.ELIDE if i in elided else Fit.KEEP)
+               for i, h in enumerate(header)]
     out = [f"Cost in {report.currency} by {report.by} (source: {report.source}, "
-           f"time zone: {tz_name})", "", line(header), rule]
-    out += [line(r) for r in body] or ["(no usage in this period)"]
-    out += [rule, line(total)]
+           f"time zone: {tz_name})", ""]
+    out += render(columns, body, width=width, footer=total, rules=True,
+                  empty="(no usage in this period)")
     if report.total.unpriced_requests:
         n = report.total.unpriced_requests
         out += ["", f"{n:,} request{'s' if n != 1 else ''} unpriced: no plan covers them, so "
                 "they are not in the cost (not counted as zero). See `meterbook plans list`."]
-    if report.total.fixed_cost and report.by in ("request", "conversation", "model", "project"):
-        out += ["", f"The total includes {format_display(report.total.fixed_cost)} of monthly "
-                "fixed charges (fees, minimums), which belong to no single " + report.by + "."]
+    if report.unshared_fixed:
+        out += ["", f"The total includes {format_display(report.unshared_fixed)} of monthly "
+                f"fixed charges (fees, minimums), which belong to no single {report.by}."]
     return "\n".join(out) + "\n"
 
 

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Connection
 
-from meterbook.core.cost import CostReport, CostRow, CostSheet
+from meterbook.core.cost import By, CostReport, CostRow, CostSheet
 from meterbook.core.fixed_charges import fixed_charges
 from meterbook.core.money import from_nano
 from meterbook.core.periods import (
@@ -43,7 +43,7 @@ _FAR = 2**62
 
 @dataclass
 class CostQuery:
-    by: str = "month"
+    by: By = By.MONTH  # text ("month") is taken too
     source: str = "auto"
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     from_us: int | None = None  # inclusive
@@ -51,6 +51,9 @@ class CostQuery:
     home_currency: str = "USD"
     rates: dict | None = None  # (currency, month) -> Decimal
     whatif: Sequence[Plan] | None = None  # price with these plans instead of the saved ones
+
+    def __post_init__(self) -> None:
+        self.by = By(self.by)
 
 
 class _Keyer:
@@ -418,13 +421,15 @@ def _covered_months(conn, q: CostQuery) -> list[str]:
     return months
 
 
-def _fixed_key(by: str, plan: str, vendor: str, month: str) -> str | None:
-    """Where a month's fixed charge goes: its month, first day or week, vendor or plan; other
-    keys (request, conversation, model, project) have no share of it: the total only."""
+def _fixed_key(by: By, plan: str, vendor: str, month: str) -> str | None:
+    """Where a month's fixed charge goes: its month, first day or week, vendor or plan; None
+    (the total only) for a key that has no share of it (By.shares_fixed_charges)."""
+    if not by.shares_fixed_charges:
+        return None
     y, m = parse_month(month)
     first = date(y, m, 1)
-    return {"month": month, "day": first.isoformat(), "week": week_key(first),
-            "vendor": vendor, "plan": plan}.get(by)
+    return {By.MONTH: month, By.DAY: first.isoformat(), By.WEEK: week_key(first),
+            By.VENDOR: vendor, By.PLAN: plan}[by]
 
 
 def _add_fixed(sheet: CostSheet, q: CostQuery, plans, months, usage) -> None:
