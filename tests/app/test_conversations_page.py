@@ -8,6 +8,7 @@ zone is saved as UTC.
 from __future__ import annotations
 
 import re
+import threading
 from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -27,6 +28,7 @@ from tests.helpers import CHAT_PLANS, usage_database
 
 WAIT = 10_000  # ms
 NOW = datetime(2026, 4, 15, tzinfo=UTC)
+APRIL_1 = int(datetime(2026, 4, 1, tzinfo=UTC).timestamp()) * 10**6
 
 PLANS = CHAT_PLANS
 
@@ -258,3 +260,24 @@ request = "2.00"
     assert [widget.model.index(r, 6).data() for r in range(widget.model.rowCount())] == [
         "unavailable"] * 4
     assert widget.error.isHidden()
+
+
+def test_a_late_answer_for_an_earlier_month_is_dropped(qtbot, page, monkeypatch):
+    """March is read slowly; All time, picked after it, answers first. When March's answer
+    comes at last, the page keeps showing All time (the latest question wins)."""
+    from meterbook.app.pages import conversations as page_module
+
+    gate, real = threading.Event(), page_module.conversations_in
+
+    def slow_for_march(conn, **options):
+        if options["from_us"] is not None and options["to_us"] <= APRIL_1:
+            gate.wait(WAIT / 1000)
+        return real(conn, **options)
+
+    monkeypatch.setattr(page_module, "conversations_in", slow_for_march)
+    page.month_box.setCurrentIndex(1)  # March: held at the gate
+    page.month_box.setCurrentIndex(2)  # All time: 5 rows
+    qtbot.waitUntil(lambda: page.model.rowCount() == 5, timeout=WAIT)
+    gate.set()  # March's answer arrives now, late
+    qtbot.wait(200)
+    assert page.model.rowCount() == 5 and page.month_box.currentText() == "All time"

@@ -7,6 +7,7 @@ is saved as UTC.
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -361,3 +362,24 @@ def test_a_long_list_sorted_keeps_the_selected_record(qtbot, monkeypatch, ctx):
     wait_for(qtbot, page, ["r4", "r3", "r6", "r1", "r5", "r2"])
     qtbot.waitUntil(lambda: page.table.currentIndex().row() == 3, timeout=WAIT)
     assert page.detail.values["request_id"] == "r1"
+
+
+def test_a_late_answer_to_an_earlier_filter_is_dropped(qtbot, page, monkeypatch):
+    """Mistral's records are listed slowly; OpenAI, picked after, answers first. Mistral's
+    answer, when it comes, changes nothing, and the page is no longer busy."""
+    gate, real = threading.Event(), usage_model.usage_ids
+
+    def slow_for_mistral(conn, f, *args, **options):
+        if f.vendor == "mistral":
+            gate.wait(WAIT / 1000)
+        return real(conn, f, *args, **options)
+
+    monkeypatch.setattr(usage_model, "usage_ids", slow_for_mistral)
+    pick(qtbot, page.vendor, "mistral")
+    qtbot.wait(QApplication.keyboardInputInterval() + 50)  # a new search, not "mistralo…"
+    pick(qtbot, page.vendor, "openai")
+    wait_for(qtbot, page, ["r5", "r2", "r1"])
+    gate.set()
+    qtbot.wait(200)
+    assert shown(page) == ["r5", "r2", "r1"] and page.count_label.text().startswith("3 records")
+    assert page.busy_label.text() == ""
