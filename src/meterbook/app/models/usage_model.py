@@ -281,12 +281,10 @@ class UsageTableModel(QAbstractTableModel):
                 return usage_ids(conn, f, key, descending)
 
         self._set_busy(True)
-        ticket = None
-
-        def got_first(result) -> None:
-            self._first(ticket, result, reorder, two_steps, rest)
-
-        ticket = self._reads.read(first, got_first, self._failed)
+        # `ticket` is bound before any answer can come (answers arrive through the event loop).
+        ticket = self._reads.read(
+            first, lambda result: self._first(ticket, result, reorder, two_steps, rest),
+            self._failed)
 
     def _first(self, ticket, result, reorder, two_steps, rest) -> None:
         ids, number, rows = result
