@@ -296,6 +296,15 @@ class RatesSeen(Mapping):
         return found
 
 
+def missing_rates_text(home: str, missing) -> str:
+    """"no exchange rate into EUR for USD in 2026-01, 2026-02" (every month at once)."""
+    by_currency: dict[str, list[str]] = {}
+    for currency, month in missing:
+        by_currency.setdefault(currency, []).append(month)
+    return f"no exchange rate into {home} for " + "; ".join(
+        f"{currency} in {', '.join(months)}" for currency, months in sorted(by_currency.items()))
+
+
 def usage_totals(conn: Connection, f: UsageFilter, tz: ZoneInfo | None = None,
                  home_currency: str | None = None, rates: Mapping | None = None,
                  exact_records: bool = False) -> UsageTotals:

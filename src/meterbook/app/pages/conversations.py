@@ -44,7 +44,6 @@ from meterbook.app.models.conversations_model import (
     summary_money,
 )  # fmt: skip
 from meterbook.app.pages.base import Page
-from meterbook.app.pages.usage import missing_rates_text
 from meterbook.app.tasks import Latest
 from meterbook.core.periods import month_start_us, next_month, parse_month, zone
 from meterbook.store import readers
@@ -56,6 +55,7 @@ from meterbook.store.conversations import (
     conversations_in,
     usage_months,
 )  # fmt: skip
+from meterbook.store.usage_query import missing_rates_text
 
 REQUEST_LIMIT = 2000  # "(no conversation)" may hold a million records: show the first ones
 ALL_TIME = ""  # the month selector's value for "All time"

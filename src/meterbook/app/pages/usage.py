@@ -59,6 +59,7 @@ from meterbook.store.usage_query import (
     UsageRow,
     UsageTotals,
     filter_choices,
+    missing_rates_text,
 )  # fmt: skip
 
 ANY_VENDOR, ANY_MODEL, ANY_PROJECT, NO_PROJECT = ("All vendors", "All models", "All projects",
@@ -492,15 +493,6 @@ def cost_summary(totals: UsageTotals) -> str:
     if totals.billed:
         return text + " (all billed by the vendor)"
     return text
-
-
-def missing_rates_text(home: str, missing) -> str:
-    """"no exchange rate into EUR for USD in 2026-01, 2026-02" (every month at once)."""
-    by_currency: dict[str, list[str]] = {}
-    for currency, month in missing:
-        by_currency.setdefault(currency, []).append(month)
-    return f"no exchange rate into {home} for " + "; ".join(
-        f"{currency} in {', '.join(months)}" for currency, months in sorted(by_currency.items()))
 
 
 def _group(*widgets: QWidget) -> QWidget:
