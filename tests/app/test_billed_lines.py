@@ -21,7 +21,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from sqlmodel import Session
 
 from meterbook.app.models.usage_model import COST, PLAN
@@ -222,3 +222,21 @@ def test_conversations_with_billed_lines_and_fees(qtbot, ctx, db, tmp_path):
     tips = {requests.index(r, 7).data(Qt.ItemDataRole.ToolTipRole) for r in haiku}
     assert tips == {"billed $0.0900 · computed $0.0000 by plan Haiku list",
                     "billed $0.0300 · computed $0.0000 by plan Haiku list"}
+
+
+def test_sorting_by_cost_orders_bills_and_charges_together(qtbot, ctx, db, tmp_path):
+    save_plans(db, CHAT_PLANS)
+    import_text(db, tmp_path, TOKENS, now=NOW)
+    page = open_page(qtbot, ctx)
+    header = page.table.horizontalHeader()
+    middle = QPoint(header.sectionViewportPosition(COST) + header.sectionSize(COST) // 2,
+                    header.height() // 2)
+    for _click in range(2):  # a new column sorts ascending first; the second click reverses
+        qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=middle)
+    qtbot.waitUntil(lambda: page.model.sort_key == "cost" and page.model.descending
+                    and page.model.complete and not page.model.busy, timeout=WAIT)
+    costs = [page.model.index(r, COST).data() for r in range(page.model.rowCount())]
+    # Unpriced first when descending, then bills (3.30, 0.75, 0.09, 0.07, 0.03) and u1's
+    # computed 2.00 in one order
+    assert costs == ["unpriced", "$3.3000", "$2.0000", "$0.7500", "$0.0900", "$0.0700",
+                     "$0.0300"]

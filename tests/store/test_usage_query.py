@@ -19,6 +19,7 @@ from meterbook.store.usage_query import (
     UsageFilter,
     fetch_rows,
     filter_choices,
+    usage_count,
     usage_ids,
     usage_totals,
 )  # fmt: skip
@@ -176,7 +177,7 @@ def test_totals(conn, f, expected):
         assert (t.records, t.requests, t.unpriced, t.cost) == (*expected[:3],
                                                                Decimal(expected[3]))
         assert t.billed == 0 and t.currency == "USD" and not t.missing_rates
-    assert usage_totals(conn, f).records == len(usage_ids(conn, f))
+    assert usage_totals(conn, f).records == usage_count(conn, f) == len(usage_ids(conn, f))
 
 
 # --- rows ---------------------------------------------------------------------------------------

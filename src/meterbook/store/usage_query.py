@@ -4,9 +4,11 @@ The page's table model holds only record ids (Anki's browser does the same) and 
 rows on screen, so a million records open as fast as their ids can be listed:
 - `usage_ids` lists ids in display order. Time order comes straight from the timestamp index
   (no sort); other orders are a real sort of every matching record, run off the UI thread.
-- `usage_totals` answers "how many records and requests, what they cost, how many are
-  unpriced" from the hourly rollup whenever the filter allows it, so the total never scans
-  the records unless a text search asks it to. Money follows `meterbook cost --source auto`
+- `usage_count` answers "how many records" at once (the tables' b-trees or the rollup), for
+  the first screen; `usage_totals` answers "how many records and requests, what they cost,
+  how many are unpriced" from the hourly rollup whenever the filter allows it (a tenth of a
+  second on a million records, so the page asks for it after the first screen), so neither
+  scans the records unless a text search asks it to. Money follows `meterbook cost --source auto`
   (store/cost_query.py states the rule once): the vendor's billed cost where the export had
   one, the computed charge otherwise.
 - `fetch_rows` reads a page of records by id, joined with their meter, charge and plan.
@@ -58,6 +60,10 @@ SORTS: dict[str, tuple[str, str]] = {
              " {d}, p.name {d}, " + _TIE, _PLAN),
 }
 SORT_KEYS = tuple(SORTS)
+# The cost order where no record has a bill: the charge alone, which SQLite sorts from the
+# timestamp index and the charges without reading the records (over twice as fast).
+_COST_WITHOUT_BILLS = ("CASE WHEN c.charge_nano IS NULL THEN 1 ELSE 0 END {d}, "
+                       "c.charge_nano {d}, " + _TIE, _CHARGE)
 
 _MICRO = Decimal(10**6)  # exact division: 2_500_000 micro-units -> Decimal("2.5")
 _CHUNK = 500  # ids per IN (...) list: well under every driver's parameter limit
@@ -247,6 +253,8 @@ def usage_ids(conn: Connection, f: UsageFilter, sort: str = "time", descending: 
         return ids
     cond, params = where
     order, joins = SORTS[sort]
+    if sort == "cost" and not _has_bills(conn):
+        order, joins = _COST_WITHOUT_BILLS
     order = order.format(d="DESC" if descending else "ASC")
     if sort == "time" and f.words:
         # A text search reads every record anyway: a plain scan and a sort of the few that
@@ -265,8 +273,32 @@ def usage_ids(conn: Connection, f: UsageFilter, sort: str = "time", descending: 
     return ids
 
 
+def _has_bills(conn: Connection) -> bool:
+    """Whether any record carries a billed cost. Every importer gives a bill its currency
+    (USD when the file has none), so the rollup's currency column answers."""
+    return bool(fetch_all(conn, "SELECT 1 FROM usage_rollup WHERE currency <> '' LIMIT 1"))
+
+
 def _hour_aligned(us: int | None) -> bool:
     return us is None or us % US_PER_HOUR == 0
+
+
+def usage_count(conn: Connection, f: UsageFilter) -> int:
+    """How many records match: the row count the table needs before its first screen."""
+    if f.is_empty:
+        # From the table's b-tree: no record is read.
+        return fetch_all(conn, "SELECT count(*) FROM usage_record")[0][0]
+    # Whole hours (local midnights in all but a few zones) and no text: the hourly rollup
+    # has the answer in a few thousand rows.
+    rollup = (not f.words and not f.unpriced and _hour_aligned(f.from_us)
+              and _hour_aligned(f.to_us))
+    where = _where(conn, f, rollup=rollup)
+    if where is None:
+        return 0
+    cond, params = where
+    statement = ("SELECT coalesce(sum(records), 0) FROM usage_rollup" + cond if rollup else
+                 "SELECT count(*) FROM usage_record r" + cond)
+    return int(fetch_all(conn, statement, tuple(params))[0][0])
 
 
 class RatesSeen(Mapping):

@@ -6,10 +6,11 @@ open as fast as the first screen can be read. Listing the ids and sorting them r
 reader thread (ctx.tasks.read); the UI thread only reads pages of 200 rows by primary key,
 about a millisecond each.
 
-Each query (opening, a filter, a sort) is two steps: the first few hundred ids and the totals
+Each query (opening, a filter, a sort) is two steps: the first few hundred ids and the count
 (from the indexes and the rollup, at once in time order) show the first screen, then the full
-list of ids arrives and fills the rest of the scroll range, which shows "…" in between. Both
-steps are one "latest answer wins" read (app/tasks.py): an answer to an older query is dropped.
+list of ids arrives and fills the rest of the scroll range, which shows "…" in between; the
+totals (requests, cost, unpriced) are added up beside it. All are one "latest answer wins"
+read (app/tasks.py): an answer to an older query is dropped.
 
 Cost follows `meterbook cost --source auto`: a record's billed cost when its export carried one
 (marked "vendor's bill" in the Priced by column), else what a plan computed; "unpriced" only
@@ -47,6 +48,7 @@ from meterbook.store.usage_query import (
     UsageRow,
     UsageTotals,
     fetch_rows,
+    usage_count,
     usage_ids,
     usage_totals,
 )  # fmt: skip
@@ -154,7 +156,7 @@ class UsageTableModel(QAbstractTableModel):
 
     loading = Signal(bool)  # a list of ids is being read (or sorted) in the background
     loaded = Signal()  # a new list is in place: rows, count and order are current
-    counted = Signal(object)  # the UsageTotals of the current filter
+    counted = Signal(object)  # the UsageTotals of the current filter (see totals_known)
 
     def __init__(self, ctx: AppContext, parent=None):
         super().__init__(parent)
@@ -163,6 +165,7 @@ class UsageTableModel(QAbstractTableModel):
         self.filter = UsageFilter()
         self.sort_key, self.descending = "time", True
         self.totals = UsageTotals()
+        self.totals_known = True  # False: only totals.records is known yet (adding up)
         self.complete = True  # False while only the first ids are known
         self._ids = array("q")
         self._rows = 0  # what rowCount says: the full count even before every id is here
@@ -242,6 +245,11 @@ class UsageTableModel(QAbstractTableModel):
         """Read the ids again (after an import, an undo, a plan change, a new filter)."""
         self._query(reorder=False)
 
+    @property
+    def busy(self) -> bool:
+        """The current query's answer (or its second part) is still on its way."""
+        return self._busy
+
     def record(self, row: int) -> UsageRow | None:
         entry = self._entry(row) if 0 <= row < self._rows else None
         return None if entry is None else entry[0]
@@ -272,9 +280,13 @@ class UsageTableModel(QAbstractTableModel):
         def first():
             with engine.connect() as conn:
                 ids = usage_ids(conn, f, key, descending, limit=FIRST if two_steps else None)
-                number = usage_totals(conn, f, tz, readers.home_currency(conn))
+                number = usage_count(conn, f)
                 rows = fetch_rows(conn, ids[:PAGE])
             return ids, number, rows
+
+        def totals():
+            with engine.connect() as conn:
+                return usage_totals(conn, f, tz, readers.home_currency(conn))
 
         def rest():
             with engine.connect() as conn:
@@ -283,14 +295,14 @@ class UsageTableModel(QAbstractTableModel):
         self._set_busy(True)
         # `ticket` is bound before any answer can come (answers arrive through the event loop).
         ticket = self._reads.read(
-            first, lambda result: self._first(ticket, result, reorder, two_steps, rest),
+            first, lambda result: self._first(ticket, result, reorder, two_steps, rest, totals),
             self._failed)
 
-    def _first(self, ticket, result, reorder, two_steps, rest) -> None:
+    def _first(self, ticket, result, reorder, two_steps, rest, totals) -> None:
         ids, number, rows = result
-        self.totals = number
+        self.totals, self.totals_known = UsageTotals(records=number), False
         complete = not two_steps or len(ids) < FIRST
-        total = len(ids) if complete else number.records
+        total = len(ids) if complete else number
         if reorder and self.complete and complete and total == self._rows:
             self._reorder(ids)
         else:
@@ -299,12 +311,17 @@ class UsageTableModel(QAbstractTableModel):
             self._pages.clear()
             self.endResetModel()
         self._keep_page(0, rows)
-        self.counted.emit(number)
+        self.counted.emit(self.totals)
         self.loaded.emit()
+        ticket.read(totals, self._totals, self._failed)
         if complete:
             self._set_busy(False)
         else:  # the same answer's second part: a newer query makes it stale too
             ticket.read(rest, self._rest, self._failed)
+
+    def _totals(self, totals: UsageTotals) -> None:
+        self.totals, self.totals_known = totals, True
+        self.counted.emit(totals)
 
     def _rest(self, ids: array) -> None:
         self._set_busy(False)

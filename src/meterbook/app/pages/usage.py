@@ -417,6 +417,10 @@ class UsagePage(Page):
                 '<a href="all">show priced ones too</a>')
             self.count_label.setToolTip("")
             return
+        if not self.model.totals_known:
+            self.count_label.setText(f"{plural(totals.records, 'record')} · adding up…")
+            self.count_label.setToolTip("")
+            return
         parts = [plural(totals.records, "record"), plural(totals.requests, "request")]
         if totals.records > totals.unpriced:
             parts.append(html.escape(cost_summary(totals)))
