@@ -356,20 +356,21 @@ def _print_cost(args: argparse.Namespace, db: Database) -> int:
                           rates=readers.rates_for(conn), whatif=whatif)
         report = run_cost_query(conn, query, readers.load_plans(conn))
         only_billed = None
-        if args.source == "computed" and whatif is None and not report.total.cost:
+        if args.source == "computed" and whatif is None and not report.total.usage_cost:
             only_billed = _only_billed_lines(conn, query)
-    if only_billed is not None and args.format == "table":
+    if only_billed is not None and args.format == "table" and not report.total.cost:
         # A table of 0.00 would read as "free": say why nothing was computed instead.
         print(only_billed)
         return 0
-    if only_billed is not None:  # csv and json keep their shape for scripts
-        print(only_billed, file=sys.stderr)
     if args.format == "json":
         print(cost_output.as_json(report))
     elif args.format == "csv":
         sys.stdout.write(cost_output.as_csv(report))
     else:
         sys.stdout.write(cost_output.as_table(report, tz_name))
+    if only_billed is not None:  # after the plans' fees; csv and json keep their shape
+        print(("\n" if args.format == "table" else "") + only_billed,
+              file=sys.stdout if args.format == "table" else sys.stderr)
     return 0
 
 
@@ -385,7 +386,7 @@ def _only_billed_lines(conn, query) -> str | None:
         return None
     billed = ("" if totals.missing_rates else
               f" They were billed {format_display(totals.billed)} {totals.currency} in all.")
-    return (f"Nothing was computed: every record in this period ({totals.records:,}) is a "
+    return (f"No usage charge was computed: every record in this period ({totals.records:,}) is a "
             "billed cost line from a vendor's cost export, which carries the vendor's own "
             f"money and no token counts for a plan to price.{billed}\nUse --source auto (the "
             "default) or --source billed to see them.")
