@@ -423,7 +423,9 @@ class UsagePage(Page):
             return
         parts = [plural(totals.records, "record"), plural(totals.requests, "request")]
         if totals.records > totals.unpriced:
-            parts.append(html.escape(cost_summary(totals)))
+            cost = html.escape(cost_summary(totals))
+            parts.append(f'<span style="color:{color}">{cost}</span>' if totals.missing_rates
+                         else cost)
         if totals.unpriced:
             parts.append(f'<a href="unpriced" style="color:{color}">'
                          f"{count(totals.unpriced)} unpriced</a>")
