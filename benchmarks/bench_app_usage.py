@@ -82,7 +82,7 @@ def one_run(ctx: AppContext) -> dict[str, float]:
         wait_until(lambda: loads[0] > before)
         read_first_rows(model)
         figures[f"{name}: first page"] = time.perf_counter() - t
-        wait_until(lambda: model._pending == 0)
+        wait_until(lambda: not model.busy)
         figures[f"{name}: every id"] = time.perf_counter() - t
 
     timed("sort by cost", lambda: page.table.sortByColumn(COST, Qt.SortOrder.DescendingOrder))

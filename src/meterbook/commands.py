@@ -356,13 +356,41 @@ def _print_cost(args: argparse.Namespace, db: Database) -> int:
                           home_currency=readers.home_currency(conn),
                           rates=readers.rates_for(conn), whatif=whatif)
         report = run_cost_query(conn, query, readers.load_plans(conn))
+        only_billed = None
+        if args.source == "computed" and whatif is None and not report.total.usage_cost:
+            only_billed = _only_billed_lines(conn, query)
+    if only_billed is not None and args.format == "table" and not report.total.cost:
+        # A table of 0.00 would read as "free": say why nothing was computed instead.
+        print(only_billed)
+        return 0
     if args.format == "json":
         print(cost_output.as_json(report))
     elif args.format == "csv":
         sys.stdout.write(cost_output.as_csv(report))
     else:
         sys.stdout.write(cost_output.as_table(report, tz_name, terminal_width()))
+    if only_billed is not None:  # after the plans' fees; csv and json keep their shape
+        print(("\n" if args.format == "table" else "") + only_billed,
+              file=sys.stdout if args.format == "table" else sys.stderr)
     return 0
+
+
+def _only_billed_lines(conn, query) -> str | None:
+    """Why `--source computed` found nothing, when every record in the period is a billed
+    cost line (money from the vendor, no tokens for a plan to price); None otherwise."""
+    from meterbook.core.money import format_display
+    from meterbook.store.usage_query import UsageFilter, usage_totals
+
+    totals = usage_totals(conn, UsageFilter(from_us=query.from_us, to_us=query.to_us),
+                          query.tz, query.home_currency, query.rates, exact_records=True)
+    if not totals.records or totals.requests or totals.billed_records < totals.records:
+        return None
+    billed = ("" if totals.missing_rates else
+              f" They were billed {format_display(totals.billed)} {totals.currency} in all.")
+    return (f"No usage charge was computed: every record in this period ({totals.records:,}) is a "
+            "billed cost line from a vendor's cost export, which carries the vendor's own "
+            f"money and no token counts for a plan to price.{billed}\nUse --source auto (the "
+            "default) or --source billed to see them.")
 
 
 def settings(args: argparse.Namespace) -> int:

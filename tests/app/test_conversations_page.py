@@ -8,6 +8,7 @@ zone is saved as UTC.
 from __future__ import annotations
 
 import re
+import threading
 from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -27,6 +28,7 @@ from tests.helpers import CHAT_PLANS, usage_database
 
 WAIT = 10_000  # ms
 NOW = datetime(2026, 4, 15, tzinfo=UTC)
+APRIL_1 = int(datetime(2026, 4, 1, tzinfo=UTC).timestamp()) * 10**6
 
 PLANS = CHAT_PLANS
 
@@ -84,7 +86,7 @@ def table(view) -> list[list[str]]:
 
 
 def plain(label) -> str:
-    return re.sub(r"<[^>]+>", "", label.text())
+    return re.sub(r"<[^>]+>", "", label.text().replace("<br>", "\n"))
 
 
 def open_row(qtbot, page, row: int, how: str = "double-click") -> None:
@@ -108,8 +110,9 @@ def test_the_newest_month_costliest_first(page):
     # Costliest first; c4, whose cost nobody computed, below even a priced $0
     assert table(page.view) == [C2, NONE, C3, C4]
     # 3 conversations (the requests without one are not a conversation), 8 requests,
-    # 4.00 + 2.00 + 1.00 = 7.00
-    assert plain(page.summary) == "3 conversations · 8 requests · $7.00 · 2 requests unpriced"
+    # 4.00 + 2.00 + 1.00 = 7.00; Chat's monthly fee of 5.00 is in none of them
+    assert plain(page.summary) == ("3 conversations · 8 requests · $7.00 · 2 requests unpriced"
+                                   "\n+ monthly fees $5.00, which are in no conversation")
 
 
 def test_money_and_numbers_are_right_aligned(page):
@@ -126,12 +129,14 @@ def test_typing_in_the_filter_keeps_matching_conversations_and_models(qtbot, pag
     qtbot.keyClicks(page.filter, "mistral")
     assert table(page.view) == [C3, C4]
     # Nothing of them priced but r4's 1.00; the unpriced ones are counted, not zeroed
-    assert plain(page.summary) == "2 conversations · 3 requests · $1.00 · 2 requests unpriced"
+    assert plain(page.summary) == ("2 conversations · 3 requests · $1.00 · 2 requests unpriced"
+                                   "\n+ monthly fees $5.00, which are in no conversation")
     page.filter.clear()
     qtbot.keyClicks(page.filter, "C4")
     assert table(page.view) == [C4]
     # Only unpriced usage left: no sum at all rather than a $0.00
-    assert plain(page.summary) == "1 conversation · 1 request · 1 request unpriced"
+    assert plain(page.summary) == ("1 conversation · 1 request · 1 request unpriced"
+                                   "\n+ monthly fees $5.00, which are in no conversation")
     page.filter.clear()
     qtbot.keyClicks(page.filter, "no conv")
     assert table(page.view) == [NONE]
@@ -247,5 +252,32 @@ request = "2.00"
     widget = ConversationsPage(ctx)
     qtbot.addWidget(widget)
     widget.show()
-    qtbot.waitUntil(widget.error.isVisible, timeout=WAIT)
-    assert "no exchange rate for EUR in 2026-04" in widget.error.text()
+    # Mistral's requests (r5 in c3, r6 in c4) are priced in EUR, with no rate for April: no
+    # figure of the month can be converted, so none is shown, and the month is named.
+    qtbot.waitUntil(lambda: "unavailable" in plain(widget.summary), timeout=WAIT)
+    assert plain(widget.summary).endswith(
+        "cost unavailable: no exchange rate into USD for EUR in 2026-04")
+    assert [widget.model.index(r, 6).data() for r in range(widget.model.rowCount())] == [
+        "unavailable"] * 4
+    assert widget.error.isHidden()
+
+
+def test_a_late_answer_for_an_earlier_month_is_dropped(qtbot, page, monkeypatch):
+    """March is read slowly; All time, picked after it, answers first. When March's answer
+    comes at last, the page keeps showing All time (the latest question wins)."""
+    from meterbook.app.pages import conversations as page_module
+
+    gate, real = threading.Event(), page_module.conversations_in
+
+    def slow_for_march(conn, **options):
+        if options["from_us"] is not None and options["to_us"] <= APRIL_1:
+            gate.wait(WAIT / 1000)
+        return real(conn, **options)
+
+    monkeypatch.setattr(page_module, "conversations_in", slow_for_march)
+    page.month_box.setCurrentIndex(1)  # March: held at the gate
+    page.month_box.setCurrentIndex(2)  # All time: 5 rows
+    qtbot.waitUntil(lambda: page.model.rowCount() == 5, timeout=WAIT)
+    gate.set()  # March's answer arrives now, late
+    qtbot.wait(200)
+    assert page.model.rowCount() == 5 and page.month_box.currentText() == "All time"

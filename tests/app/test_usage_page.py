@@ -7,6 +7,7 @@ is saved as UTC.
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -28,7 +29,7 @@ PLANS = CHAT_CLAUDE_PLANS
 
 USAGE = WORKED_USAGE  # each record's charge is worked out beside it
 
-HEADER = ["Time", "Vendor", "Model", "Project", "Requests", "Input", "Output", "Cost", "Plan"]
+HEADER = ["Time", "Vendor", "Model", "Project", "Requests", "Input", "Output", "Cost", "Priced by"]
 ROWS = {
     "r6_x": ["02/04/2026 12:00", "anthropic", "claude-haiku", "support", "1", "3,000", "200",
              "$4.0000", "Claude"],
@@ -110,7 +111,8 @@ def test_every_record_newest_first(page):
     model = page.model
     assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(9)] == HEADER
     assert table(page) == [ROWS[r] for r in NEWEST_FIRST]
-    assert page.count_label.text().startswith("6 records, ")
+    # 1+1+2+1+3+1 = 9 requests; 2.00+0.50+6.00+0.50+4.00 = 13.00 (r4 unpriced)
+    assert page.count_label.text().startswith("6 records · 9 requests · cost $13.00 · ")
     assert "1 unpriced" in page.count_label.text()
     right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
     assert model.index(0, COST).data(Qt.ItemDataRole.TextAlignmentRole) == right
@@ -143,7 +145,9 @@ def test_an_empty_model_passes_qt_model_tests(qtmodeltester, ctx):
 def test_typing_in_the_search_box(qtbot, page):
     qtbot.keyClicks(page.search, "ana")
     wait_for(qtbot, page, ["r3", "r1"])
-    qtbot.waitUntil(lambda: page.count_label.text() == "2 records, all priced", timeout=WAIT)
+    # r3 + r1: 2 + 1 requests, 6.00 + 2.00
+    qtbot.waitUntil(lambda: page.count_label.text()
+                    == "2 records · 3 requests · cost $8.00 · all priced", timeout=WAIT)
     page.search.clear()
     qtbot.keyClicks(page.search, "c2 sales")  # every word must match
     wait_for(qtbot, page, ["r3"])
@@ -254,6 +258,7 @@ def test_selecting_a_record_shows_every_field(qtbot, page):
         "anthropic", "claude-haiku", "sales")
     assert (values["requests"], values["input"], values["output"]) == ("2", "1,000", "1,000")
     assert (values["cached"], values["cache_write"], values["units"]) == ("0", "0", "—")
+    assert values["cost"] == "$6.00 (Claude)"
     assert values["charge"] == "$6.00"
     assert values["plan"] == "Claude"
     assert values["billed"] == "not in the export"
@@ -266,7 +271,8 @@ def test_selecting_a_record_shows_every_field(qtbot, page):
 
 def test_the_unpriced_record_says_where_to_fix_it(qtbot, page):
     click_row(qtbot, page, NEWEST_FIRST.index("r4"))
-    assert page.detail.values["charge"] == UNPRICED
+    assert page.detail.values["cost"] == UNPRICED
+    assert page.detail.values["charge"] == "no plan covers it"
     assert page.detail.values["plan"] == "—"
     assert "no saved plan covers mistral" in page.detail.text.toPlainText()
     assert not page.detail.plans_button.isHidden()
@@ -340,3 +346,24 @@ def test_a_long_list_sorted_keeps_the_selected_record(qtbot, monkeypatch, ctx):
     wait_for(qtbot, page, ["r4", "r3", "r6_x", "r1", "r5", "r2"])
     qtbot.waitUntil(lambda: page.table.currentIndex().row() == 3, timeout=WAIT)
     assert page.detail.values["request_id"] == "r1"
+
+
+def test_a_late_answer_to_an_earlier_filter_is_dropped(qtbot, page, monkeypatch):
+    """Mistral's records are listed slowly; OpenAI, picked after, answers first. Mistral's
+    answer, when it comes, changes nothing, and the page is no longer busy."""
+    gate, real = threading.Event(), usage_model.usage_ids
+
+    def slow_for_mistral(conn, f, *args, **options):
+        if f.vendor == "mistral":
+            gate.wait(WAIT / 1000)
+        return real(conn, f, *args, **options)
+
+    monkeypatch.setattr(usage_model, "usage_ids", slow_for_mistral)
+    pick(qtbot, page.vendor, "mistral")
+    qtbot.wait(QApplication.keyboardInputInterval() + 50)  # a new search, not "mistralo…"
+    pick(qtbot, page.vendor, "openai")
+    wait_for(qtbot, page, ["r5", "r2", "r1"])
+    gate.set()
+    qtbot.wait(200)
+    assert shown(page) == ["r5", "r2", "r1"] and page.count_label.text().startswith("3 records")
+    assert page.busy_label.text() == ""

@@ -14,12 +14,12 @@ import pytest
 from sqlmodel import Session
 from tests.helpers import CHAT_PLANS, import_text, save_plans
 
-from meterbook.core.cost import MissingRate
 from meterbook.core.records import to_epoch_us
 from meterbook.store.conversations import (
     BILLED,
     conversation_requests,
     conversation_rows,
+    conversations_in,
     usage_months,
 )  # fmt: skip
 from meterbook.store.database import open_database
@@ -174,8 +174,16 @@ timestamp,vendor,model,request_id,conversation_id
 2026-03-31T10:00:00Z,mistral,large,m1,t1
 2026-04-01T10:00:00Z,mistral,large,m2,t1
 """)
-    with db.engine.connect() as conn, pytest.raises(MissingRate):  # never a silent 1:1
-        conversation_requests(conn, "t1")
+    with db.engine.connect() as conn:
+        # Never a silent 1:1: without rates the costs are unknown, and every missing month
+        # is named at once.
+        m1, m2 = conversation_requests(conn, "t1", tz=UTC_TZ)
+        assert (m1.cost, m1.missing_rate, m2.cost, m2.missing_rate) == (
+            None, ("EUR", "2026-03"), None, ("EUR", "2026-04"))
+        assert not m1.unpriced  # priced, only not convertible
+        found = conversations_in(conn, tz=UTC_TZ)
+        assert found.rows[0].cost is None and found.fixed_cost is None
+        assert found.missing_rates == (("EUR", "2026-03"), ("EUR", "2026-04"))
     with Session(db.engine) as session:
         set_rate(session, currency="EUR", month="2026-03", rate="1.10")
         set_rate(session, currency="EUR", month="2026-04", rate="1.20")

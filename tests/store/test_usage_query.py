@@ -17,12 +17,12 @@ from meterbook.core.records import to_epoch_us
 from meterbook.store.database import open_database
 from meterbook.store.usage_query import (
     SORT_KEYS,
-    UsageCount,
     UsageFilter,
     fetch_rows,
     filter_choices,
     usage_count,
     usage_ids,
+    usage_totals,
 )  # fmt: skip
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -138,25 +138,32 @@ def test_text_search_with_another_sort(conn):
 # --- counts -------------------------------------------------------------------------------------
 
 
+# (records, requests, unpriced records, cost); requests and costs from the table above.
 @pytest.mark.parametrize(("f", "expected"), [
-    (UsageFilter(), (6, 1)),
-    (UsageFilter(vendor="mistral"), (1, 1)),
-    (UsageFilter(vendor="openai"), (3, 0)),
-    # whole hours: the rollup answers
-    (UsageFilter(from_us=us("2026-03-01"), to_us=us("2026-04-01")), (4, 1)),
-    (UsageFilter(from_us=us("2026-04-01"), project="sales"), (0, 0)),
-    # one microsecond past r1: not a whole hour, the records answer
-    (UsageFilter(from_us=us("2026-03-01T09:00:00.000001"), to_us=us("2026-04-01")), (3, 1)),
-    (UsageFilter(text="sales"), (2, 1)),
-    (UsageFilter(text="nothing like it"), (0, 0)),
-    (UsageFilter(vendor="nobody"), (0, 0)),
-    (UsageFilter(unpriced=True), (1, 1)),  # the rollup's "plan 0"
-    (UsageFilter(unpriced=True, from_us=us("2026-03-31T23:00:00.000001")), (1, 1)),  # records
-    (UsageFilter(unpriced=True, text="support"), (0, 0)),
+    # 1+1+2+1+3+1 = 9 requests; 2.00+0.50+6.00+0.50+4.00 = 13.00
+    (UsageFilter(), (6, 9, 1, "13.00")),
+    (UsageFilter(vendor="mistral"), (1, 1, 1, "0")),
+    (UsageFilter(vendor="openai"), (3, 5, 0, "3.00")),  # r1 r2 r5: 2.00+0.50+0.50
+    # whole hours: the rollup answers (r1..r4: 2.00+0.50+6.00 = 8.50)
+    (UsageFilter(from_us=us("2026-03-01"), to_us=us("2026-04-01")), (4, 5, 1, "8.50")),
+    (UsageFilter(from_us=us("2026-04-01"), project="sales"), (0, 0, 0, "0")),
+    # one microsecond past r1: not a whole hour, the records answer (r2..r4: 6.50)
+    (UsageFilter(from_us=us("2026-03-01T09:00:00.000001"), to_us=us("2026-04-01")),
+     (3, 4, 1, "6.50")),
+    (UsageFilter(text="sales"), (2, 3, 1, "6.00")),  # r3 r4
+    (UsageFilter(text="nothing like it"), (0, 0, 0, "0")),
+    (UsageFilter(vendor="nobody"), (0, 0, 0, "0")),
+    (UsageFilter(unpriced=True), (1, 1, 1, "0")),
+    (UsageFilter(unpriced=True, from_us=us("2026-03-31T23:00:00.000001")), (1, 1, 1, "0")),
+    (UsageFilter(unpriced=True, text="support"), (0, 0, 0, "0")),
 ])  # fmt: skip
-def test_counts(conn, f, expected):
-    assert usage_count(conn, f) == UsageCount(*expected)
-    assert usage_count(conn, f).records == len(usage_ids(conn, f))
+def test_totals(conn, f, expected):
+    for exact in (False, True):  # the rollup (where it can answer) and the records agree
+        t = usage_totals(conn, f, exact_records=exact)
+        assert (t.records, t.requests, t.unpriced, t.cost) == (*expected[:3],
+                                                               Decimal(expected[3]))
+        assert t.billed == 0 and t.currency == "USD" and not t.missing_rates
+    assert usage_totals(conn, f).records == usage_count(conn, f) == len(usage_ids(conn, f))
 
 
 # --- rows ---------------------------------------------------------------------------------------
@@ -212,6 +219,6 @@ def test_an_empty_database(tmp_path):
     with open_database(str(tmp_path / "empty.db")) as database, \
             database.engine.connect() as conn:
         assert list(usage_ids(conn, UsageFilter())) == []
-        assert usage_count(conn, UsageFilter()) == (0, 0)
+        assert usage_totals(conn, UsageFilter()).records == 0
         choices = filter_choices(conn)
         assert choices.vendors == [] and choices.first_us is None

@@ -4,6 +4,11 @@ The sums come from `run_cost_query(by="conversation")` (one GROUP BY, money conv
 home currency there); one more GROUP BY adds what a list of conversations also wants: when
 each began and ended and which models it used. Records without a conversation id form one
 row keyed "" so that their usage is never silently left out.
+
+Money follows `meterbook cost --source auto` (the rule is stated once, in store/cost_query.py):
+a billed cost line (a vendor's cost export: money, no requests or tokens) counts its billed
+amount. A figure that needs an exchange rate the database lacks is unknown (None), and the
+missing (currency, month) pairs are all named, never a figure in another currency.
 """
 
 from __future__ import annotations
@@ -22,8 +27,9 @@ from meterbook.core.periods import month_label, month_labels_between
 from meterbook.core.plans import Plan
 from meterbook.core.records import from_epoch_us
 from meterbook.store import readers
-from meterbook.store.cost_query import CostQuery, run_cost_query
+from meterbook.store.cost_query import CostQuery, record_source, run_cost_query
 from meterbook.store.sql import fetch_all
+from meterbook.store.usage_query import RatesSeen
 
 BILLED = "vendor's bill"  # what priced a request whose export carried its own cost
 
@@ -38,9 +44,11 @@ class ConversationRow:
     cached_input_tokens: int
     cache_write_tokens: int
     output_tokens: int
-    cost: Decimal  # usage charges in the home currency; monthly fees belong to no conversation
+    cost: Decimal | None  # usage charges, home currency; None: a rate is missing
     unpriced_requests: int
     models: tuple[str, ...]
+    records: int = 0  # usage records (lines of the imported files)
+    billed_records: int = 0  # of them, billed cost lines: money but no requests
 
     @property
     def first(self) -> datetime:
@@ -52,8 +60,18 @@ class ConversationRow:
 
     @property
     def fully_unpriced(self) -> bool:
-        """No request of it was priced: its cost is unknown, not zero."""
-        return self.unpriced_requests >= self.requests > 0
+        """No request of it was priced (and no line billed): its cost is unknown, not zero."""
+        return self.unpriced_requests >= self.requests > 0 and not self.billed_records
+
+
+@dataclass(frozen=True)
+class Conversations:
+    """A period's conversations and what belongs to none of them."""
+
+    rows: list[ConversationRow]
+    currency: str
+    fixed_cost: Decimal | None  # the period's monthly fees and minimums: in no conversation
+    missing_rates: tuple[tuple[str, str], ...] = ()  # (currency, month) without a rate
 
 
 @dataclass(frozen=True)
@@ -70,8 +88,13 @@ class RequestRow:
     cached_input_tokens: int
     cache_write_tokens: int
     output_tokens: int
-    cost: Decimal | None  # home currency; None when unpriced
+    cost: Decimal | None  # home currency; None when unpriced or a rate is missing
     priced_by: str  # the plan's name, BILLED, or "" when unpriced
+    # A billed line that a plan covers too: the plan's name and its charge (home currency),
+    # shown beside the bill, never instead of it.
+    computed: Decimal | None = None
+    plan: str = ""
+    missing_rate: tuple[str, str] | None = None  # (currency, month) the cost lacks a rate for
 
     @property
     def time(self) -> datetime:
@@ -79,7 +102,7 @@ class RequestRow:
 
     @property
     def unpriced(self) -> bool:
-        return self.cost is None
+        return self.cost is None and self.missing_rate is None
 
 
 def _range(from_us: int | None, to_us: int | None) -> tuple[list[str], list[int]]:
@@ -108,18 +131,33 @@ def conversation_rows(
     `text_filter` keeps those whose id or a model name contains it (any case). Settings not
     given are read from the database.
     """
+    return conversations_in(conn, tz=tz, from_us=from_us, to_us=to_us,
+                            text_filter=text_filter, home_currency=home_currency, rates=rates,
+                            plans=plans).rows
+
+
+def conversations_in(
+    conn: Connection, *, tz: ZoneInfo | None = None, from_us: int | None = None,
+    to_us: int | None = None, text_filter: str = "", home_currency: str | None = None,
+    rates: dict | None = None, plans: list[tuple[int, Plan]] | None = None,
+) -> Conversations:
+    """conversation_rows, with the period's fixed charges and any missing exchange rates."""
     home = home_currency or readers.home_currency(conn)
+    seen = RatesSeen(readers.rates_for(conn) if rates is None else rates)
     report = run_cost_query(conn, CostQuery(
         by="conversation", tz=tz or ZoneInfo("UTC"), from_us=from_us, to_us=to_us,
-        home_currency=home, rates=readers.rates_for(conn) if rates is None else rates,
+        home_currency=home, rates=seen,
     ), readers.load_plans(conn) if plans is None else plans)
+    missing = tuple(sorted(seen.missing))
     where, params = _range(from_us, to_us)
     cond = (" WHERE " + " AND ".join(where)) if where else ""
     spans: dict[str, list[int]] = {}
     models: dict[str, set[str]] = defaultdict(set)
+    lines: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # records, billed ones
     # Grouped by the bare column, as in cost_query: SQLite walks the conversation index.
-    for conv, model, first, last in fetch_all(conn, f"""
-            SELECT r.conversation_id, m.model, min(r.timestamp_us), max(r.timestamp_us)
+    for conv, model, first, last, records, billed in fetch_all(conn, f"""
+            SELECT r.conversation_id, m.model, min(r.timestamp_us), max(r.timestamp_us),
+                count(*), count(r.billed_nano)
             FROM usage_record r JOIN meter m ON m.id = r.meter_id{cond}
             GROUP BY r.conversation_id, r.meter_id""", tuple(params)):
         key = conv or ""
@@ -127,17 +165,20 @@ def conversation_rows(
         spans[key] = [first, last] if span is None else [min(span[0], first),
                                                          max(span[1], last)]
         models[key].add(model)
+        lines[key][0] += records
+        lines[key][1] += billed
     rows = []
     for r in report.rows:
         first, last = spans.get(r.key, (0, 0))
         rows.append(ConversationRow(
             r.key, first, last, r.requests, r.input_tokens, r.cached_input_tokens,
-            r.cache_write_tokens, r.output_tokens, r.usage_cost, r.unpriced_requests,
-            tuple(sorted(models.get(r.key, ())))))
+            r.cache_write_tokens, r.output_tokens, None if missing else r.usage_cost,
+            r.unpriced_requests, tuple(sorted(models.get(r.key, ()))), *lines[r.key]))
     needle = text_filter.strip().casefold()
     if needle:
         rows = [r for r in rows if _matches(r, needle)]
-    return rows
+    fixed = report.total.fixed_cost
+    return Conversations(rows, home, None if missing else fixed, missing)
 
 
 def conversation_requests(
@@ -154,7 +195,8 @@ def conversation_requests(
     """
     tz = tz or ZoneInfo("UTC")
     home = home_currency or readers.home_currency(conn)
-    sheet = CostSheet(home, readers.rates_for(conn) if rates is None else rates)
+    seen = RatesSeen(readers.rates_for(conn) if rates is None else rates)
+    sheet = CostSheet(home, seen)
     saved = dict(readers.load_plans(conn) if plans is None else plans)
     where, params = _range(from_us, to_us)
     if conversation_id:
@@ -174,18 +216,28 @@ def conversation_requests(
     for (rid, ts, vendor, model, request_id, requests, inp, cached, write, output,
          billed, currency, charge, plan_id) in rows:
         plan = saved.get(plan_id) if plan_id is not None else None
-        if billed is not None:
-            amount, money_currency, priced_by = billed, currency or home, BILLED
-        elif charge is not None:
-            amount = charge
-            money_currency = plan.currency if plan else home
-            priced_by = plan.name if plan else f"plan #{plan_id}"
+        plan_name = "" if plan_id is None else (plan.name if plan else f"plan #{plan_id}")
+        plan_currency = plan.currency if plan else home
+        month = month_label(ts, tz)
+        seen.missing.clear()
+
+        def home_amount(nano, money_currency, month=month):
+            return None if nano is None else sheet.convert(from_nano(nano), money_currency,
+                                                           month)
+
+        source = record_source(billed, charge)
+        computed = home_amount(charge, plan_currency)
+        if source == "billed":
+            cost, priced_by = home_amount(billed, currency or home), BILLED
         else:
-            amount, money_currency, priced_by = None, home, ""
-        cost = None if amount is None else sheet.convert(
-            from_nano(amount), money_currency, month_label(ts, tz))
+            cost, priced_by = computed, plan_name
+        missing = min(seen.missing) if seen.missing else None
+        if missing is not None:
+            cost = computed = None
         out.append(RequestRow(rid, ts, vendor, model, request_id or "", requests, inp, cached,
-                              write, output, cost, priced_by))
+                              write, output, cost, priced_by,
+                              computed if source == "billed" else None,
+                              plan_name if source == "billed" else "", missing))
     return out
 
 

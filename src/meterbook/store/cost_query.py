@@ -242,6 +242,21 @@ _RECORD_MONEY = {  # as _ROLLUP_MONEY, over usage_record
 }
 
 
+def money_sql(source: str, over_rollup: bool) -> tuple[str, str, str]:
+    """A source's rule as SQL sums (billed money, computed money, unpriced requests), over
+    usage_rollup or over usage_record joined with usage_charge: for other queries (the app's
+    pages) that must count exactly as `cost` does."""
+    return (_ROLLUP_MONEY if over_rollup else _RECORD_MONEY)[source]
+
+
+def record_source(billed: object, charge: object) -> str:
+    """The auto rule for one record, as the sums above apply it: "billed" when the export
+    carried the vendor's cost, else "computed" when a plan priced it, else "" (unpriced)."""
+    if billed is not None:
+        return "billed"
+    return "computed" if charge is not None else ""
+
+
 def _conversation_pass(conn, q: CostQuery, sheet: CostSheet, currencies) -> None:
     """One GROUP BY over the records; plans, currencies and months are told apart only when
     some figure is not in the home currency (to convert it at its month's rate)."""

@@ -4,8 +4,13 @@ The page's table model holds only record ids (Anki's browser does the same) and 
 rows on screen, so a million records open as fast as their ids can be listed:
 - `usage_ids` lists ids in display order. Time order comes straight from the timestamp index
   (no sort); other orders are a real sort of every matching record, run off the UI thread.
-- `usage_count` answers "how many, how many unpriced" from the hourly rollup whenever the
-  filter allows it, so the count never scans the records unless a text search asks it to.
+- `usage_count` answers "how many records" at once (the tables' b-trees or the rollup), for
+  the first screen; `usage_totals` answers "how many records and requests, what they cost,
+  how many are unpriced" from the hourly rollup whenever the filter allows it (a tenth of a
+  second on a million records, so the page asks for it after the first screen), so neither
+  scans the records unless a text search asks it to. Money follows `meterbook cost --source auto`
+  (store/cost_query.py states the rule once): the vendor's billed cost where the export had
+  one, the computed charge otherwise.
 - `fetch_rows` reads a page of records by id, joined with their meter, charge and plan.
 No Qt here: the Qt model adapts these functions.
 """
@@ -13,13 +18,19 @@ No Qt here: the Qt model adapts these functions.
 from __future__ import annotations
 
 from array import array
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Connection
 
+from meterbook.core.cost import CostSheet
 from meterbook.core.money import from_nano
+from meterbook.core.periods import is_whole_hour_zone
+from meterbook.core.records import from_epoch_us
+from meterbook.store import readers
+from meterbook.store.cost_query import money_sql, record_source
 from meterbook.store.rollup import US_PER_HOUR
 from meterbook.store.sql import fetch_all, in_list, sql
 
@@ -30,8 +41,10 @@ _METER = " JOIN meter m ON m.id = r.meter_id"
 _CHARGE = " LEFT JOIN usage_charge c ON c.record_id = r.id"
 _PLAN = _CHARGE + " LEFT JOIN plan_version p ON p.id = c.plan_version_id"
 
+# The figure the Cost column shows: the auto rule (record_source), billed before computed.
+_AMOUNT = "coalesce(r.billed_nano, c.charge_nano)"
 # sort key -> (ORDER BY with {d} for the direction, joins it needs). An unpriced record has no
-# charge: it sorts above every price (first when descending), so it is never mistaken for $0.
+# amount: it sorts above every price (first when descending), so it is never mistaken for $0.
 SORTS: dict[str, tuple[str, str]] = {
     "time": ("r.timestamp_us {d}, r.id {d}", ""),
     "vendor": ("m.vendor {d}, m.model {d}, " + _TIE, _METER),
@@ -40,11 +53,17 @@ SORTS: dict[str, tuple[str, str]] = {
     "requests": ("r.requests {d}, " + _TIE, ""),
     "input": ("r.input_tokens {d}, " + _TIE, ""),
     "output": ("r.output_tokens {d}, " + _TIE, ""),
-    "cost": ("CASE WHEN c.charge_nano IS NULL THEN 1 ELSE 0 END {d}, c.charge_nano {d}, "
+    "cost": (f"CASE WHEN {_AMOUNT} IS NULL THEN 1 ELSE 0 END {{d}}, {_AMOUNT} {{d}}, "
              + _TIE, _CHARGE),
-    "plan": ("CASE WHEN p.name IS NULL THEN 1 ELSE 0 END {d}, p.name {d}, " + _TIE, _PLAN),
+    # "Priced by": unpriced, then the vendor's bill, then plans by name.
+    "plan": ("CASE WHEN r.billed_nano IS NOT NULL THEN 1 WHEN p.name IS NULL THEN 2 ELSE 0 END"
+             " {d}, p.name {d}, " + _TIE, _PLAN),
 }
 SORT_KEYS = tuple(SORTS)
+# The cost order where no record has a bill: the charge alone, which SQLite sorts from the
+# timestamp index and the charges without reading the records (over twice as fast).
+_COST_WITHOUT_BILLS = ("CASE WHEN c.charge_nano IS NULL THEN 1 ELSE 0 END {d}, "
+                       "c.charge_nano {d}, " + _TIE, _CHARGE)
 
 _MICRO = Decimal(10**6)  # exact division: 2_500_000 micro-units -> Decimal("2.5")
 _CHUNK = 500  # ids per IN (...) list: well under every driver's parameter limit
@@ -65,7 +84,7 @@ class UsageFilter:
     model: str | None = None
     project: str | None = None
     text: str = ""
-    unpriced: bool = False  # only the records no plan priced
+    unpriced: bool = False  # only the records with neither a billed cost nor a charge
 
     @property
     def words(self) -> list[str]:
@@ -78,9 +97,26 @@ class UsageFilter:
                 and not self.unpriced)
 
 
-class UsageCount(NamedTuple):
-    records: int
-    unpriced: int
+@dataclass(frozen=True)
+class UsageTotals:
+    """What the records a filter selects add up to, money as `meterbook cost` (source auto)
+    counts it: usage charges only (a monthly fee belongs to no record), in the home currency.
+    """
+
+    records: int = 0
+    requests: int = 0
+    unpriced: int = 0  # records with neither a billed cost nor a computed charge
+    billed_records: int = 0  # records with a billed cost (a vendor's cost export's lines)
+    billed: Decimal = Decimal(0)  # the vendor's own figures
+    computed: Decimal = Decimal(0)  # charges computed by plans, for records without a bill
+    currency: str = "USD"
+    # (currency, month) pairs with money but no exchange rate into the home currency: the
+    # money figures are then unknown (never shown as if converted).
+    missing_rates: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def cost(self) -> Decimal | None:
+        return None if self.missing_rates else self.billed + self.computed
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +150,23 @@ class UsageRow:
     batch_id: int
 
     @property
+    def source(self) -> str:
+        """"billed", "computed" or "" (unpriced): which figure `cost --source auto` counts."""
+        return record_source(self.billed, self.charge)
+
+    @property
     def priced(self) -> bool:
-        return self.charge is not None
+        return self.source != ""
+
+    @property
+    def amount(self) -> tuple[Decimal, str] | None:
+        """The figure counted for this record and its currency; None when unpriced."""
+        source = self.source
+        if source == "billed":
+            return self.billed, self.billed_currency or ""
+        if source == "computed":
+            return self.charge, self.charge_currency or ""
+        return None
 
 
 @dataclass
@@ -169,8 +220,9 @@ def _where(conn: Connection, f: UsageFilter, rollup: bool = False) -> tuple[str,
             return None
         clauses.append(f"{meter_column} IN " + in_list(conn, ids))
         params.extend(ids)
-    if f.unpriced:
-        clauses.append("plan_version_id = 0" if rollup else
+    if f.unpriced:  # never over the rollup: it cannot tell every unbilled record apart
+        assert not rollup
+        clauses.append("r.billed_nano IS NULL AND "
                        "NOT EXISTS (SELECT 1 FROM usage_charge u WHERE u.record_id = r.id)")
     like = _like(conn)
     for word in f.words:
@@ -201,6 +253,8 @@ def usage_ids(conn: Connection, f: UsageFilter, sort: str = "time", descending: 
         return ids
     cond, params = where
     order, joins = SORTS[sort]
+    if sort == "cost" and not _has_bills(conn):
+        order, joins = _COST_WITHOUT_BILLS
     order = order.format(d="DESC" if descending else "ASC")
     if sort == "time" and f.words:
         # A text search reads every record anyway: a plain scan and a sort of the few that
@@ -219,32 +273,159 @@ def usage_ids(conn: Connection, f: UsageFilter, sort: str = "time", descending: 
     return ids
 
 
+def _has_bills(conn: Connection) -> bool:
+    """Whether any record carries a billed cost. Every importer gives a bill its currency
+    (USD when the file has none), so the rollup's currency column answers."""
+    return bool(fetch_all(conn, "SELECT 1 FROM usage_rollup WHERE currency <> '' LIMIT 1"))
+
+
 def _hour_aligned(us: int | None) -> bool:
     return us is None or us % US_PER_HOUR == 0
 
 
-def usage_count(conn: Connection, f: UsageFilter) -> UsageCount:
-    """How many records match, and how many of them are unpriced."""
+def usage_count(conn: Connection, f: UsageFilter) -> int:
+    """How many records match: the row count the table needs before its first screen."""
     if f.is_empty:
-        # Both counts come from the tables' b-trees: no record is read.
-        records = fetch_all(conn, "SELECT count(*) FROM usage_record")[0][0]
-        priced = fetch_all(conn, "SELECT count(*) FROM usage_charge")[0][0]
-        return UsageCount(records, records - priced)
+        # From the table's b-tree: no record is read.
+        return fetch_all(conn, "SELECT count(*) FROM usage_record")[0][0]
     # Whole hours (local midnights in all but a few zones) and no text: the hourly rollup
     # has the answer in a few thousand rows.
-    rollup = not f.words and _hour_aligned(f.from_us) and _hour_aligned(f.to_us)
+    rollup = (not f.words and not f.unpriced and _hour_aligned(f.from_us)
+              and _hour_aligned(f.to_us))
     where = _where(conn, f, rollup=rollup)
     if where is None:
-        return UsageCount(0, 0)
+        return 0
     cond, params = where
+    statement = ("SELECT coalesce(sum(records), 0) FROM usage_rollup" + cond if rollup else
+                 "SELECT count(*) FROM usage_record r" + cond)
+    return int(fetch_all(conn, statement, tuple(params))[0][0])
+
+
+class RatesSeen(Mapping):
+    """Exchange rates that note each one asked for and missing, instead of failing at the
+    first: the page then names every missing month at once."""
+
+    def __init__(self, rates: Mapping[tuple[str, str], Decimal]):
+        self.rates, self.missing = rates, set()
+
+    def __getitem__(self, key):
+        return self.rates[key]
+
+    def __iter__(self):
+        return iter(self.rates)
+
+    def __len__(self) -> int:
+        return len(self.rates)
+
+    def __bool__(self) -> bool:
+        return True  # an empty table is still this one (`rates or {}` must keep it)
+
+    def get(self, key, default=None):
+        found = self.rates.get(key)
+        if found is None:
+            self.missing.add(key)
+            return Decimal(0)  # a stand-in: every money figure is dropped when one is missing
+        return found
+
+
+def missing_rates_text(home: str, missing) -> str:
+    """"no exchange rate into EUR for USD in 2026-01, 2026-02" (every month at once)."""
+    by_currency: dict[str, list[str]] = {}
+    for currency, month in missing:
+        by_currency.setdefault(currency, []).append(month)
+    return f"no exchange rate into {home} for " + "; ".join(
+        f"{currency} in {', '.join(months)}" for currency, months in sorted(by_currency.items()))
+
+
+def usage_totals(conn: Connection, f: UsageFilter, tz: ZoneInfo | None = None,
+                 home_currency: str | None = None, rates: Mapping | None = None,
+                 exact_records: bool = False) -> UsageTotals:
+    """Records, requests, money and unpriced records of what the filter selects.
+
+    `tz` says which month converts a foreign currency (the report zone). `exact_records`
+    reads the records rather than the rollup (slower on big databases; tests and the CLI's
+    rare checks use it to be sure both ways agree).
+    """
+    tz = tz or ZoneInfo("UTC")
+    home = home_currency or readers.home_currency(conn)
+    rates = RatesSeen(readers.rates_for(conn) if rates is None else rates)
+    rollup = (not exact_records and not f.words and not f.unpriced
+              and _hour_aligned(f.from_us) and _hour_aligned(f.to_us))
+    sums = _sums(conn, f, rollup, by_time=False)
+    if sums is None:
+        return UsageTotals(currency=home)
+    if rollup and sums[-1]:
+        # Some record has a currency but no billed cost: only the records tell it apart.
+        return usage_totals(conn, f, tz, home, rates.rates, exact_records=True)
+    if any(c not in ("", home) for row in sums[0] for c in row[:2]):
+        # Money in other currencies converts at each month's rate: sum per hour (per quarter
+        # hour from the records, which every zone's offset divides) and key by month.
+        if rollup and not _whole_hours(conn, tz):
+            rollup = False
+        sums = _sums(conn, f, rollup, by_time=True)
+    rows, _doubt = sums
+    sheet = CostSheet(home, rates)
+    totals = [0, 0, 0, 0]
+    step = US_PER_HOUR if rollup else _QUARTER_HOUR
+    for (plan_currency, billed_currency, slot, records, requests, billed, computed, unpriced,
+         billed_records) in rows:
+        month = f"{from_epoch_us(slot * step).astimezone(tz):%Y-%m}" if slot is not None \
+            else ""
+        sheet.add_money("billed", int(billed), billed_currency or home, month)
+        sheet.add_money("computed", int(computed), plan_currency or home, month)
+        totals[0] += int(records)
+        totals[1] += int(requests)
+        totals[2] += int(unpriced)
+        totals[3] += int(billed_records)
+    sheet.row("billed")
+    sheet.row("computed")
+    money = {r.key: r.usage_cost for r in sheet.report("source", "auto").rows}
+    return UsageTotals(*totals, money["billed"], money["computed"], home,
+                       tuple(sorted(rates.missing)))
+
+
+_QUARTER_HOUR = US_PER_HOUR // 4
+
+
+def _whole_hours(conn: Connection, tz: ZoneInfo) -> bool:
+    first = fetch_all(conn, "SELECT min(timestamp_us) FROM usage_record")[0][0]
+    last = fetch_all(conn, "SELECT max(timestamp_us) FROM usage_record")[0][0]
+    return first is None or is_whole_hour_zone(tz, first, last)
+
+
+def _sums(conn: Connection, f: UsageFilter, rollup: bool, by_time: bool):
+    """([(plan currency, billed currency, time slot or None, records, requests, billed nano,
+    computed nano, unpriced records, billed records)], doubt) grouped by the currencies (and
+    the slot when `by_time`); None when nothing can match. `doubt` (rollup only) counts the
+    requests of records that have a currency and no billed cost: the rollup cannot tell them
+    apart."""
+    where = _where(conn, f, rollup=rollup)
+    if where is None:
+        return None
+    cond, params = where
+    billed, computed, _unpriced_requests = money_sql("auto", over_rollup=rollup)
+    # money_sql and _where name the columns unqualified: none of them is also in plan_version.
     if rollup:
-        statement = ("SELECT coalesce(sum(records), 0), coalesce(sum(CASE WHEN plan_version_id"
-                     " = 0 THEN records ELSE 0 END), 0) FROM usage_rollup" + cond)
+        slot = "u.hour" if by_time else None
+        currencies = "coalesce(p.currency, ''), u.currency"
+        statement = f"""SELECT {currencies}, {slot or "NULL"}, sum(u.records),
+            sum(u.requests), {billed}, {computed},
+            sum(CASE WHEN u.plan_version_id = 0 AND u.currency = '' THEN u.records ELSE 0 END),
+            sum(CASE WHEN u.currency <> '' THEN u.records ELSE 0 END),
+            sum(CASE WHEN u.currency <> '' THEN u.unbilled_requests ELSE 0 END)
+            FROM usage_rollup u LEFT JOIN plan_version p ON p.id = u.plan_version_id{cond}"""
     else:
-        statement = ("SELECT count(*), coalesce(sum(CASE WHEN c.record_id IS NULL THEN 1 "
-                     "ELSE 0 END), 0) FROM usage_record r" + _CHARGE + cond)
-    row = fetch_all(conn, statement, tuple(params))[0]
-    return UsageCount(int(row[0]), int(row[1]))
+        slot = f"r.timestamp_us / {_QUARTER_HOUR}" if by_time else None
+        currencies = "coalesce(p.currency, ''), coalesce(r.currency, '')"
+        statement = f"""SELECT {currencies}, {slot or "NULL"}, count(*), sum(r.requests),
+            {billed}, {computed},
+            sum(CASE WHEN r.billed_nano IS NULL AND c.record_id IS NULL THEN 1 ELSE 0 END),
+            count(r.billed_nano), 0
+            FROM usage_record r{_PLAN}{cond}"""
+    statement += f" GROUP BY {currencies}" + (f", {slot}" if slot else "")
+    found = fetch_all(conn, statement, tuple(params))
+    rows = [t[:9] for t in found if t[3]]
+    return rows, sum(int(t[9] or 0) for t in found)
 
 
 _ROW_SQL = """SELECT r.id, r.timestamp_us, m.vendor, m.model, m.project, m.service_tier,

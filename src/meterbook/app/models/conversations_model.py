@@ -1,39 +1,31 @@
 """Table models of the Conversations page: one row a conversation, one row a request.
 
-Both hold the rows a store query returned (store/conversations.py) and only turn them into
-text, alignment and colour. The conversation model sorts and filters its own Python list:
-a QSortFilterProxyModel would call data() twice per comparison, a million Python calls to
-sort tens of thousands of rows, where list.sort with a key takes milliseconds.
+Both are column specs over the shared ColumnTableModel (app/models/columns.py): the rows a
+store query returned (store/conversations.py), turned into text, alignment and colour here.
+Money follows `meterbook cost --source auto`: a billed cost line counts the vendor's bill; a
+figure that needs a missing exchange rate reads "unavailable", never a converted guess.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    Qt,
-)  # fmt: skip
 from PySide6.QtGui import QFont
 
 from meterbook.app.formatting import (
     count,
     money,
     muted_color,
+    plural,
     warning_color,
     when_text,
 )  # fmt: skip
-from meterbook.store.conversations import ConversationRow, RequestRow
+from meterbook.app.models.columns import Column, ColumnTableModel
+from meterbook.store.conversations import BILLED, ConversationRow, RequestRow
 
-ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the row object behind an index
 NO_CONVERSATION = "(no conversation)"
+UNAVAILABLE = "unavailable"  # a cost that needs an exchange rate the database lacks
 COST_PLACES = 4  # AI requests cost fractions of a cent: two places would show most as $0.00
-
-_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
 
 def detail_money(amount: Decimal, currency: str) -> str:
@@ -47,227 +39,141 @@ def summary_money(amount: Decimal, currency: str) -> str:
     return money(amount, currency, 2 if abs(amount) >= 1 or not amount else COST_PLACES)
 
 
+def _italic() -> QFont:
+    font = QFont()
+    font.setItalic(True)
+    return font
+
+
 # --- conversations ------------------------------------------------------------------------------
 
-CONVERSATION_COLUMNS = ("Conversation", "First request", "Requests", "Input", "Cached",
-                        "Output", "Cost", "Unpriced")
-_NUMERIC = frozenset(range(2, 8))
+
+def conversation_cost_text(row: ConversationRow, currency: str) -> str:
+    if row.cost is None:
+        return UNAVAILABLE
+    # A cost nobody computed is not $0: say so.
+    return "unpriced" if row.fully_unpriced else detail_money(row.cost, currency)
 
 
-def _sort_keys() -> list[Callable[[ConversationRow], object]]:
-    return [
-        lambda r: (r.conversation == "", r.conversation.casefold()),
-        lambda r: r.first_us,
-        lambda r: r.requests,
-        lambda r: r.input_tokens,
-        lambda r: r.cached_input_tokens,
-        lambda r: r.output_tokens,
-        # Unknown (fully unpriced) below every known cost, even $0.
-        lambda r: (not r.fully_unpriced, r.cost),
-        lambda r: r.unpriced_requests,
-    ]
+def _span_tip(row: ConversationRow, model) -> str:
+    return (f"{', '.join(row.models)}\nfrom {when_text(row.first_us, model.tz)} "
+            f"to {when_text(row.last_us, model.tz)}")
 
 
-class ConversationsModel(QAbstractTableModel):
+def _lines_tip(row: ConversationRow, _model) -> str | None:
+    if not row.billed_records:
+        return None
+    return (f"{plural(row.records, 'line')} of usage, {count(row.billed_records)} of them "
+            "billed cost lines: the vendor's money for a day, with no requests or tokens")
+
+
+def _cost_tip(row: ConversationRow, model) -> str | None:
+    if row.cost is None:
+        return "A cost here needs an exchange rate the database lacks (see above)."
+    if row.unpriced_requests:
+        return (f"{count(row.unpriced_requests)} of {count(row.requests)} requests have no "
+                "plan that prices them: their cost is not included.")
+    return _lines_tip(row, model)
+
+
+def _no_talk_color(row: ConversationRow):
+    return None if row.conversation else muted_color()
+
+
+CONVERSATION_COLUMNS: tuple[Column[ConversationRow], ...] = (
+    Column("Conversation", lambda r, m: r.conversation or NO_CONVERSATION,
+           sort_key=lambda r: (r.conversation == "", r.conversation.casefold()),
+           foreground=_no_talk_color,
+           font=lambda r: None if r.conversation else _italic(), tooltip=_span_tip),
+    Column("First request", lambda r, m: when_text(r.first_us, m.tz),
+           sort_key=lambda r: r.first_us, tooltip=_span_tip),
+    Column("Requests", lambda r, m: count(r.requests), sort_key=lambda r: r.requests,
+           numeric=True, tooltip=_lines_tip),
+    Column("Input", lambda r, m: count(r.input_tokens), sort_key=lambda r: r.input_tokens,
+           numeric=True),
+    Column("Cached", lambda r, m: count(r.cached_input_tokens),
+           sort_key=lambda r: r.cached_input_tokens, numeric=True,
+           tooltip=lambda r, m: (f"{count(r.cache_write_tokens)} tokens written to the cache"
+                                 if r.cache_write_tokens else None)),
+    Column("Output", lambda r, m: count(r.output_tokens), sort_key=lambda r: r.output_tokens,
+           numeric=True),
+    # Unknown (fully unpriced, or unavailable) below every known cost, even $0.
+    Column("Cost", lambda r, m: conversation_cost_text(r, m.currency),
+           sort_key=lambda r: (r.cost is not None and not r.fully_unpriced, r.cost or 0),
+           numeric=True,
+           foreground=lambda r: warning_color() if r.fully_unpriced or r.cost is None
+           else None, tooltip=_cost_tip),
+    Column("Unpriced", lambda r, m: (f"{count(r.unpriced_requests)} unpriced"
+                                     if r.unpriced_requests else ""),
+           sort_key=lambda r: r.unpriced_requests, numeric=True,
+           foreground=lambda r: warning_color() if r.unpriced_requests else None,
+           tooltip=lambda r, m: _cost_tip(r, m) if r.unpriced_requests else None),
+)  # fmt: skip
+
+
+def _conversation_matches(row: ConversationRow, needle: str) -> bool:
+    return needle in (row.conversation or NO_CONVERSATION).casefold() or any(
+        needle in m.casefold() for m in row.models)
+
+
+class ConversationsModel(ColumnTableModel[ConversationRow]):
     """Conversations, sortable on every column and filtered by id or model name."""
 
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self._all: list[ConversationRow] = []
-        self._rows: list[ConversationRow] = []
-        self._filter = ""
-        self._sort: tuple[int, Qt.SortOrder] | None = None
-        self.currency = "USD"
-        self.tz = ZoneInfo("UTC")
-
-    # -- content -----------------------------------------------------------------------------
-
-    def set_rows(self, rows: Sequence[ConversationRow], currency: str, tz: ZoneInfo) -> None:
-        self.beginResetModel()
-        self._all, self.currency, self.tz = list(rows), currency, tz
-        if self._sort is not None:
-            self._sort_all(*self._sort)
-        self._rows = self._visible()
-        self.endResetModel()
-
-    def set_filter(self, text: str) -> None:
-        needle = text.strip().casefold()
-        if needle == self._filter:
-            return
-        self.beginResetModel()
-        self._filter = needle
-        self._rows = self._visible()
-        self.endResetModel()
-
-    def _visible(self) -> list[ConversationRow]:
-        needle = self._filter
-        if not needle:
-            return list(self._all)
-        return [r for r in self._all
-                if needle in (r.conversation or NO_CONVERSATION).casefold()
-                or any(needle in m.casefold() for m in r.models)]
-
-    def row_at(self, row: int) -> ConversationRow:
-        return self._rows[row]
-
-    def rows(self) -> list[ConversationRow]:
-        """The rows shown, in the order shown."""
-        return list(self._rows)
-
-    # -- Qt ----------------------------------------------------------------------------------
-
-    def rowCount(self, parent=None) -> int:
-        return 0 if parent is not None and parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent=None) -> int:
-        return 0 if parent is not None and parent.isValid() else len(CONVERSATION_COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(
-                CONVERSATION_COLUMNS):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return CONVERSATION_COLUMNS[section]
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(_RIGHT if section in _NUMERIC else _LEFT)
-        return None
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or index.row() >= len(self._rows):
-            return None
-        row, column = self._rows[index.row()], index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(row, column)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(_RIGHT if column in _NUMERIC else _LEFT)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if (column == 7 and row.unpriced_requests) or (column == 6 and row.fully_unpriced):
-                return warning_color()
-            if column == 0 and not row.conversation:
-                return muted_color()
-            return None
-        if role == Qt.ItemDataRole.FontRole and column == 0 and not row.conversation:
-            font = QFont()
-            font.setItalic(True)
-            return font
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(row, column)
-        if role == ROW_ROLE:
-            return row
-        return None
-
-    def _text(self, row: ConversationRow, column: int) -> str:
-        if column == 0:
-            return row.conversation or NO_CONVERSATION
-        if column == 1:
-            return when_text(row.first_us, self.tz)
-        if column == 6:
-            # A cost nobody computed is not $0: say so.
-            return "unpriced" if row.fully_unpriced else detail_money(row.cost, self.currency)
-        if column == 7:
-            return f"{count(row.unpriced_requests)} unpriced" if row.unpriced_requests else ""
-        return count((row.requests, row.input_tokens, row.cached_input_tokens,
-                      row.output_tokens)[column - 2])
-
-    def _tooltip(self, row: ConversationRow, column: int) -> str | None:
-        if column in (0, 1):
-            models = ", ".join(row.models)
-            return (f"{models}\nfrom {when_text(row.first_us, self.tz)} "
-                    f"to {when_text(row.last_us, self.tz)}")
-        if column == 4 and row.cache_write_tokens:
-            return f"{count(row.cache_write_tokens)} tokens written to the cache"
-        if column in (6, 7) and row.unpriced_requests:
-            return (f"{count(row.unpriced_requests)} of {count(row.requests)} requests have no "
-                    "plan that prices them: their cost is not included.")
-        return None
-
-    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
-        if not 0 <= column < len(CONVERSATION_COLUMNS):
-            return
-        self.layoutAboutToBeChanged.emit()
-        old = self.persistentIndexList()
-        held = [(self._rows[i.row()], i.column()) for i in old]
-        self._sort = (column, order)
-        self._sort_all(column, order)
-        self._rows = self._visible()
-        position = {id(r): n for n, r in enumerate(self._rows)}
-        self.changePersistentIndexList(old, [
-            self.index(position[id(r)], c) if id(r) in position else QModelIndex()
-            for r, c in held])
-        self.layoutChanged.emit()
-
-    def _sort_all(self, column: int, order: Qt.SortOrder) -> None:
-        key = _sort_keys()[column]
-        self._all.sort(key=key, reverse=order == Qt.SortOrder.DescendingOrder)
+        super().__init__(CONVERSATION_COLUMNS, _conversation_matches, parent)
 
 
 # --- one conversation's requests -----------------------------------------------------------------
 
-REQUEST_COLUMNS = ("Time", "Model", "Request", "Requests", "Input", "Cached", "Output", "Cost",
-                   "Priced by")
-_REQUEST_NUMERIC = frozenset(range(3, 8))
+
+def request_cost_text(row: RequestRow, currency: str) -> str:
+    if row.missing_rate is not None:
+        return UNAVAILABLE
+    return "unpriced" if row.cost is None else detail_money(row.cost, currency)
 
 
-class RequestsModel(QAbstractTableModel):
+def priced_by_text(row: RequestRow) -> str:
+    if row.priced_by == BILLED and row.plan:
+        return f"{BILLED} · also {row.plan}"
+    return row.priced_by or "no plan"
+
+
+def _request_cost_tip(row: RequestRow, model) -> str | None:
+    if row.missing_rate is not None:
+        currency, month = row.missing_rate
+        return f"No exchange rate into {model.currency} for {currency} in {month}."
+    if row.priced_by == BILLED and row.cost is not None:
+        if row.computed is not None:
+            # Both figures, the bill first: it is what counts, as in `meterbook cost`.
+            return (f"billed {detail_money(row.cost, model.currency)} · computed "
+                    f"{detail_money(row.computed, model.currency)} by plan {row.plan}")
+        return "The vendor's own figure for this line, from the export"
+    return None
+
+
+def _request_warning(row: RequestRow):
+    return warning_color() if row.unpriced or row.missing_rate is not None else None
+
+
+REQUEST_COLUMNS: tuple[Column[RequestRow], ...] = (
+    Column("Time", lambda r, m: when_text(r.timestamp_us, m.tz)),
+    Column("Model", lambda r, m: r.model, tooltip=lambda r, m: f"{r.vendor} {r.model}"),
+    Column("Request", lambda r, m: r.request_id),
+    Column("Requests", lambda r, m: count(r.requests), numeric=True),
+    Column("Input", lambda r, m: count(r.input_tokens), numeric=True),
+    Column("Cached", lambda r, m: count(r.cached_input_tokens), numeric=True,
+           tooltip=lambda r, m: (f"{count(r.cache_write_tokens)} tokens written to the cache"
+                                 if r.cache_write_tokens else None)),
+    Column("Output", lambda r, m: count(r.output_tokens), numeric=True),
+    Column("Cost", lambda r, m: request_cost_text(r, m.currency), numeric=True,
+           foreground=_request_warning, tooltip=_request_cost_tip),
+    Column("Priced by", lambda r, m: priced_by_text(r), foreground=_request_warning,
+           tooltip=_request_cost_tip),
+)  # fmt: skip
+
+
+class RequestsModel(ColumnTableModel[RequestRow]):
     """The records of one conversation, in time order (read-only, not sortable)."""
 
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self._rows: list[RequestRow] = []
-        self.currency = "USD"
-        self.tz = ZoneInfo("UTC")
-
-    def set_rows(self, rows: Sequence[RequestRow], currency: str, tz: ZoneInfo) -> None:
-        self.beginResetModel()
-        self._rows, self.currency, self.tz = list(rows), currency, tz
-        self.endResetModel()
-
-    def rows(self) -> list[RequestRow]:
-        return list(self._rows)
-
-    def rowCount(self, parent=None) -> int:
-        return 0 if parent is not None and parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent=None) -> int:
-        return 0 if parent is not None and parent.isValid() else len(REQUEST_COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(REQUEST_COLUMNS):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return REQUEST_COLUMNS[section]
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(_RIGHT if section in _REQUEST_NUMERIC else _LEFT)
-        return None
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or index.row() >= len(self._rows):
-            return None
-        row, column = self._rows[index.row()], index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(row, column)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(_RIGHT if column in _REQUEST_NUMERIC else _LEFT)
-        if role == Qt.ItemDataRole.ForegroundRole and row.unpriced and column in (7, 8):
-            return warning_color()
-        if role == Qt.ItemDataRole.ToolTipRole and column == 1:
-            return f"{row.vendor} {row.model}"
-        if role == Qt.ItemDataRole.ToolTipRole and column == 5 and row.cache_write_tokens:
-            return f"{count(row.cache_write_tokens)} tokens written to the cache"
-        if role == ROW_ROLE:
-            return row
-        return None
-
-    def _text(self, row: RequestRow, column: int) -> str:
-        if column == 0:
-            return when_text(row.timestamp_us, self.tz)
-        if column == 1:
-            return row.model
-        if column == 2:
-            return row.request_id
-        if column == 7:
-            return "unpriced" if row.cost is None else detail_money(row.cost, self.currency)
-        if column == 8:
-            return row.priced_by or "no plan"
-        return count((row.requests, row.input_tokens, row.cached_input_tokens,
-                      row.output_tokens)[column - 3])
+        super().__init__(REQUEST_COLUMNS, parent=parent)

@@ -8,7 +8,13 @@ about a millisecond each.
 
 Each query (opening, a filter, a sort) is two steps: the first few hundred ids and the count
 (from the indexes and the rollup, at once in time order) show the first screen, then the full
-list of ids arrives and fills the rest of the scroll range, which shows "…" in between.
+list of ids arrives and fills the rest of the scroll range, which shows "…" in between; the
+totals (requests, cost, unpriced) are added up beside it. All are one "latest answer wins"
+read (app/tasks.py): an answer to an older query is dropped.
+
+Cost follows `meterbook cost --source auto`: a record's billed cost when its export carried one
+(marked "vendor's bill" in the Priced by column), else what a plan computed; "unpriced" only
+when it has neither.
 """
 
 from __future__ import annotations
@@ -18,7 +24,6 @@ from collections import OrderedDict
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-import shiboken6
 from PySide6.QtCore import (
     QAbstractItemModel,
     QAbstractTableModel,
@@ -34,21 +39,25 @@ from PySide6.QtGui import QBrush, QColor, QGuiApplication, QPalette
 
 from meterbook.app.context import AppContext
 from meterbook.app.formatting import count, money
+from meterbook.app.tasks import Latest
 from meterbook.core.records import from_epoch_us
+from meterbook.store import readers
+from meterbook.store.conversations import BILLED
 from meterbook.store.usage_query import (
-    UsageCount,
     UsageFilter,
     UsageRow,
+    UsageTotals,
     fetch_rows,
     usage_count,
     usage_ids,
+    usage_totals,
 )  # fmt: skip
 
 # (header, sort key) per column; every column sorts.
 COLUMNS = (
     ("Time", "time"), ("Vendor", "vendor"), ("Model", "model"), ("Project", "project"),
     ("Requests", "requests"), ("Input", "input"), ("Output", "output"),
-    ("Cost", "cost"), ("Plan", "plan"),
+    ("Cost", "cost"), ("Priced by", "plan"),
 )  # fmt: skip
 TIME, VENDOR, MODEL, PROJECT, REQUESTS, INPUT, OUTPUT, COST, PLAN = range(len(COLUMNS))
 RECORD_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -63,8 +72,9 @@ FIRST = 500  # ids read before the first screen shows; the rest follow on a read
 _HEADER_TIPS = {
     INPUT: "Input tokens not read from the cache (hover a cell for the cached ones)",
     OUTPUT: "Output tokens",
-    COST: "What Meterbook computed with the plan that priced the record",
-    PLAN: "The saved plan (and version) that priced the record",
+    COST: "What the record cost, as `meterbook cost` counts it: the vendor's bill when the "
+          "export carried one, else what Meterbook computed with a plan",
+    PLAN: "The vendor's bill, or the saved plan that priced the record",
 }
 _NUMERIC = frozenset({REQUESTS, INPUT, OUTPUT, COST})
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -91,14 +101,37 @@ def local_time(ts_us: int, tz: ZoneInfo, seconds: bool = False) -> str:
 
 
 def charge_text(row: UsageRow) -> str:
-    """The record's computed charge for the table; "unpriced" when no plan covered it."""
-    if row.charge is None:
+    """The record's cost for the table (its bill, else its computed charge); "unpriced" when
+    it has neither."""
+    amount = row.amount
+    if amount is None:
         return UNPRICED
+    return cell_money(*amount)
+
+
+def cell_money(amount: Decimal, currency: str) -> str:
     smallest = Decimal(1).scaleb(-COST_PLACES)
-    if 0 < abs(row.charge) < smallest / 2:
+    if 0 < abs(amount) < smallest / 2:
         # Rounded it would read $0.0000, which looks free: say it is under a hundredth cent.
-        return "< " + money(smallest, row.charge_currency or "", COST_PLACES)
-    return money(row.charge, row.charge_currency or "", COST_PLACES)
+        return "< " + money(smallest, currency, COST_PLACES)
+    return money(amount, currency, COST_PLACES)
+
+
+def priced_by_text(row: UsageRow) -> str:
+    """Which figure the Cost column shows: the vendor's bill (naming a plan that covers the
+    line too), the plan's name, or nothing (unpriced)."""
+    if row.source == "billed":
+        return f"{BILLED} · also {row.plan_name}" if row.plan_name else BILLED
+    return row.plan_name or ""
+
+
+def both_amounts(row: UsageRow) -> str | None:
+    """"billed $0.03 · computed $0.0000 by plan X" for a billed line a plan covers too: the
+    bill first, as it is what counts; None for any other record."""
+    if row.source != "billed" or row.charge is None:
+        return None
+    return (f"billed {exact_money(row.billed, row.billed_currency or '')} · computed "
+            f"{cell_money(row.charge, row.charge_currency or '')} by plan {row.plan_name}")
 
 
 def exact_money(amount: Decimal, currency: str) -> str:
@@ -123,7 +156,7 @@ class UsageTableModel(QAbstractTableModel):
 
     loading = Signal(bool)  # a list of ids is being read (or sorted) in the background
     loaded = Signal()  # a new list is in place: rows, count and order are current
-    counted = Signal(object)  # a UsageCount for the current filter
+    counted = Signal(object)  # the UsageTotals of the current filter (see totals_known)
 
     def __init__(self, ctx: AppContext, parent=None):
         super().__init__(parent)
@@ -131,14 +164,15 @@ class UsageTableModel(QAbstractTableModel):
         self.tz = ZoneInfo("UTC")
         self.filter = UsageFilter()
         self.sort_key, self.descending = "time", True
-        self.totals = UsageCount(0, 0)
+        self.totals = UsageTotals()
+        self.totals_known = True  # False: only totals.records is known yet (adding up)
         self.complete = True  # False while only the first ids are known
         self._ids = array("q")
         self._rows = 0  # what rowCount says: the full count even before every id is here
         self._pages: OrderedDict[int, list[tuple[UsageRow, tuple[str, ...]] | None]] = (
             OrderedDict())
-        self._generation = 0  # bumped by every query, so a late answer to an old one is dropped
-        self._pending = 0
+        self._reads = Latest(ctx.tasks, self, "read usage")
+        self._busy = False
         self._colors = _Colors(QGuiApplication.palette())
 
     # -- the Qt model ------------------------------------------------------------------------------
@@ -178,7 +212,7 @@ class UsageTableModel(QAbstractTableModel):
             return texts[column]
         if role == RECORD_ID_ROLE:
             return row.id
-        if row.charge is None:
+        if not row.priced:
             if role == Qt.ItemDataRole.BackgroundRole:
                 return self._colors.row
             if role == Qt.ItemDataRole.ForegroundRole and column in (COST, PLAN):
@@ -211,6 +245,11 @@ class UsageTableModel(QAbstractTableModel):
         """Read the ids again (after an import, an undo, a plan change, a new filter)."""
         self._query(reorder=False)
 
+    @property
+    def busy(self) -> bool:
+        """The current query's answer (or its second part) is still on its way."""
+        return self._busy
+
     def record(self, row: int) -> UsageRow | None:
         entry = self._entry(row) if 0 <= row < self._rows else None
         return None if entry is None else entry[0]
@@ -231,9 +270,8 @@ class UsageTableModel(QAbstractTableModel):
     # -- reading ids (reader threads) --------------------------------------------------------
 
     def _query(self, reorder: bool) -> None:
-        self._generation += 1
-        generation = self._generation
         f, key, descending, engine = self.filter, self.sort_key, self.descending, self.ctx.db.engine
+        tz = self.tz  # the report zone: which month converts a foreign currency
         # The first ids come at once in time order (straight off the index) and in a fraction
         # of the time of the full sort in any other (SQLite keeps just the top ones). A text
         # search reads every record whatever the limit, so it lists them all in one go.
@@ -246,29 +284,25 @@ class UsageTableModel(QAbstractTableModel):
                 rows = fetch_rows(conn, ids[:PAGE])
             return ids, number, rows
 
+        def totals():
+            with engine.connect() as conn:
+                return usage_totals(conn, f, tz, readers.home_currency(conn))
+
         def rest():
             with engine.connect() as conn:
                 return usage_ids(conn, f, key, descending)
 
-        self._set_pending(+1)
-        self.ctx.tasks.read(
-            first, lambda result: self._first(generation, result, reorder, two_steps, rest),
-            lambda exc: self._failed(generation, exc))
+        self._set_busy(True)
+        # `ticket` is bound before any answer can come (answers arrive through the event loop).
+        ticket = self._reads.read(
+            first, lambda result: self._first(ticket, result, reorder, two_steps, rest, totals),
+            self._failed)
 
-    def _current(self, generation: int) -> bool:
-        """Whether an answer is still wanted: the model exists and asked nothing newer since."""
-        if not shiboken6.isValid(self):  # the page closed while the query ran
-            return False
-        self._set_pending(-1)
-        return generation == self._generation
-
-    def _first(self, generation, result, reorder, two_steps, rest) -> None:
-        if not self._current(generation):
-            return
+    def _first(self, ticket, result, reorder, two_steps, rest, totals) -> None:
         ids, number, rows = result
-        self.totals = number
+        self.totals, self.totals_known = UsageTotals(records=number), False
         complete = not two_steps or len(ids) < FIRST
-        total = len(ids) if complete else number.records
+        total = len(ids) if complete else number
         if reorder and self.complete and complete and total == self._rows:
             self._reorder(ids)
         else:
@@ -277,16 +311,20 @@ class UsageTableModel(QAbstractTableModel):
             self._pages.clear()
             self.endResetModel()
         self._keep_page(0, rows)
-        self.counted.emit(number)
+        self.counted.emit(self.totals)
         self.loaded.emit()
-        if not complete:
-            self._set_pending(+1)
-            self.ctx.tasks.read(rest, lambda ids: self._rest(generation, ids),
-                                lambda exc: self._failed(generation, exc))
+        ticket.read(totals, self._totals, self._failed)
+        if complete:
+            self._set_busy(False)
+        else:  # the same answer's second part: a newer query makes it stale too
+            ticket.read(rest, self._rest, self._failed)
 
-    def _rest(self, generation: int, ids: array) -> None:
-        if not self._current(generation):
-            return
+    def _totals(self, totals: UsageTotals) -> None:
+        self.totals, self.totals_known = totals, True
+        self.counted.emit(totals)
+
+    def _rest(self, ids: array) -> None:
+        self._set_busy(False)
         known = len(self._ids)
         if len(ids) == self._rows and ids[:known] == self._ids:
             # The usual case: the same rows, now every one of them has its id. A page read
@@ -323,15 +361,15 @@ class UsageTableModel(QAbstractTableModel):
         self.changePersistentIndexList(old, new)
         self.layoutChanged[_LAYOUT_ARGS].emit([], hint)
 
-    def _failed(self, generation: int, exc: BaseException) -> None:
-        if self._current(generation):
-            self.ctx.status.emit(f"Could not read usage: {exc}")
+    def _failed(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        self.ctx.status.emit(f"Could not read usage: {exc}")
 
-    def _set_pending(self, step: int) -> None:
-        before = self._pending
-        self._pending += step
-        if (before == 0) != (self._pending == 0):
-            self.loading.emit(self._pending > 0)
+    def _set_busy(self, busy: bool) -> None:
+        """Only the newest query's answer counts, so it alone says whether one is awaited."""
+        if busy != self._busy:
+            self._busy = busy
+            self.loading.emit(busy)
 
     # -- reading rows (UI thread, a page at a time) ----------------------------------------------
 
@@ -371,14 +409,20 @@ class UsageTableModel(QAbstractTableModel):
         """Every column's text, made once per row read rather than at every paint."""
         return (local_time(row.timestamp_us, self.tz), row.vendor, row.model, row.project,
                 count(row.requests), count(row.input_tokens), count(row.output_tokens),
-                charge_text(row), row.plan_name or "")
+                charge_text(row), priced_by_text(row))
 
     def _tooltip(self, row: UsageRow, column: int) -> str | None:
-        if column in (COST, PLAN) and row.charge is None:
-            return (f"No saved plan covers {row.vendor} {row.model} at this time, so this "
-                    "record has no charge. Add or extend a plan on the Plans page.")
-        if column == COST and row.charge is not None:
-            return exact_money(row.charge, row.charge_currency or "")
+        amount = row.amount
+        if column in (COST, PLAN) and amount is None:
+            return (f"No saved plan covers {row.vendor} {row.model} at this time, and the "
+                    "export gave no billed cost, so this record has no cost. Add or extend a "
+                    "plan on the Plans page.")
+        if column in (COST, PLAN) and row.source == "billed":
+            return both_amounts(row) or (
+                f"billed {exact_money(*amount)}: the vendor's own figure from the export "
+                "(a cost line: money, no token counts)")
+        if column == COST and amount is not None:
+            return exact_money(*amount)
         if column == INPUT and (row.cached_input_tokens or row.cache_write_tokens):
             return (f"{count(row.input_tokens)} uncached, {count(row.cached_input_tokens)} "
                     f"cached, {count(row.cache_write_tokens)} written to cache")

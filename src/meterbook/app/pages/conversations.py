@@ -3,6 +3,13 @@
 A month (or all time) is read on a worker thread with `store.conversations`; the table sorts
 and filters in memory, which is instant for tens of thousands of conversations. Double-click
 or Enter opens a conversation's requests in the panel below, read on a worker thread too.
+Each read is "latest answer wins" (app/tasks.py): a month picked while another is read drops
+the older answer.
+
+Money is `meterbook cost --source auto`'s: billed cost lines (a vendor's cost export: money,
+no requests) count their bill. The summary says what it counts (conversations, requests,
+billed lines), that the month's fees are in no conversation, and names every month whose
+exchange rate is missing rather than show a figure in another currency.
 """
 
 from __future__ import annotations
@@ -12,7 +19,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-import shiboken6
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QAction, QKeySequence, QPalette
 from PySide6.QtWidgets import (
@@ -34,19 +40,22 @@ from meterbook.app.models.conversations_model import (
     NO_CONVERSATION,
     ConversationsModel,
     RequestsModel,
-    detail_money,
+    conversation_cost_text,
     summary_money,
 )  # fmt: skip
 from meterbook.app.pages.base import Page
+from meterbook.app.tasks import Latest
 from meterbook.core.periods import month_start_us, next_month, parse_month, zone
 from meterbook.store import readers
 from meterbook.store.conversations import (
     ConversationRow,
+    Conversations,
     RequestRow,
     conversation_requests,
-    conversation_rows,
+    conversations_in,
     usage_months,
 )  # fmt: skip
+from meterbook.store.usage_query import missing_rates_text
 
 REQUEST_LIMIT = 2000  # "(no conversation)" may hold a million records: show the first ones
 ALL_TIME = ""  # the month selector's value for "All time"
@@ -58,7 +67,7 @@ class _Loaded:
     currency: str
     months: list[str]
     month: str  # the month read, or ALL_TIME
-    rows: list[ConversationRow]
+    found: Conversations
 
 
 def _bounds(month: str, tz: ZoneInfo) -> tuple[int | None, int | None]:
@@ -94,8 +103,9 @@ class ConversationsPage(Page):
         self.currency = "USD"
         self.month: str | None = None  # None: the newest month with usage, when first read
         self.opened: ConversationRow | None = None
-        self._generation = 0
-        self._request_generation = 0
+        self._loads = Latest(ctx.tasks, self, "read the conversations")
+        self._request_reads = Latest(ctx.tasks, self, "read a conversation's requests")
+        self.found: Conversations | None = None
         self.model = ConversationsModel(self)
         self.requests_model = RequestsModel(self)
         self._build()
@@ -123,8 +133,10 @@ class ConversationsPage(Page):
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.setWordWrap(True)  # wraps in a narrow window rather than widening it
         self.summary.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.summary.setToolTip("Usage charges of the conversations shown. Monthly fees belong "
-                                "to no conversation: the Dashboard's month totals include them.")
+        self.summary.setToolTip("Usage charges of the conversations shown, as `meterbook cost` "
+                                "counts them (the vendor's bill where the export carried one). "
+                                "Monthly fees belong to no conversation: the Dashboard's "
+                                "month totals include them.")
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         bar.addWidget(month_label)
         bar.addWidget(self.month_box)
@@ -199,8 +211,7 @@ class ConversationsPage(Page):
         self._load(self.month)
 
     def _load(self, month: str | None) -> None:
-        self._generation += 1
-        generation, db, ctx = self._generation, self.ctx.db, self.ctx
+        db, ctx = self.ctx.db, self.ctx
 
         def job() -> _Loaded:
             tz = zone(ctx.report_timezone())
@@ -210,26 +221,22 @@ class ConversationsPage(Page):
                     months[0] if months else ALL_TIME)
                 lo, hi = _bounds(chosen, tz)
                 home = readers.home_currency(conn)
-                rows = conversation_rows(conn, tz=tz, from_us=lo, to_us=hi, home_currency=home)
-            return _Loaded(tz, home, months, chosen, rows)
-
-        def done(loaded: _Loaded) -> None:
-            if shiboken6.isValid(self) and generation == self._generation:
-                self._show(loaded)
+                found = conversations_in(conn, tz=tz, from_us=lo, to_us=hi, home_currency=home)
+            return _Loaded(tz, home, months, chosen, found)
 
         self.summary.setText("Reading…")
-        self.ctx.tasks.read(job, done, lambda exc: self._failed(exc, generation))
+        self._loads.read(job, self._show, self._failed)
 
-    def _failed(self, exc: BaseException, generation: int) -> None:
-        if shiboken6.isValid(self) and generation == self._generation:
-            self.summary.setText("")
-            self.error.setText(f"The conversations could not be read: {exc}")
-            self.error.setStyleSheet(f"color: {warning_color(self.palette()).name()};")
-            self.error.show()
+    def _failed(self, exc: BaseException) -> None:
+        self.summary.setText("")
+        self.error.setText(f"The conversations could not be read: {exc}")
+        self.error.setStyleSheet(f"color: {warning_color(self.palette()).name()};")
+        self.error.show()
 
     def _show(self, loaded: _Loaded) -> None:
         self.error.hide()
         self.tz, self.currency, self.month = loaded.tz, loaded.currency, loaded.month
+        self.found = loaded.found
         self.month_box.blockSignals(True)
         self.month_box.clear()
         for label in loaded.months:
@@ -237,11 +244,11 @@ class ConversationsPage(Page):
         self.month_box.addItem("All time", ALL_TIME)
         self.month_box.setCurrentIndex(self.month_box.findData(loaded.month))
         self.month_box.blockSignals(False)
-        self.model.set_rows(loaded.rows, loaded.currency, loaded.tz)
+        self.model.set_rows(loaded.found.rows, loaded.currency, loaded.tz)
         self._fit_columns(self.view, 0)
         self._show_summary()
         # Keep the open conversation open when it is still there (e.g. after an import).
-        still = next((r for r in loaded.rows if self.opened is not None
+        still = next((r for r in loaded.found.rows if self.opened is not None
                       and r.conversation == self.opened.conversation), None)
         if still is not None:
             self.open_conversation(still)
@@ -249,19 +256,8 @@ class ConversationsPage(Page):
             self._close_conversation()
 
     def _show_summary(self) -> None:
-        rows = self.model.rows()
-        talks = sum(1 for r in rows if r.conversation)
-        requests = sum(r.requests for r in rows)
-        cost = sum((r.cost for r in rows), Decimal(0))
-        unpriced = sum(r.unpriced_requests for r in rows)
-        text = f"{plural(talks, 'conversation')} · {plural(requests, 'request')}"
-        if requests > unpriced:  # when nothing was priced, a sum would read as $0.00
-            text += f" · {summary_money(cost, self.currency)}"
-        if unpriced:
-            color = warning_color(self.palette()).name()
-            text += (f" · <span style='color:{color}'>{plural(unpriced, 'request')} "
-                     "unpriced</span>")
-        self.summary.setText(text)
+        self.summary.setText(summary_text(self.model.rows(), self.found, self.currency,
+                                          warning_color(self.palette()).name()))
 
     def _month_chosen(self, index: int) -> None:
         if index >= 0:
@@ -279,8 +275,7 @@ class ConversationsPage(Page):
 
     def open_conversation(self, row: ConversationRow) -> None:
         self.opened = row
-        self._request_generation += 1
-        generation, db, tz, month = self._request_generation, self.ctx.db, self.tz, self.month
+        db, tz, month = self.ctx.db, self.tz, self.month
         lo, hi = _bounds(month or ALL_TIME, tz)
         name = html.escape(row.conversation or NO_CONVERSATION)
 
@@ -290,22 +285,20 @@ class ConversationsPage(Page):
                                              to_us=hi, limit=REQUEST_LIMIT)
 
         def done(requests: list[RequestRow]) -> None:
-            if shiboken6.isValid(self) and generation == self._request_generation:
-                self._show_requests(row, requests)
+            self._show_requests(row, requests)
 
         def failed(exc: BaseException) -> None:
-            if shiboken6.isValid(self) and generation == self._request_generation:
-                self.panel_title.setText(f"The requests of {name} could not be read: {exc}")
+            self.panel_title.setText(f"The requests of {name} could not be read: {exc}")
 
         self.panel_title.setText(f"Reading the requests of {name}…")
-        self.ctx.tasks.read(job, done, failed)
+        self._request_reads.read(job, done, failed)
 
     def _show_requests(self, row: ConversationRow, requests: list[RequestRow]) -> None:
         self.requests_model.set_rows(requests, self.currency, self.tz)
         self._fit_columns(self.requests_view, 8)
         name = html.escape(row.conversation or NO_CONVERSATION)
-        cost = ("unpriced" if row.fully_unpriced else detail_money(row.cost, self.currency))
-        text = f"<b>{name}</b> · {plural(row.requests, 'request')} · {cost}"
+        cost = conversation_cost_text(row, self.currency)
+        text = f"<b>{name}</b> · {counted_text(row.requests, row.billed_records)} · {cost}"
         if row.unpriced_requests and not row.fully_unpriced:
             color = warning_color(self.palette()).name()
             text += (f" · <span style='color:{color}'>{count(row.unpriced_requests)} "
@@ -317,8 +310,47 @@ class ConversationsPage(Page):
 
     def _close_conversation(self) -> None:
         self.opened = None
-        self._request_generation += 1
+        self._request_reads.drop()
         self.requests_model.set_rows([], self.currency, self.tz)
         self.panel_title.setText("Double-click a conversation, or press Enter, to see its "
                                  "requests.")
         self.panel_title.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+
+
+def counted_text(requests: int, billed_lines: int) -> str:
+    """"3 requests", "24 billed cost lines" or both: billed lines count no requests, so a
+    page of only those must not read "0 requests" above its money."""
+    parts = []
+    if requests or not billed_lines:
+        parts.append(plural(requests, "request"))
+    if billed_lines:
+        parts.append(plural(billed_lines, "billed cost line"))
+    return " · ".join(parts)
+
+
+def summary_text(rows: list[ConversationRow], found: Conversations | None, currency: str,
+                 amber: str) -> str:
+    """The line above the table: what it counts, its money, and what is in no row."""
+    talks = sum(1 for r in rows if r.conversation)
+    requests = sum(r.requests for r in rows)
+    billed = sum(r.billed_records for r in rows)
+    unpriced = sum(r.unpriced_requests for r in rows)
+    text = counted_text(requests, billed)
+    if talks or requests or not billed:
+        text = f"{plural(talks, 'conversation')} · {text}"
+    elif billed:
+        text += " (in no conversation)"
+    if found is not None and found.missing_rates:
+        return (text + f" · <span style='color:{amber}'>cost unavailable: "
+                + html.escape(missing_rates_text(currency, found.missing_rates)) + "</span>")
+    if requests > unpriced or billed:  # when nothing was priced, a sum would read as $0.00
+        cost = sum((r.cost or Decimal(0) for r in rows), Decimal(0))
+        text += f" · {summary_money(cost, currency)}"
+    if unpriced:
+        text += (f" · <span style='color:{amber}'>{plural(unpriced, 'request')} "
+                 "unpriced</span>")
+    fees = None if found is None else found.fixed_cost
+    if fees:  # the Dashboard's month total includes them: say why this one is lower
+        text += (f"<br>+ monthly fees {summary_money(fees, currency)}, which are in no "
+                 "conversation")
+    return text

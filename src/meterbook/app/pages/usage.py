@@ -2,8 +2,11 @@
 
 The table is a UsageTableModel (ids only, rows read as they scroll into view), so the page
 opens at once on a million records. The filter bar narrows by period, vendor, model, project
-and free text; each change re-reads the ids on a reader thread. Unpriced records are amber,
-and the detail panel says why and where to fix it.
+and free text; each change re-reads the ids on a reader thread. The line above the table
+totals what the filters select (records, requests, cost and unpriced records), counting money
+as `meterbook cost --source auto` does. A billed cost line shows the vendor's bill; unpriced
+records (neither a bill nor a plan) are amber, and the detail panel says why and where to
+fix it.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ import html
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-import shiboken6
 from PySide6.QtCore import QDate, QEvent, QLocale, QPoint, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QPalette, QTextOption
 from PySide6.QtWidgets import (
@@ -37,23 +39,27 @@ from PySide6.QtWidgets import (
 )  # fmt: skip
 
 from meterbook.app.context import AppContext
-from meterbook.app.formatting import count, warning_color
+from meterbook.app.formatting import count, money, plural, warning_color
 from meterbook.app.models.usage_model import (
     COLUMNS,
     TIME,
     UsageTableModel,
+    both_amounts,
     exact_money,
     local_time,
+    priced_by_text,
 )  # fmt: skip
 from meterbook.app.pages.base import Page
+from meterbook.app.tasks import Latest
 from meterbook.core.periods import local_midnight_us, parse_month, zone
 from meterbook.core.records import from_epoch_us
 from meterbook.store.usage_query import (
     FilterChoices,
-    UsageCount,
     UsageFilter,
     UsageRow,
+    UsageTotals,
     filter_choices,
+    missing_rates_text,
 )  # fmt: skip
 
 ANY_VENDOR, ANY_MODEL, ANY_PROJECT, NO_PROJECT = ("All vendors", "All models", "All projects",
@@ -162,7 +168,7 @@ class UsagePage(Page):
         self.model = UsageTableModel(ctx, self)
         self._selected_id: int | None = None
         self._unpriced_only = False  # set from the count's "N unpriced" link
-        self._choices_generation = 0
+        self._choices = Latest(ctx.tasks, self, "read the filter choices")
         self._debounce = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
         self._debounce.timeout.connect(self.apply_filter)
         layout = QVBoxLayout(self)
@@ -274,19 +280,13 @@ class UsagePage(Page):
         self.tz = _zone_or_utc(self.ctx.report_timezone())
         self.model.set_timezone(self.tz)
         self.detail.tz = self.tz
-        self._choices_generation += 1
-        generation = self._choices_generation
         engine = self.ctx.db.engine
 
         def read() -> FilterChoices:
             with engine.connect() as conn:
                 return filter_choices(conn)
 
-        def done(choices: FilterChoices) -> None:
-            if shiboken6.isValid(self) and generation == self._choices_generation:
-                self._fill_choices(choices)
-
-        self.ctx.tasks.read(read, done)
+        self._choices.read(read, self._fill_choices)
         self.model.set_filter(self.current_filter())
 
     def _fill_choices(self, choices: FilterChoices) -> None:
@@ -409,22 +409,35 @@ class UsagePage(Page):
         sorting = self.model.sort_key != "time" or not self.model.descending
         self.busy_label.setText(("Sorting…" if sorting else "Reading records…") if busy else "")
 
-    def _counted(self, totals: UsageCount) -> None:
-        records = f"record{'s' if totals.records != 1 else ''}"
+    def _counted(self, totals: UsageTotals) -> None:
         color = amber_color(self.palette())
-        tip = ""
         if self.model.filter.unpriced:
-            text = (f"{count(totals.records)} unpriced {records} · "
-                    '<a href="all">show priced ones too</a>')
-        elif totals.unpriced:
-            text = (f'{count(totals.records)} {records}, <a href="unpriced" style="color:{color}">'
-                    f"{count(totals.unpriced)} unpriced</a>")
-            tip = "Show only the records no plan priced"
-        else:
-            text = f"{count(totals.records)} {records}" + (", all priced" if totals.records
-                                                            else "")
-        self.count_label.setText(text)
-        self.count_label.setToolTip(tip)
+            self.count_label.setText(
+                f"{plural(totals.records, 'unpriced record')} · "
+                '<a href="all">show priced ones too</a>')
+            self.count_label.setToolTip("")
+            return
+        if not self.model.totals_known:
+            self.count_label.setText(f"{plural(totals.records, 'record')} · adding up…")
+            self.count_label.setToolTip("")
+            return
+        parts = [plural(totals.records, "record"), plural(totals.requests, "request")]
+        if totals.records > totals.unpriced:
+            cost = html.escape(cost_summary(totals))
+            parts.append(f'<span style="color:{color}">{cost}</span>' if totals.missing_rates
+                         else cost)
+        if totals.unpriced:
+            parts.append(f'<a href="unpriced" style="color:{color}">'
+                         f"{count(totals.unpriced)} unpriced</a>")
+        elif totals.records:
+            parts.append("all priced")
+        self.count_label.setText(" · ".join(parts))
+        self.count_label.setToolTip(
+            "What the filters select. Cost as `meterbook cost` counts it: the vendor's bill "
+            "where the export carried one, else what a plan computed; monthly fees belong to "
+            "no record (the Dashboard's month totals include them)."
+            + ("\nClick “unpriced” to show only the records with neither a bill nor a plan."
+               if totals.unpriced else ""))
 
     def _count_link(self, link: str) -> None:
         self._unpriced_only = link == "unpriced"
@@ -473,6 +486,21 @@ class UsagePage(Page):
             self._counted(self.model.totals)
 
 
+def cost_summary(totals: UsageTotals) -> str:
+    """The money of a UsageTotals in words: "cost $19.97 (all billed by the vendor)",
+    "cost $5.20 ($3.00 billed, $2.20 computed)", or why it is unavailable."""
+    if totals.missing_rates:
+        return "cost unavailable: " + missing_rates_text(totals.currency, totals.missing_rates)
+    home = totals.currency
+    text = f"cost {money(totals.billed + totals.computed, home)}"
+    if totals.billed and totals.computed:
+        return (text + f" ({money(totals.billed, home)} billed, "
+                f"{money(totals.computed, home)} computed)")
+    if totals.billed:
+        return text + " (all billed by the vendor)"
+    return text
+
+
 def _group(*widgets: QWidget) -> QWidget:
     box = QWidget()
     row = QHBoxLayout(box)
@@ -514,7 +542,8 @@ _FIELDS = (
     (None, "Usage"), ("requests", "Requests"), ("input", "Input tokens"),
     ("cached", "Cached input"), ("cache_write", "Cache writes"), ("output", "Output tokens"),
     ("units", "Units"),
-    (None, "Cost"), ("charge", "Charge"), ("plan", "Priced by"), ("billed", "Vendor's bill"),
+    (None, "Cost"), ("cost", "Cost"), ("billed", "Vendor's bill"), ("charge", "Computed"),
+    ("plan", "Plan"),
     (None, "Identity"), ("request_id", "Request"), ("conversation_id", "Conversation"),
     ("user", "User"), ("api_key", "API key"), ("batch", "Import batch"), ("record", "Record"),
 )  # fmt: skip
@@ -580,7 +609,7 @@ class RecordPanel(QWidget):
 
     def show_record(self, record: UsageRow | None) -> None:
         self.record = record
-        unpriced = record is not None and record.charge is None
+        unpriced = record is not None and not record.priced
         self.plans_button.setVisible(unpriced)
         self.conversation_button.setVisible(record is not None and bool(record.conversation_id))
         if record is None:
@@ -594,9 +623,15 @@ class RecordPanel(QWidget):
         parts = [f"<h3>{html.escape(record.vendor)} · {html.escape(record.model)}</h3>"]
         if unpriced:
             parts.append("<p>" + amber(
-                f"Unpriced: no saved plan covers {record.vendor} {record.model} at this time, "
-                "so totals leave this record out. Add a plan for it, or widen one, and it is "
-                "priced at once.", palette) + "</p>")
+                f"Unpriced: no saved plan covers {record.vendor} {record.model} at this time "
+                "and the export gave no billed cost, so totals leave this record out. Add a "
+                "plan for it, or widen one, and it is priced at once.", palette) + "</p>")
+        elif record.source == "billed":
+            both = both_amounts(record)
+            parts.append("<p>" + html.escape(
+                both + ": the bill is what counts, as in `meterbook cost`." if both else
+                "A billed cost line: the vendor's own figure from the export, which carries "
+                "money but no token counts.") + "</p>")
         parts.append('<table width="100%" cellspacing="0" cellpadding="2">')
         for key, label in _FIELDS:
             if key is None:
@@ -604,7 +639,7 @@ class RecordPanel(QWidget):
                              "</tr>")
                 continue
             value = self.values[key]
-            shown = (amber(value, palette) if key == "charge" and unpriced
+            shown = (amber(value, palette) if key == "cost" and unpriced
                      else html.escape(value))
             parts.append(f'<tr><td width="42%" style="color:{muted}">{label}</td>'
                          f"<td>{shown}</td></tr>")
@@ -621,9 +656,15 @@ class RecordPanel(QWidget):
             return f"{when} ({self.tz.key.removeprefix('Etc/')})"
         if key == "units":
             return f"{r.units:,} {r.unit_name}".strip() if r.units or r.unit_name else NONE
+        if key == "cost":
+            amount = r.amount
+            if amount is None:
+                return "unpriced"
+            return f"{exact_money(*amount)} ({priced_by_text(r)})"
         if key == "charge":
-            return "unpriced" if r.charge is None else exact_money(r.charge,
-                                                                    r.charge_currency or "")
+            if r.charge is None:
+                return NONE if r.billed is not None else "no plan covers it"
+            return exact_money(r.charge, r.charge_currency or "")
         if key == "plan":
             if r.plan_name is None:
                 return NONE
