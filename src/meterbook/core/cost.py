@@ -153,18 +153,22 @@ class CostSheet:
             raise MissingRate(currency, month)
         return EXACT.multiply(amount, rate)
 
+    def usage_cost(self, key: str) -> Decimal:
+        """The usage money added under key, in the home currency (other currencies converted
+        at their month's rate)."""
+        usage = from_nano(self._home_nano.get(key, 0))
+        for (currency, month), nano in self._foreign.get(key, {}).items():
+            usage += self.convert(from_nano(nano), currency, month)
+        return usage
+
     def report(self, by: By, source: str, sort: bool = True) -> CostReport:
         """Rows sorted by key, or in the order they were first added (sort=False)."""
         rows = []
         total = CostRow("total")
-        home, foreign, fixed = self._home_nano, self._foreign, self._fixed
+        fixed = self._fixed
         zero = Decimal(0)
         for key, row in self._rows.items():
-            usage = from_nano(home.get(key, 0))
-            if key in foreign:
-                for (currency, month), nano in foreign[key].items():
-                    usage += self.convert(from_nano(nano), currency, month)
-            row.usage_cost = usage
+            row.usage_cost = self.usage_cost(key)
             row.fixed_cost = fixed.get(key, zero)
             total.add(row)
             rows.append(row)

@@ -377,10 +377,7 @@ def usage_totals(conn: Connection, f: UsageFilter, tz: ZoneInfo | None = None,
         totals[1] += int(requests)
         totals[2] += int(unpriced)
         totals[3] += int(billed_records)
-    sheet.row("billed")
-    sheet.row("computed")
-    money = {r.key: r.usage_cost for r in sheet.report("source", "auto").rows}
-    return UsageTotals(*totals, money["billed"], money["computed"], home,
+    return UsageTotals(*totals, sheet.usage_cost("billed"), sheet.usage_cost("computed"), home,
                        tuple(sorted(rates.missing)))
 
 
