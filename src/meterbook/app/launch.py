@@ -90,7 +90,8 @@ def fresh_demo(db_path: str | None = None) -> str:
     return path
 
 
-def run(db_path: str | None, demo: bool = False, screenshot_dir: str | None = None) -> int:
+def run(db_path: str | None, demo: bool = False, screenshot_dir: str | None = None,
+        size: tuple[int, int] = (1280, 800)) -> int:
     app = application()
     if demo:
         db_path = fresh_demo(None if db_path is None else db_path)
@@ -98,15 +99,16 @@ def run(db_path: str | None, demo: bool = False, screenshot_dir: str | None = No
     if window is None:
         return 1
     if screenshot_dir:
-        return screenshots(app, window, Path(screenshot_dir))
+        return screenshots(app, window, Path(screenshot_dir), size=size)
     window.show()
     return app.exec()
 
 
-def screenshots(app: QApplication, window, folder: Path, settle_ms: int = 400) -> int:
-    """Save one 1280x800 PNG of each page into folder, then quit."""
+def screenshots(app: QApplication, window, folder: Path, settle_ms: int = 400,
+                size: tuple[int, int] = (1280, 800)) -> int:
+    """Save one PNG of each page, of the window at `size`, into folder, then quit."""
     folder.mkdir(parents=True, exist_ok=True)
-    window.resize(1280, 800)
+    window.resize(*size)
     window.show()
     keys = list(window.pages)
 

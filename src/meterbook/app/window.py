@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QSize, Qt, QUrl
-from PySide6.QtGui import QAction, QDesktopServices, QIcon, QKeySequence
+from PySide6.QtCore import QEvent, QSettings, QSize, Qt, QUrl
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QStackedWidget,
-    QStyle,
     QToolBar,
     QWidget,
 )  # fmt: skip
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 from meterbook import __version__
 from meterbook.app.context import AppContext
 from meterbook.app.formatting import money, warning_color
+from meterbook.app.icons import icon
 from meterbook.app.pages.base import BudgetsPage, ComparePage, Page, ReportsPage
 from meterbook.app.pages.conversations import ConversationsPage
 from meterbook.app.pages.dashboard import DashboardPage
@@ -36,6 +36,7 @@ from meterbook.app.pages.imports import ImportsPage
 from meterbook.app.pages.plans import PlansPage
 from meterbook.app.pages.settings import SettingsPage
 from meterbook.app.pages.usage import UsagePage
+from meterbook.app.view_state import restore_view_state, save_view_state
 
 PAGES: tuple[type[Page], ...] = (
     DashboardPage, UsagePage, ConversationsPage, PlansPage, BudgetsPage, ComparePage,
@@ -73,13 +74,11 @@ class MainWindow(QMainWindow):
         self.sidebar.setFixedWidth(190)
         self.sidebar.setIconSize(QSize(20, 20))
         self.stack = QStackedWidget()
-        style = self.style()
         for page_class in PAGES:
             page = page_class(self.ctx)
             self.pages[page.key] = page
             self.stack.addWidget(page)
-            icon = getattr(QStyle.StandardPixmap, page.icon, None) if page.icon else None
-            item = QListWidgetItem(style.standardIcon(icon) if icon else QIcon(), page.title)
+            item = QListWidgetItem(page.title)
             item.setData(Qt.ItemDataRole.UserRole, page.key)
             self.sidebar.addItem(item)
         self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
@@ -87,23 +86,34 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(body)
 
-    def _action(self, text: str, slot, shortcut=None, icon=None) -> QAction:
+    def _action(self, text: str, slot, shortcut=None) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
-        if icon is not None:
-            action.setIcon(self.style().standardIcon(icon))
         action.triggered.connect(slot)
         return action
 
+    def _apply_icons(self) -> None:
+        """The pages' and the toolbar's icons (resources/icons), in the palette's colours."""
+        palette, ratio = self.palette(), self.devicePixelRatioF()
+        for row, key in enumerate(self.pages):
+            self.sidebar.item(row).setIcon(icon(key, palette, ratio))
+        for action, name in ((self.import_action, "import"), (self.refresh_action, "refresh"),
+                             (self.backup_action, "backup")):
+            action.setIcon(icon(name, palette, ratio))
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "backup_action"):
+            self._apply_icons()  # a light/dark switch recolours them
+
     def _build_actions(self) -> None:
-        sp = QStyle.StandardPixmap
         self.import_action = self._action("&Import usage…", self.import_files,
-                                          QKeySequence.StandardKey.Open, sp.SP_ArrowDown)
+                                          QKeySequence.StandardKey.Open)
         self.refresh_action = self._action("&Refresh", self.ctx.changed,
-                                           QKeySequence.StandardKey.Refresh, sp.SP_BrowserReload)
-        self.backup_action = self._action("&Back up database…", self.backup, None,
-                                          sp.SP_DialogSaveButton)
+                                           QKeySequence.StandardKey.Refresh)
+        self.backup_action = self._action("&Back up database…", self.backup, None)
+        self._apply_icons()
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
         file_menu.addAction(self._action("&New database…", self.new_database,
@@ -262,12 +272,16 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
+        for key, page in self.pages.items():
+            restore_view_state(self.settings, key, page)
         last = self.settings.value("window/page", "dashboard")
         self.show_page(last if last in self.pages else "dashboard")
 
     def closeEvent(self, event) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/page", self.current_page().key)
+        for key, page in self.pages.items():
+            save_view_state(self.settings, key, page)
         # Cancelling an import rolls it back: the database stays as it was.
         self.ctx.tasks.shutdown()
         super().closeEvent(event)

@@ -41,6 +41,7 @@ from meterbook.app.formatting import (
 )  # fmt: skip
 from meterbook.app.models.conversations_model import summary_money
 from meterbook.app.pages.base import Page
+from meterbook.app.tables import configure_table
 from meterbook.core.periods import zone
 from meterbook.core.records import to_epoch_us
 from meterbook.store.overview import Dashboard, dashboard
@@ -103,7 +104,7 @@ class FigureCard(QFrame):
 
 
 class DashboardPage(Page):
-    key, title, icon = "dashboard", "Dashboard", "SP_ComputerIcon"
+    key, title = "dashboard", "Dashboard"
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None,
                  now: datetime | None = None):
@@ -195,6 +196,7 @@ class DashboardPage(Page):
         layout.addLayout(header)
         self.imports = QTableWidget(0, 4)
         self.imports.setHorizontalHeaderLabels(["When", "Files", "Added", "Refused"])
+        configure_table(self.imports)
         self.imports.verticalHeader().hide()
         self.imports.setShowGrid(False)
         self.imports.setAlternatingRowColors(True)

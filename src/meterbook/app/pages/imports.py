@@ -46,6 +46,7 @@ from meterbook.app.pages.mapping_dialog import (
     inspect_file,
     saved_profiles,
 )  # fmt: skip
+from meterbook.app.tables import configure_table
 from meterbook.core.records import from_epoch_us
 from meterbook.importers import pipeline
 from meterbook.importers.errors import ImportRefused, LineError
@@ -119,6 +120,7 @@ def _known_formats() -> str:
 def _table(headers: list[str]) -> QTableWidget:
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(headers)
+    configure_table(table)
     table.verticalHeader().hide()
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -139,7 +141,7 @@ def _cell(value, right: bool = False) -> QTableWidgetItem:
 
 
 class ImportsPage(Page):
-    key, title, icon = "imports", "Imports", "SP_ArrowDown"
+    key, title = "imports", "Imports"
 
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(ctx, parent)

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )  # fmt: skip
 
+from meterbook.app.tables import configure_table
 from meterbook.core.records import CANONICAL_FIELDS
 from meterbook.importers.canonical import open_text
 from meterbook.importers.errors import ImportRefused, LineError
@@ -224,6 +225,7 @@ class MappingDialog(QDialog):
         if self.profiles:  # the newest habit first: a saved mapping that fits this header
             self.start_combo.setCurrentIndex(1)
         self._check()
+        self._focus_order()
 
     # -- building --------------------------------------------------------------------------------
 
@@ -231,6 +233,7 @@ class MappingDialog(QDialog):
         table = QTableWidget(len(self.header), 3)
         table.setHorizontalHeaderLabels(["Column in your file", "Values in the first lines",
                                          "Meterbook field"])
+        configure_table(table)
         table.verticalHeader().hide()
         table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -283,6 +286,17 @@ class MappingDialog(QDialog):
         hint.setStyleSheet("color: palette(mid);")
         form.addRow("", hint)
         return form
+
+    def _focus_order(self) -> None:
+        # Tab goes down the page as it reads: each column's field, then the options, then
+        # Import (the buttons were made first, which would put them first in the chain).
+        chain = [self.start_combo] if self.profiles else []
+        chain += [*self.combos, self.vendor_edit, self.date_combo, self.decimal_comma,
+                  self.save_check, self.save_name, self.import_button,
+                  self.buttons.button(QDialogButtonBox.StandardButton.Cancel)]
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # its fields take the focus
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
     # -- filling ---------------------------------------------------------------------------------
 

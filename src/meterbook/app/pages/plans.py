@@ -196,7 +196,7 @@ def _bold(item: QTreeWidgetItem) -> None:
 
 
 class PlansPage(Page):
-    key, title, icon = "plans", "Plans", "SP_FileDialogContentsView"
+    key, title = "plans", "Plans"
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(ctx, parent)

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 
 from meterbook.app.formatting import file_size
 from meterbook.app.pages.base import Page
+from meterbook.app.tables import configure_table
 from meterbook.store import settings as store
 from meterbook.store.errors import RatesFileError
 from meterbook.store.readers import computer_timezone
@@ -169,7 +170,7 @@ class RateDialog(QDialog):
 
 
 class SettingsPage(Page):
-    key, title, icon = "settings", "Settings", "SP_FileDialogInfoView"
+    key, title = "settings", "Settings"
 
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(ctx, parent)
@@ -246,6 +247,7 @@ class SettingsPage(Page):
         layout.addWidget(self.rates_note)
         self.rates_table = QTableWidget(0, 3)
         self.rates_table.setHorizontalHeaderLabels(["Currency", "Month", "Rate"])
+        configure_table(self.rates_table)
         self.rates_table.verticalHeader().hide()
         self.rates_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.rates_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

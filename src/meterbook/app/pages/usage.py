@@ -46,6 +46,7 @@ from meterbook.app.models.usage_model import (
     local_time,
 )  # fmt: skip
 from meterbook.app.pages.base import Page
+from meterbook.app.tables import configure_table, give_way
 from meterbook.core.periods import local_midnight_us, parse_month, zone
 from meterbook.core.records import from_epoch_us
 from meterbook.store.usage_query import (
@@ -153,7 +154,7 @@ class UsageTable(QTableView):
 
 
 class UsagePage(Page):
-    key, title, icon = "usage", "Usage", "SP_FileDialogListView"
+    key, title = "usage", "Usage"
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(ctx, parent)
@@ -230,6 +231,8 @@ class UsagePage(Page):
     def _build_table(self) -> QWidget:
         self.table = UsageTable()
         self.table.setModel(self.model)
+        configure_table(self.table)
+        give_way(self.table, ("Requests", "Vendor", "Project", "Output", "Input"))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setWordWrap(False)
