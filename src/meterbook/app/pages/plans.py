@@ -189,6 +189,15 @@ def _may_shrink(label: QLabel) -> None:
     label.setMinimumWidth(100)
 
 
+class _EditorScroll(QScrollArea):
+    """Scrolls the plan editor, which lays its fields out for the width there is."""
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if isinstance(self.widget(), PlanEditor):
+            self.widget().reflow(self.viewport().width())
+
+
 def _bold(item: QTreeWidgetItem) -> None:
     font = QFont(item.font(0))
     font.setBold(True)
@@ -233,20 +242,31 @@ class PlansPage(Page):
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         style = self.style()
 
-        def add(text: str, slot: Callable, icon: str) -> QAction:
+        def add(text: str, slot: Callable, icon: str, keys: str) -> QAction:
             action = bar.addAction(style.standardIcon(getattr(QStyle.StandardPixmap, icon)),
                                    text)
             action.triggered.connect(lambda _=False: slot())
+            # Only while the Plans page is shown: the keys mean nothing on the other pages.
+            action.setShortcut(QKeySequence(keys))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.addAction(action)
+            native = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            action.setToolTip(f"{text.rstrip('…')} ({native})")
+            # Toolbar buttons take no focus by default: Tab would never reach these.
+            bar.widgetForAction(action).setFocusPolicy(Qt.FocusPolicy.TabFocus)
             return action
 
-        self.new_action = add("New plan", self.new_plan, "SP_FileIcon")
-        self.version_action = add("New version", self.new_version, "SP_FileDialogNewFolder")
-        self.catalog_action = add("Add from catalog…", self.add_from_catalog, "SP_DirOpenIcon")
+        self.new_action = add("New plan", self.new_plan, "SP_FileIcon", "Ctrl+Shift+N")
+        self.version_action = add("New version", self.new_version, "SP_FileDialogNewFolder",
+                                  "Ctrl+Shift+V")
+        self.catalog_action = add("Add from catalog…", self.add_from_catalog, "SP_DirOpenIcon",
+                                  "Ctrl+Shift+A")
         bar.addSeparator()
-        self.import_action = add("Import TOML…", self.import_toml, "SP_ArrowDown")
-        self.export_action = add("Export TOML…", self.export_toml, "SP_ArrowUp")
+        self.import_action = add("Import TOML…", self.import_toml, "SP_ArrowDown",
+                                 "Ctrl+Shift+I")
+        self.export_action = add("Export TOML…", self.export_toml, "SP_ArrowUp", "Ctrl+Shift+E")
         bar.addSeparator()
-        self.delete_action = add("Delete plan", self.delete_plan, "SP_TrashIcon")
+        self.delete_action = add("Delete plan", self.delete_plan, "SP_TrashIcon", "Ctrl+Del")
         self.new_button, self.version_button, self.catalog_button = (
             bar.widgetForAction(a) for a in (self.new_action, self.version_action,
                                              self.catalog_action))
@@ -270,7 +290,7 @@ class PlansPage(Page):
         layout.addWidget(self.heading)
         self.editor = PlanEditor()
         self.editor.edited.connect(self._edited)
-        self.scroll = scroll = QScrollArea()
+        self.scroll = scroll = _EditorScroll()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(self.editor)
@@ -426,8 +446,10 @@ class PlansPage(Page):
             title = self._draft_heading if not self.dirty and self._draft_heading else \
                 f"{name} <span style='color:{amber}'>· new, not saved yet</span>"
         else:
-            start = form.get("effective_from") or "always"
-            title = f"{name} <span style='color:#6b7280'>· version from {start}</span>"
+            start = form.get("effective_from")
+            since = f"in force from {start.replace('T', ' ')}" if start else \
+                "in force from the start"
+            title = f"{name} <span style='color:#6b7280'>· version {since}</span>"
             if self.dirty:
                 title += f" <span style='color:{amber}'>· unsaved changes</span>"
         self.heading.setText(f"<h3 style='margin:2px'>{title}</h3>")
@@ -498,6 +520,7 @@ class PlansPage(Page):
         def done(result: SavedPlans) -> None:
             self.editing, self.dirty = plan_key(plan), False
             self._select_after = plan_key(plan)
+            self._update_state()  # the heading says "saved" before the plans are read again
             self._finish(f"Saved {plan.label}: {_repriced(result)}.")
 
         self._run(f"Saving {plan.label}", job, done, "The plan was not saved")
