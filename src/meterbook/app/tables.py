@@ -121,7 +121,8 @@ class _GiveWay(QObject):
         self.view, self.titles = view, titles
         self.hidden: list[int] = []  # hidden here, in the order they gave way
         self._pending = False
-        view.installEventFilter(self)
+        # The viewport, not the view: it also narrows when a vertical scroll bar appears.
+        view.viewport().installEventFilter(self)
         model = view.model()
         for signal in (model.modelReset, model.layoutChanged, model.rowsInserted):
             signal.connect(self.later)
@@ -173,6 +174,11 @@ class _GiveWay(QObject):
         while self.hidden:
             column = self.hidden[-1]
             header.showSection(column)
+            # A page that sized its columns while this one was hidden may have measured it
+            # as empty: at least its title's width, or it comes back as ":hed".
+            wanted = header.sectionSizeHint(column) + 2 * _CELL_MARGIN
+            if header.sectionSize(column) < wanted:
+                header.resizeSection(column, wanted)
             if self._needed() > room:
                 header.hideSection(column)
                 break

@@ -37,8 +37,11 @@ def restore_view_state(settings: QSettings, key: str, page: QWidget) -> None:
         widths = _widths(text)
         if len(widths) != header.count():
             continue  # saved by a version with other columns
+        last = header.count() - 1 if header.stretchLastSection() else -1
         for column, width in enumerate(widths):
-            if width > 0 and header.sectionResizeMode(column) == \
+            # A stretched column takes what is left: a width from a wider window would
+            # push the others out of view.
+            if width > 0 and column != last and header.sectionResizeMode(column) == \
                     QHeaderView.ResizeMode.Interactive:
                 header.resizeSection(column, width)
     for n, splitter in enumerate(_splitters(page)):
