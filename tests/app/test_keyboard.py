@@ -99,9 +99,14 @@ def test_plans_toolbar_keys_work_on_the_plans_page_only(qtbot, window):
     page = show(qtbot, window, "plans")
     qtbot.waitUntil(lambda: page.loaded and page.editing is not None, timeout=WAIT)
     window.activateWindow()
+    keys = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    usage = show(qtbot, window, "usage")
+    usage.search.setFocus()
+    qtbot.keyClick(usage.search, Qt.Key.Key_N, keys)
+    assert page.editing is not None  # elsewhere the keys do nothing to the plans
+    window.show_page("plans")
     page.tree.setFocus()
-    qtbot.keyClick(page.tree, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier
-                   | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(page.tree, Qt.Key.Key_N, keys)
     assert page.editing is None and "new, not saved yet" in page.heading.text()
     # A new plan's prices are empty with the default as a placeholder: typing gives "2.00".
     price = page.editor.fields["input"]
