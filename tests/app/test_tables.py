@@ -141,3 +141,15 @@ def test_column_widths_and_splitters_are_remembered_in_the_windows_settings(qtbo
     assert again.table.horizontalHeader().sectionSize(2) == 333
     assert again.findChild(QSplitter).sizes() == moved
     second.close()
+
+
+def test_the_sidebar_icons_follow_a_switch_to_a_dark_palette(window):
+    def inks(row: int) -> set[str]:
+        image = window.sidebar.item(row).icon().pixmap(24, 24).toImage()
+        return {image.pixelColor(x, y).name() for x in range(24) for y in range(24)
+                if image.pixelColor(x, y).alpha() == 255}
+
+    dark = QPalette(window.palette())
+    dark.setColor(QPalette.ColorRole.WindowText, QColor("#eeeeee"))
+    window.setPalette(dark)
+    assert all(inks(row) == {"#eeeeee"} for row in range(window.sidebar.count()))

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QByteArray, QRectF, Qt
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRectF, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import QWidget
 
 _PACKAGE = Path(__file__).resolve().parents[1]  # .../meterbook
 # Installed: pyproject force-includes the repo's resources/ as meterbook/resources. A source
@@ -62,3 +64,30 @@ def icon(name: str, palette: QPalette, ratio: float = 1.0) -> QIcon:
         for size in _SIZES:
             result.addPixmap(_pixmap(name, color, size, ratio), mode)
     return result
+
+
+class _Redraw(QObject):
+    """Gives each target its icon in the owner's palette, again whenever the palette changes
+    (a switch between light and dark)."""
+
+    def __init__(self, owner: QWidget, targets: list[tuple[Any, str]]):
+        super().__init__(owner)
+        self.owner, self.targets = owner, targets
+        owner.installEventFilter(self)
+        self.draw()
+
+    def draw(self) -> None:
+        palette, ratio = self.owner.palette(), self.owner.devicePixelRatioF()
+        for target, name in self.targets:
+            target.setIcon(icon(name, palette, ratio))
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.owner and event.type() == QEvent.Type.PaletteChange:
+            self.draw()
+        return False
+
+
+def draw_icons(owner: QWidget, targets: list[tuple[Any, str]]) -> None:
+    """Set the icons of `targets` (actions, buttons, list items: anything with setIcon) from
+    their names, in `owner`'s colours, and keep them in its colours."""
+    _Redraw(owner, targets)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSettings, QSize, Qt, QUrl
+from PySide6.QtCore import QSettings, QSize, Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from meterbook import __version__
 from meterbook.app.context import AppContext
 from meterbook.app.formatting import money, warning_color
-from meterbook.app.icons import icon
+from meterbook.app.icons import draw_icons
 from meterbook.app.pages.base import BudgetsPage, ComparePage, Page, ReportsPage
 from meterbook.app.pages.conversations import ConversationsPage
 from meterbook.app.pages.dashboard import DashboardPage
@@ -93,27 +93,16 @@ class MainWindow(QMainWindow):
         action.triggered.connect(slot)
         return action
 
-    def _apply_icons(self) -> None:
-        """The pages' and the toolbar's icons (resources/icons), in the palette's colours."""
-        palette, ratio = self.palette(), self.devicePixelRatioF()
-        for row, key in enumerate(self.pages):
-            self.sidebar.item(row).setIcon(icon(key, palette, ratio))
-        for action, name in ((self.import_action, "import"), (self.refresh_action, "refresh"),
-                             (self.backup_action, "backup")):
-            action.setIcon(icon(name, palette, ratio))
-
-    def changeEvent(self, event) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "backup_action"):
-            self._apply_icons()  # a light/dark switch recolours them
-
     def _build_actions(self) -> None:
         self.import_action = self._action("&Import usage…", self.import_files,
                                           QKeySequence.StandardKey.Open)
         self.refresh_action = self._action("&Refresh", self.ctx.changed,
                                            QKeySequence.StandardKey.Refresh)
         self.backup_action = self._action("&Back up database…", self.backup, None)
-        self._apply_icons()
+        # Each page's icon is resources/icons/KEY.svg; all in the palette's colours.
+        draw_icons(self, [(self.sidebar.item(row), key) for row, key in enumerate(self.pages)]
+                   + [(self.import_action, "import"), (self.refresh_action, "refresh"),
+                      (self.backup_action, "backup")])
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
         file_menu.addAction(self._action("&New database…", self.new_database,

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QSplitter,
-    QStyle,
     QToolBar,
     QTreeWidget,
     QTreeWidgetItem,
@@ -38,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from meterbook.app.context import AppContext
 from meterbook.app.formatting import count, warning_color
+from meterbook.app.icons import draw_icons
 from meterbook.app.pages.base import Page
 from meterbook.app.pages.plan_editor import PlanEditor
 from meterbook.core.catalog import catalog_entry, catalog_plans
@@ -210,6 +210,7 @@ class PlansPage(Page):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(ctx, parent)
         self.plans: list[Plan] = []
+        self._drawn: list[tuple[QAction | QPushButton, str]] = []  # what shows which icon
         self.editing: PlanKey | None = None  # the saved version in the editor; None: a draft
         self.dirty = False
         self.busy = False
@@ -224,6 +225,7 @@ class PlansPage(Page):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([260, 830])
         layout.addWidget(splitter, 1)
+        draw_icons(self, self._drawn)
         self._show_draft(PlanForm.blank(), "No plan selected")
 
     # -- building --------------------------------------------------------------------------------
@@ -231,7 +233,7 @@ class PlansPage(Page):
     def _button(self, text: str, slot: Callable, icon: str | None = None) -> QPushButton:
         button = QPushButton(text)
         if icon:
-            button.setIcon(self.style().standardIcon(getattr(QStyle.StandardPixmap, icon)))
+            self._drawn.append((button, icon))
         button.clicked.connect(lambda _=False: slot())
         return button
 
@@ -240,11 +242,9 @@ class PlansPage(Page):
         # its » menu instead of setting a minimum width for the whole window.
         bar = QToolBar("Plans")
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        style = self.style()
-
         def add(text: str, slot: Callable, icon: str, keys: str) -> QAction:
-            action = bar.addAction(style.standardIcon(getattr(QStyle.StandardPixmap, icon)),
-                                   text)
+            action = bar.addAction(text)
+            self._drawn.append((action, icon))
             action.triggered.connect(lambda _=False: slot())
             # Only while the Plans page is shown: the keys mean nothing on the other pages.
             action.setShortcut(QKeySequence(keys))
@@ -256,17 +256,17 @@ class PlansPage(Page):
             bar.widgetForAction(action).setFocusPolicy(Qt.FocusPolicy.TabFocus)
             return action
 
-        self.new_action = add("New plan", self.new_plan, "SP_FileIcon", "Ctrl+Shift+N")
-        self.version_action = add("New version", self.new_version, "SP_FileDialogNewFolder",
+        self.new_action = add("New plan", self.new_plan, "new", "Ctrl+Shift+N")
+        self.version_action = add("New version", self.new_version, "version",
                                   "Ctrl+Shift+V")
-        self.catalog_action = add("Add from catalog…", self.add_from_catalog, "SP_DirOpenIcon",
+        self.catalog_action = add("Add from catalog…", self.add_from_catalog, "catalog",
                                   "Ctrl+Shift+A")
         bar.addSeparator()
-        self.import_action = add("Import TOML…", self.import_toml, "SP_ArrowDown",
+        self.import_action = add("Import TOML…", self.import_toml, "import",
                                  "Ctrl+Shift+I")
-        self.export_action = add("Export TOML…", self.export_toml, "SP_ArrowUp", "Ctrl+Shift+E")
+        self.export_action = add("Export TOML…", self.export_toml, "export", "Ctrl+Shift+E")
         bar.addSeparator()
-        self.delete_action = add("Delete plan", self.delete_plan, "SP_TrashIcon", "Ctrl+Del")
+        self.delete_action = add("Delete plan", self.delete_plan, "delete", "Ctrl+Del")
         self.new_button, self.version_button, self.catalog_button = (
             bar.widgetForAction(a) for a in (self.new_action, self.version_action,
                                              self.catalog_action))
@@ -310,7 +310,7 @@ class PlansPage(Page):
         self.progress.setMaximumWidth(220)
         self.progress.hide()
         self.revert_button = self._button("Revert", self.revert)
-        self.save_button = self._button("Save", self.save, "SP_DialogSaveButton")
+        self.save_button = self._button("Save", self.save, "backup")
         self.save_button.setDefault(True)
         self.save_button.setShortcut(QKeySequence.StandardKey.Save)
         bar.addWidget(self.status_label, 1)
