@@ -7,8 +7,6 @@ from PySide6.QtGui import QColor, QPalette, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QLineEdit,
     QSplitter,
-    QStyle,
-    QStyleOptionHeader,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -19,6 +17,7 @@ from meterbook.app.icons import icon, icon_path
 from meterbook.app.tables import cell_tip, configure_table, give_way
 from meterbook.app.window import MainWindow
 
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 TITLES = ["Time", "Vendor", "Model", "Project", "Requests", "Cost", "Plan"]
 
 
@@ -70,19 +69,30 @@ def test_a_cut_cell_is_cut_in_the_middle_and_its_tooltip_holds_it_all(qtbot):
 def test_the_sort_arrow_does_not_cover_a_right_aligned_title(qtbot):
     box, view, _after = _view(qtbot, [ROW])
     configure_table(view)
+    model, header, cost = view.model(), view.horizontalHeader(), TITLES.index("Cost")
+    model.setHeaderData(cost, Qt.Orientation.Horizontal, _RIGHT,
+                        Qt.ItemDataRole.TextAlignmentRole)
+    view.setColumnWidth(cost, 70)
+    box.resize(900, 200)
     box.show()
-    header = view.horizontalHeader()
-    option = QStyleOptionHeader()
-    option.initFrom(header)
-    option.rect = QRect(0, 0, 70, header.height())
-    option.orientation = Qt.Orientation.Horizontal
-    option.text = "Cost"
-    option.textAlignment = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-    option.sortIndicator = QStyleOptionHeader.SortIndicator.SortDown
-    style = header.style()
-    label = style.subElementRect(QStyle.SubElement.SE_HeaderLabel, option, header)
-    arrow = style.subElementRect(QStyle.SubElement.SE_HeaderArrow, option, header)
-    assert label.right() < arrow.left()
+
+    def grab(text: str, sort: bool):
+        model.setHeaderData(cost, Qt.Orientation.Horizontal, text)
+        header.setSortIndicatorShown(sort)
+        header.setSortIndicator(cost, Qt.SortOrder.AscendingOrder)
+        rect = QRect(header.sectionViewportPosition(cost), 0, 70, header.height())
+        return header.grab(rect).toImage()
+
+    def columns_between(one, other) -> set[int]:
+        """The x of every pixel that differs between two pictures of the section."""
+        return {x for x in range(one.width()) for y in range(one.height())
+                if one.pixel(x, y) != other.pixel(x, y)}
+
+    arrow = columns_between(grab("", True), grab("", False))
+    # The title drawn beside the arrow: what the title adds to the arrow alone.
+    title = columns_between(grab("Cost", True), grab("", True))
+    assert arrow and title
+    assert max(title) < min(arrow)  # none of it under the arrow
 
 
 def test_least_useful_columns_give_way_on_a_narrow_table(qtbot):

@@ -48,7 +48,7 @@ class _HeaderStyle(QProxyStyle):
     def drawControl(self, element, option, painter, widget=None) -> None:
         if element == QStyle.ControlElement.CE_HeaderLabel and isinstance(
                 option, QStyleOptionHeader) and widget is not None:
-            # Styles that draw the label with the whole section's rectangle get the cut one.
+            # Styles that draw the title over the whole section (Fusion) get the cut rectangle.
             label = QStyleOptionHeader(option)
             label.rect = option.rect.intersected(
                 self.subElementRect(QStyle.SubElement.SE_HeaderLabel, option, widget))

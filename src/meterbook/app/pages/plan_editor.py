@@ -160,8 +160,9 @@ class PlanEditor(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(fields, _FIELDS_TAB)
-        self.tabs.addTab(self._size_group(), _TABS[SIZE_TIERS])
-        self.tabs.addTab(self._volume_group(), _TABS[VOLUME_TIERS])
+        self.tab_pages = {SIZE_TIERS: self._size_group(), VOLUME_TIERS: self._volume_group()}
+        for table, page in self.tab_pages.items():
+            self.tabs.addTab(page, _TABS[table])
         layout.addWidget(self.tabs)
         layout.addStretch(1)
         self.load(self.form)
@@ -436,16 +437,10 @@ class PlanEditor(QWidget):
         self.recheck()
         self.edited.emit()
         # The new row, its first cell being typed into, and what it lacks right under it.
-        self.tabs.setCurrentWidget(self._tab_of(table))
+        self.tabs.setCurrentWidget(self.tab_pages[table])
         widget.setCurrentCell(widget.rowCount() - 1, 0)
         widget.setFocus()
         widget.editItem(widget.currentItem())
-
-    def _tab_of(self, table: str) -> QWidget:
-        widget: QWidget = self.tables[table]
-        while widget.parentWidget() is not None and self.tabs.indexOf(widget) < 0:
-            widget = widget.parentWidget()
-        return widget
 
     def remove_row(self, table: str) -> None:
         widget = self.tables[table]
@@ -499,14 +494,13 @@ class PlanEditor(QWidget):
     def _title_tabs(self) -> None:
         """Each tier tab says how many rows it holds; a tab with a problem says so, in red."""
         bar, places = self.tabs.tabBar(), self.problem_places()
-        red = QColor(_PROBLEM_RED)
-        for index in range(self.tabs.count()):
-            title = self.tabs.tabText(index).split(" (")[0].split(" —")[0]
-            table = next((t for t, name in _TABS.items() if name == title), None)
-            rows = f" ({len(self.form.rows[table])})" if table else ""
+        red, plain = QColor(_PROBLEM_RED), bar.palette().color(bar.foregroundRole())
+        titles = [(_FIELDS_TAB, ""), *((_TABS[table], f" ({len(self.form.rows[table])})")
+                                       for table in self.tab_pages)]
+        for index, (title, rows) in enumerate(titles):
             bad = title in places
             self.tabs.setTabText(index, title + rows + (" — to fix" if bad else ""))
-            bar.setTabTextColor(index, red if bad else bar.palette().color(bar.foregroundRole()))
+            bar.setTabTextColor(index, red if bad else plain)
 
     def problem_places(self) -> list[str]:
         """Where the problems are, as the tabs name them ("Plan and prices", "Size tiers")."""
