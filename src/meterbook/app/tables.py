@@ -88,13 +88,6 @@ def _cut_text(view: QAbstractItemView, index: QModelIndex) -> str | None:
     return str(text) if view.fontMetrics().horizontalAdvance(str(text)) > room else None
 
 
-def cell_tip(view: QAbstractItemView, row: int, column: int) -> str | None:
-    """The tooltip a cell shows when hovered: the model's, or its whole text when it is cut."""
-    index = view.model().index(row, column)
-    own = index.data(Qt.ItemDataRole.ToolTipRole)
-    return str(own) if own else _cut_text(view, index)
-
-
 def configure_table(view: QAbstractItemView) -> QAbstractItemView:
     """Give a table (or tree) the app's common behaviour; returns it for chaining."""
     view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
