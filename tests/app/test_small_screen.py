@@ -9,9 +9,11 @@ from meterbook.app.launch import screenshots
 from meterbook.cli import build_parser
 from tests.helpers import CHAT_CLAUDE_PLANS, usage_database
 
-USAGE = """timestamp,vendor,model,project,requests,input_tokens,output_tokens,request_id
-2026-03-02T10:00:00Z,openai,gpt-4o-2024-08-06,support,1,1000,500,r1
-2026-03-03T10:00:00Z,anthropic,claude-sonnet-4-5-20250929,support,1,2000,100,r2
+CONVERSATION = "conv_01JQ8Z3K4M5N6P7Q8R9S0T1V2W"  # as long as real ids are
+USAGE = f"""timestamp,vendor,model,project,requests,input_tokens,output_tokens,request_id,\
+conversation_id
+2026-03-02T10:00:00Z,openai,gpt-4o-2024-08-06,support,1,1000,500,r1,{CONVERSATION}
+2026-03-03T10:00:00Z,anthropic,claude-sonnet-4-5-20250929,support,1,2000,100,r2,{CONVERSATION}
 """
 WAIT = 10_000  # ms
 
@@ -43,6 +45,19 @@ def test_usage_keeps_cost_and_plan_in_view_at_1024x640(qtbot, window):
     assert "Requests" not in shown_columns(page.table)
     window.resize(1600, 900)  # room again: every column is back
     qtbot.waitUntil(lambda: len(shown_columns(page.table)) == 9, timeout=WAIT)
+
+
+def test_conversation_ids_are_whole_at_1024x640(qtbot, window):
+    window.resize(1024, 640)
+    window.show_page("conversations")
+    page = window.pages["conversations"]
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=WAIT)
+    view = page.view
+    index = next(view.model().index(r, 0) for r in range(view.model().rowCount())
+                 if view.model().index(r, 0).data() == CONVERSATION)
+    needed = view.fontMetrics().horizontalAdvance(CONVERSATION)
+    qtbot.waitUntil(lambda: view.visualRect(index).width() - 8 >= needed, timeout=WAIT)
+    assert "Cost" in shown_columns(view)
 
 
 def test_screenshots_at_a_chosen_size(qapp, window, tmp_path):
