@@ -49,6 +49,15 @@ def _tz(text: str) -> str:
     return text
 
 
+def _size(text: str) -> tuple[int, int]:
+    """A window size for screenshots, "1024x640"."""
+    width, _, height = text.lower().partition("x")
+    if not (width.isdigit() and height.isdigit() and int(width) >= 400 and int(height) >= 300):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size like 1024x640 "
+                                         "(at least 400x300)")
+    return int(width), int(height)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="meterbook", description="What your AI vendors cost, from your own exports.")
@@ -65,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     gui = sub.add_parser("gui", help="start the desktop app")
     gui.add_argument("--demo", action="store_true", dest="gui_demo")
     gui.add_argument("--screenshot", metavar="DIR")
+    gui.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH",
+                     help="the window size of the screenshots (default: 1280x800)")
 
     demo = sub.add_parser("demo", help="fill the database with realistic demo data")
     demo.add_argument("--months", type=int, default=6)

@@ -54,7 +54,8 @@ def gui(args: argparse.Namespace, demo: bool) -> int:
     """The desktop app; `--screenshot DIR` saves each page as a PNG and exits."""
     from meterbook.app.launch import run
 
-    return run(args.db, demo=demo, screenshot_dir=getattr(args, "screenshot", None))
+    return run(args.db, demo=demo, screenshot_dir=getattr(args, "screenshot", None),
+               size=getattr(args, "size", (1280, 800)))
 
 
 def demo(args: argparse.Namespace) -> int:

@@ -278,3 +278,59 @@ def test_an_empty_database_says_how_to_begin(qtbot, tmp_path):
         page.ctx.tasks.shutdown()
     finally:
         db.close()
+
+
+def test_a_new_plan_shows_the_defaults_as_placeholders(qtbot, page, db):
+    qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)
+    fields = page.editor.fields
+    # Empty, the defaults greyed behind: typing replaces them instead of adding to "0".
+    assert [fields[k].text() for k in ("input", "output", "model", "multiplier")] == \
+        ["", "", "", ""]
+    assert [fields[k].placeholderText() for k in ("input", "output", "multiplier")] == \
+        ["0", "0", "1"]
+    qtbot.keyClicks(fields["name"], "Acme mini")
+    qtbot.keyClicks(fields["model"], "mini*")
+    qtbot.keyClicks(fields["input"], "2.00")
+    assert fields["input"].text() == "2.00"
+    save_and_wait(qtbot, page)
+    qtbot.waitUntil(lambda: "new, not saved" not in page.heading.text(), timeout=WAIT)
+    [mini] = [p for _, p in list_plans(db) if p.name == "Acme mini"]
+    assert (mini.input, mini.output, mini.multiplier) == (D("2.00"), D(0), D(1))
+    # Saved without a start date: the heading says so in words.
+    assert "version in force from the start" in page.heading.text()
+    assert "always" not in page.heading.text()
+
+
+def test_a_new_size_tier_row_shows_its_problem_in_view(qtbot, page):
+    page.resize(1090, 690)  # the Plans page of a 1280x800 window
+    click_item(qtbot, page, "Acme chat")
+    page.editor.size_tiers_buttons[0].click()
+    table = page.editor.tables[SIZE_TIERS]
+    problem = page.editor.problem_labels[SIZE_TIERS]
+    # The size tiers' tab is shown, with the row and what it lacks, whole, in the page.
+    assert table.isVisible() and problem.isVisible()
+    assert problem.text() == "Row 1, input above: above_input_tokens is required"
+    viewport = page.scroll.viewport()
+    for widget in (table, problem):
+        corner = widget.mapTo(viewport, widget.rect().bottomRight())
+        assert viewport.rect().contains(corner), f"{widget!r} is cut at {corner}"
+    tab = page.editor.tabs.tabText(page.editor.tabs.currentIndex())
+    assert tab == "Size tiers (1) — to fix"
+    assert "(Size tiers)" in page.editor.cost_label.text()
+
+
+@pytest.mark.parametrize(("width", "side_by_side"), [(1090, True), (830, False)])
+def test_the_editor_fields_fit_the_width(qtbot, page, width, side_by_side):
+    # 1090 and 830: the Plans page in a 1280x800 and in a 1024x640 window.
+    page.resize(width, 600)
+    click_item(qtbot, page, "Acme chat")
+    tokens, name = page.editor.fields["input"], page.editor.fields["name"]
+
+    def beside() -> bool:
+        return tokens.mapTo(page.editor, tokens.rect().topLeft()).x() > \
+            name.mapTo(page.editor, name.rect().topRight()).x()
+
+    qtbot.waitUntil(lambda: beside() == side_by_side)  # once the layout has run
+    # Nothing is cut at the right: no sideways scrolling.
+    qtbot.waitUntil(lambda: not page.scroll.horizontalScrollBar().isVisible())
+    assert page.editor.width() <= page.scroll.viewport().width()

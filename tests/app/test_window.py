@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from meterbook.app.context import AppContext
+from meterbook.app.icons import icon_path
 from meterbook.app.window import PAGES, MainWindow
 from meterbook.importers.pipeline import import_files
 from meterbook.store.database import open_database
@@ -138,4 +139,17 @@ def test_closing_the_window_cancels_background_work_cleanly(qtbot, db, settings)
 
 def test_every_page_has_a_key_title_and_icon():
     assert len({p.key for p in PAGES}) == len(PAGES)
-    assert all(p.title and p.icon for p in PAGES)
+    assert all(p.title for p in PAGES)
+    # Each page's sidebar icon is its own drawing: no two pages share a file.
+    assert len({icon_path(p.key).read_text() for p in PAGES}) == len(PAGES)
+
+
+def test_coming_pages_show_commands_without_markdown_backticks(window):
+    from PySide6.QtWidgets import QLabel
+
+    for key in ("budgets", "compare", "reports"):
+        window.show_page(key)
+        shown = [label for label in window.pages[key].findChildren(QLabel) if label.text()]
+        assert shown and all("`" not in label.text() for label in shown)
+    texts = " ".join(label.text() for label in window.pages["compare"].findChildren(QLabel))
+    assert "<code>meterbook cost --plans OTHER.toml</code>" in texts

@@ -102,7 +102,8 @@ def _switch(old: MainWindow, path: str) -> None:
     old.ctx.close()
 
 
-def run(db_path: str | None, demo: bool = False, screenshot_dir: str | None = None) -> int:
+def run(db_path: str | None, demo: bool = False, screenshot_dir: str | None = None,
+        size: tuple[int, int] = (1280, 800)) -> int:
     headless = screenshot_dir is not None or (
         QGuiApplication.platformName() or "") in HEADLESS_PLATFORMS
     app = application(headless)
@@ -127,7 +128,7 @@ def run(db_path: str | None, demo: bool = False, screenshot_dir: str | None = No
             window.db_label.setText(f"Demo database, removed when Meterbook closes: {db_path}")
         try:
             if screenshot_dir:
-                return screenshots(app, window, Path(screenshot_dir))
+                return screenshots(app, window, Path(screenshot_dir), size=size)
             window.show()
             _quit_on_signals(app)
             return app.exec()
@@ -174,10 +175,11 @@ def _forget_recent(settings: QSettings, path: str) -> None:
     settings.setValue("recent", [p for p in recent if p != path])
 
 
-def screenshots(app: QApplication, window, folder: Path, settle_ms: int = 400) -> int:
-    """Save one 1280x800 PNG of each page into folder, then quit."""
+def screenshots(app: QApplication, window, folder: Path, settle_ms: int = 400,
+                size: tuple[int, int] = (1280, 800)) -> int:
+    """Save one PNG of each page, of the window at `size`, into folder, then quit."""
     folder.mkdir(parents=True, exist_ok=True)
-    window.resize(1280, 800)
+    window.resize(*size)
     window.show()
     keys = list(window.pages)
 

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QSize, Qt, QUrl
-from PySide6.QtGui import QAction, QDesktopServices, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QStackedWidget,
-    QStyle,
     QToolBar,
     QWidget,
 )  # fmt: skip
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 from meterbook import __version__
 from meterbook.app.context import AppContext
 from meterbook.app.formatting import billed_note, month_title, warning_color
+from meterbook.app.icons import draw_icons
 from meterbook.app.models.conversations_model import summary_money
 from meterbook.app.pages.base import BudgetsPage, ComparePage, Page, ReportsPage
 from meterbook.app.pages.conversations import ConversationsPage
@@ -39,6 +39,7 @@ from meterbook.app.pages.plans import PlansPage
 from meterbook.app.pages.settings import SettingsPage
 from meterbook.app.pages.usage import UsagePage
 from meterbook.app.tasks import Latest
+from meterbook.app.view_state import restore_view_state, save_view_state
 from meterbook.store.overview import MonthStatus, month_status
 
 PAGES: tuple[type[Page], ...] = (
@@ -82,13 +83,11 @@ class MainWindow(QMainWindow):
         self.sidebar.setFixedWidth(190)
         self.sidebar.setIconSize(QSize(20, 20))
         self.stack = QStackedWidget()
-        style = self.style()
         for page_class in PAGES:
             page = page_class(self.ctx)
             self.pages[page.key] = page
             self.stack.addWidget(page)
-            icon = getattr(QStyle.StandardPixmap, page.icon, None) if page.icon else None
-            item = QListWidgetItem(style.standardIcon(icon) if icon else QIcon(), page.title)
+            item = QListWidgetItem(page.title)
             item.setData(Qt.ItemDataRole.UserRole, page.key)
             self.sidebar.addItem(item)
         self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
@@ -96,24 +95,24 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(body)
 
-    def _action(self, text: str, slot, shortcut=None, icon=None) -> QAction:
+    def _action(self, text: str, slot, shortcut=None) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
-        if icon is not None:
-            action.setIcon(self.style().standardIcon(icon))
         action.triggered.connect(slot)
         return action
 
     def _build_actions(self) -> None:
-        sp = QStyle.StandardPixmap
         # triggered(bool) would hand its `checked` flag over as the list of files: ask for them.
         self.import_action = self._action("&Import usage…", lambda: self.import_files(None),
-                                          QKeySequence.StandardKey.Open, sp.SP_ArrowDown)
+                                          QKeySequence.StandardKey.Open)
         self.refresh_action = self._action("&Refresh", self.ctx.changed,
-                                           QKeySequence.StandardKey.Refresh, sp.SP_BrowserReload)
-        self.backup_action = self._action("&Back up database…", self.backup, None,
-                                          sp.SP_DialogSaveButton)
+                                           QKeySequence.StandardKey.Refresh)
+        self.backup_action = self._action("&Back up database…", self.backup, None)
+        # Each page's icon is resources/icons/KEY.svg; all in the palette's colours.
+        draw_icons(self, [(self.sidebar.item(row), key) for row, key in enumerate(self.pages)]
+                   + [(self.import_action, "import"), (self.refresh_action, "refresh"),
+                      (self.backup_action, "backup")])
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
         file_menu.addAction(self._action("&New database…", self.new_database,
@@ -277,12 +276,16 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
+        for key, page in self.pages.items():
+            restore_view_state(self.settings, key, page)
         last = self.settings.value("window/page", "dashboard")
         self.show_page(last if last in self.pages else "dashboard")
 
     def closeEvent(self, event) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/page", self.current_page().key)
+        for key, page in self.pages.items():
+            save_view_state(self.settings, key, page)
         # Cancelling an import rolls it back: the database stays as it was.
         self.ctx.tasks.shutdown()
         super().closeEvent(event)

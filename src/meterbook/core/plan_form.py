@@ -106,8 +106,14 @@ class PlanForm:
 
     @classmethod
     def blank(cls, vendor: str = "") -> PlanForm:
-        """A new plan: the spec's defaults written out, so people see what they get."""
-        return cls.from_plan(Plan(name="", vendor=vendor))
+        """A new plan: every text empty, i.e. the spec's defaults (the editor shows them as
+        placeholders, so typing "2" into an empty price gives "2", not "02")."""
+        return cls({"vendor": vendor})
+
+    @staticmethod
+    def defaults() -> dict[str, str]:
+        """What each empty text stands for, as text: "0" for a price, "*" for the model..."""
+        return PlanForm.from_plan(Plan(name="", vendor="")).texts
 
     def copy(self) -> PlanForm:
         return PlanForm(dict(self.texts), self.rows[SIZE_TIERS], self.rows[VOLUME_TIERS])

@@ -1,7 +1,11 @@
-"""What a page is: a widget with a title that refreshes when shown and when data changes."""
+"""What a page is: a widget with a title that refreshes when shown and when data changes.
+
+Its sidebar icon is resources/icons/KEY.svg (app/icons.py).
+"""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from meterbook.app.context import AppContext
@@ -10,7 +14,6 @@ from meterbook.app.context import AppContext
 class Page(QWidget):
     key = ""  # "dashboard", "usage", ... (QSettings remembers the last one)
     title = ""
-    icon = ""  # a QStyle standard pixmap name, e.g. "SP_ComputerIcon"
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
@@ -35,7 +38,10 @@ class Page(QWidget):
 
 
 class ComingPage(Page):
-    """A page whose feature is not there yet: says what will come."""
+    """A page whose feature is not there yet: says what will come.
+
+    `coming` is rich text: commands are set in <code>, never in Markdown backticks, which a
+    QLabel would show as they are."""
 
     coming = ""
 
@@ -44,6 +50,8 @@ class ComingPage(Page):
         layout = QVBoxLayout(self)
         heading = QLabel(f"<h2>{self.title}</h2>")
         text = QLabel(self.coming)
+        text.setTextFormat(Qt.TextFormat.RichText)
+        text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         text.setWordWrap(True)
         layout.addWidget(heading)
         layout.addWidget(text)
@@ -51,21 +59,21 @@ class ComingPage(Page):
 
 
 class BudgetsPage(ComingPage):
-    key, title, icon = "budgets", "Budgets", "SP_DialogApplyButton"
+    key, title = "budgets", "Budgets"
     coming = ("Budgets per month, vendor or project, with alerts at the thresholds you choose "
               "and a forecast of the month's end, are coming in a later release.")
 
 
 class ComparePage(ComingPage):
-    key, title, icon = "compare", "Compare", "SP_BrowserReload"
+    key, title = "compare", "Compare"
     coming = ("Compare will price your own usage under other plans side by side: pay per "
               "request or per token, another vendor, a volume contract. Until then, "
-              "`meterbook cost --plans OTHER.toml` answers the same question on the command "
-              "line.")
+              "<code>meterbook cost --plans OTHER.toml</code> answers the same question on the "
+              "command line.")
 
 
 class ReportsPage(ComingPage):
-    key, title, icon = "reports", "Reports", "SP_FileDialogDetailedView"
+    key, title = "reports", "Reports"
     coming = ("The monthly report for your accountant (PDF, HTML, CSV and Excel) is coming in "
-              "a later release. `meterbook cost --month YYYY-MM --format csv` gives the figures "
-              "today.")
+              "a later release. <code>meterbook cost --month YYYY-MM --format csv</code> gives "
+              "the figures today.")

@@ -44,6 +44,7 @@ from meterbook.app.models.conversations_model import (
     summary_money,
 )  # fmt: skip
 from meterbook.app.pages.base import Page
+from meterbook.app.tables import configure_table, give_way
 from meterbook.app.tasks import Latest
 from meterbook.core.periods import month_start_us, next_month, parse_month, zone
 from meterbook.store import readers
@@ -80,6 +81,7 @@ def _bounds(month: str, tz: ZoneInfo) -> tuple[int | None, int | None]:
 def _table(model) -> QTableView:
     view = QTableView()
     view.setModel(model)
+    configure_table(view)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -95,7 +97,7 @@ def _table(model) -> QTableView:
 
 
 class ConversationsPage(Page):
-    key, title, icon = "conversations", "Conversations", "SP_MessageBoxInformation"
+    key, title = "conversations", "Conversations"
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(ctx, parent)
@@ -173,6 +175,8 @@ class ConversationsPage(Page):
         self.requests_view.setAccessibleName("Requests of the conversation")
         self._fit_columns(self.view, 0)  # headers span the width before any data
         self._fit_columns(self.requests_view, 8)
+        give_way(self.view, ("Cached", "Input", "Output", "First request"))
+        give_way(self.requests_view, ("Cached", "Requests", "Input", "Output"))
         panel_layout.addWidget(self.panel_title)
         panel_layout.addWidget(self.requests_view, 1)
 

@@ -48,6 +48,7 @@ from meterbook.app.formatting import (
 from meterbook.app.models.conversations_model import summary_money
 from meterbook.app.pages.base import Page
 from meterbook.app.pages.settings import add_missing_rates
+from meterbook.app.tables import configure_table
 from meterbook.app.tasks import Latest
 from meterbook.core.periods import next_month, parse_month, zone
 from meterbook.core.records import to_epoch_us
@@ -120,7 +121,7 @@ def first_day(label: str) -> date:
 
 
 class DashboardPage(Page):
-    key, title, icon = "dashboard", "Dashboard", "SP_ComputerIcon"
+    key, title = "dashboard", "Dashboard"
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None,
                  now: datetime | None = None):
@@ -257,6 +258,7 @@ class DashboardPage(Page):
         layout.addLayout(header)
         self.imports = QTableWidget(0, 4)
         self.imports.setHorizontalHeaderLabels(["When", "Files", "Added", "Refused"])
+        configure_table(self.imports)
         self.imports.verticalHeader().hide()
         self.imports.setShowGrid(False)
         self.imports.setAlternatingRowColors(True)

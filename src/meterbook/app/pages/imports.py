@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 from meterbook.app.formatting import count, file_size, money, month_title, plural
 from meterbook.app.pages.base import Page
 from meterbook.app.pages.mapping_dialog import MappingDialog
+from meterbook.app.tables import configure_table
 from meterbook.importers import pipeline
 from meterbook.importers.errors import ImportRefused, LineError
 from meterbook.importers.formats import formats
@@ -102,6 +103,7 @@ def _by_header(infos: list[FileInfo]) -> list[list[FileInfo]]:
 def _table(headers: list[str]) -> QTableWidget:
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(headers)
+    configure_table(table)
     table.verticalHeader().hide()
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -123,7 +125,7 @@ def _cell(value, right: bool = False) -> QTableWidgetItem:
 
 
 class ImportsPage(Page):
-    key, title, icon = "imports", "Imports", "SP_ArrowDown"
+    key, title = "imports", "Imports"
 
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(ctx, parent)

@@ -12,6 +12,8 @@ in as a person would.
 
 from __future__ import annotations
 
+import itertools
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )  # fmt: skip
 
+from meterbook.app.tables import configure_table
 from meterbook.core.records import CANONICAL_FIELDS
 from meterbook.importers.mapping import ColumnMapping
 from meterbook.importers.mapping_form import (
@@ -94,6 +97,7 @@ class MappingDialog(QDialog):
         layout.addWidget(self.problems)
         layout.addWidget(self.buttons)
         self._fill()
+        self._focus_order()
 
     # -- building --------------------------------------------------------------------------------
 
@@ -101,6 +105,7 @@ class MappingDialog(QDialog):
         table = QTableWidget(len(self.header), 3)
         table.setHorizontalHeaderLabels(["Column in your file", "Values in the first lines",
                                          "Meterbook field"])
+        configure_table(table)
         table.verticalHeader().hide()
         table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -162,6 +167,16 @@ class MappingDialog(QDialog):
         hint.setStyleSheet("color: palette(mid);")
         form.addRow("", hint)
         return form
+
+    def _focus_order(self) -> None:
+        # Tab goes down the page as it reads: each column's field, then the options, then
+        # Import (the buttons were made first, which would put them first in the chain).
+        chain = [self.start_combo] if self.profiles else []
+        chain += [*self.combos, self.vendor_edit, self.date_combo, self.decimal_comma,
+                  self.currency_edit, self.save_check, self.save_name, self.import_button,
+                  self.buttons.button(QDialogButtonBox.StandardButton.Cancel)]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
     # -- the form to the widgets -----------------------------------------------------------------
 

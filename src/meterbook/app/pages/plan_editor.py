@@ -3,6 +3,10 @@
 Widgets hold no rules: every edit goes into the PlanForm, and what it says is wrong is shown in
 red beside the field (or under a table, with the cell tinted). The preview prices a sample
 request with the engine through the form, so it is exactly what the saved plan would charge.
+
+The fields come first, in two columns that become one on a narrow window (`reflow`); the size
+and volume tiers are tabs beside them, so that every table is seen whole down to 1024x640, and
+a tab whose table has a problem says so in its title.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QBoxLayout,
     QCheckBox,
     QComboBox,
     QDateEdit,
@@ -29,11 +34,13 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )  # fmt: skip
 
 from meterbook.app.formatting import money
+from meterbook.app.tables import configure_table
 from meterbook.core.plan_form import (
     COLUMNS,
     SIZE_TIERS,
@@ -44,10 +51,15 @@ from meterbook.core.plan_form import (
 )  # fmt: skip
 from meterbook.core.plans import METERS, MODES, Plan
 
-PROBLEM_STYLE = "color: #b91c1c;"
+_PROBLEM_RED = "#b91c1c"
+PROBLEM_STYLE = f"color: {_PROBLEM_RED};"
 _BAD_CELL = QColor("#fee2e2")
 _INT_LIMIT = 2**31 - 1  # QSpinBox holds a C int
 _ROW_HEIGHT = 28
+_SIDE_BY_SIDE = 780  # the width the two columns of fields need side by side
+_DEFAULTS = PlanForm.defaults()
+_FIELDS_TAB = "Plan and prices"
+_TABS = {SIZE_TIERS: "Size tiers", VOLUME_TIERS: "Volume tiers"}
 
 # (key, label, tooltip) per group; the tooltips say what pricing-plans.md says of the key.
 _GROUPS = {
@@ -132,7 +144,9 @@ class PlanEditor(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        columns = QHBoxLayout()
+        fields = QWidget()
+        self.columns = QBoxLayout(QBoxLayout.Direction.LeftToRight, fields)
+        self.columns.setContentsMargins(4, 4, 4, 4)
         left, right = QVBoxLayout(), QVBoxLayout()
         left.addWidget(self._group("plan"))
         left.addWidget(self._group("monthly"))
@@ -141,13 +155,24 @@ class PlanEditor(QWidget):
         right.addWidget(self._group("other"))
         right.addWidget(self._preview_group())
         right.addStretch(1)
-        columns.addLayout(left, 1)
-        columns.addLayout(right, 1)
-        layout.addLayout(columns)
-        layout.addWidget(self._size_group())
-        layout.addWidget(self._volume_group())
+        self.columns.addLayout(left, 1)
+        self.columns.addLayout(right, 1)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(fields, _FIELDS_TAB)
+        self.tab_pages = {SIZE_TIERS: self._size_group(), VOLUME_TIERS: self._volume_group()}
+        for table, page in self.tab_pages.items():
+            self.tabs.addTab(page, _TABS[table])
+        layout.addWidget(self.tabs)
         layout.addStretch(1)
         self.load(self.form)
+
+    def reflow(self, width: int) -> None:
+        """Two columns of fields when `width` (what the editor is shown in) holds them, one
+        otherwise: a narrow window scrolls down the fields instead of cutting them."""
+        wide = width >= _SIDE_BY_SIDE
+        self.columns.setDirection(QBoxLayout.Direction.LeftToRight if wide
+                                  else QBoxLayout.Direction.TopToBottom)
 
     # -- building --------------------------------------------------------------------------------
 
@@ -200,12 +225,14 @@ class PlanEditor(QWidget):
             combo.setEditable(True)
             combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
             combo.addItems(sorted(available_timezones()))
+            combo.lineEdit().setPlaceholderText(_DEFAULTS[key])
             _narrow(combo)
             combo.currentTextChanged.connect(lambda text, k=key: self._set(k, text))
             widget = combo
         else:
             edit = QLineEdit()
-            edit.setPlaceholderText(_PLACEHOLDERS.get(key, ""))
+            # An empty field is the default: shown greyed, so typing replaces it.
+            edit.setPlaceholderText(_PLACEHOLDERS.get(key, _DEFAULTS.get(key, "")))
             edit.textChanged.connect(lambda text, k=key: self._set(k, text))
             widget = edit
         self.fields[key] = widget
@@ -263,14 +290,15 @@ class PlanEditor(QWidget):
         grid.addWidget(self.cost_label, 4, 0, 1, 4)
         return box
 
-    def _table_group(self, table: str, title: str, note: str) -> tuple[QGroupBox, QVBoxLayout]:
-        box = QGroupBox(title)
+    def _table_group(self, table: str, note: str) -> tuple[QWidget, QVBoxLayout]:
+        box = QWidget()
         layout = QVBoxLayout(box)
         hint = QLabel(note)
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #6b7280;")
         layout.addWidget(hint)
         widget = QTableWidget(0, len(COLUMNS[table]))
+        configure_table(widget)
         widget.setObjectName(table)
         widget.setHorizontalHeaderLabels(_HEADERS[table])
         if table == SIZE_TIERS:
@@ -295,18 +323,19 @@ class PlanEditor(QWidget):
         buttons.addWidget(remove)
         buttons.addWidget(self._problem_label(table), 1)
         layout.addLayout(buttons)
+        layout.addStretch(1)
         return box, layout
 
-    def _size_group(self) -> QGroupBox:
+    def _size_group(self) -> QWidget:
         box, _ = self._table_group(
-            SIZE_TIERS, "Size tiers",
+            SIZE_TIERS,
             "Other prices for a whole request whose input is above a size (long-context "
             "pricing). Leave a price empty to keep the plan's own.")
         return box
 
-    def _volume_group(self) -> QGroupBox:
+    def _volume_group(self) -> QWidget:
         box, layout = self._table_group(
-            VOLUME_TIERS, "Volume tiers",
+            VOLUME_TIERS,
             "Prices that change with the month's usage: graduated prices each unit at its "
             "tier, volume prices the whole month at the tier its total reaches.")
         row = QHBoxLayout()
@@ -344,6 +373,7 @@ class PlanEditor(QWidget):
             for key, widget in self.fields.items():
                 text = form.get(key)
                 if isinstance(widget, QSpinBox):
+                    text = text or _DEFAULTS[key]  # a box always shows a number
                     widget.setValue(int(text) if text.lstrip("-").isdigit() else 0)
                 elif isinstance(widget, QLineEdit):
                     widget.setText(text)
@@ -404,9 +434,13 @@ class PlanEditor(QWidget):
         self.form.add_row(table)
         self._fill_table(table)
         widget = self.tables[table]
-        widget.setCurrentCell(widget.rowCount() - 1, 0)
         self.recheck()
         self.edited.emit()
+        # The new row, its first cell being typed into, and what it lacks right under it.
+        self.tabs.setCurrentWidget(self.tab_pages[table])
+        widget.setCurrentCell(widget.rowCount() - 1, 0)
+        widget.setFocus()
+        widget.editItem(widget.currentItem())
 
     def remove_row(self, table: str) -> None:
         widget = self.tables[table]
@@ -428,6 +462,7 @@ class PlanEditor(QWidget):
             _say(label, self.problems.get(key, ""))
         for table in self.tables:
             self._mark_cells(table)
+        self._title_tabs()
         token_unit = self.form.get("token_unit").strip() or "1000000"
         per = f"{int(token_unit):,}" if token_unit.isdigit() else token_unit
         currency = self.form.get("currency").strip().upper() or "USD"
@@ -456,6 +491,27 @@ class PlanEditor(QWidget):
         widget.blockSignals(False)
         _say(self.problem_labels[table], "\n".join(lines))
 
+    def _title_tabs(self) -> None:
+        """Each tier tab says how many rows it holds; a tab with a problem says so, in red."""
+        bar, places = self.tabs.tabBar(), self.problem_places()
+        red, plain = QColor(_PROBLEM_RED), bar.palette().color(bar.foregroundRole())
+        titles = [(_FIELDS_TAB, ""), *((_TABS[table], f" ({len(self.form.rows[table])})")
+                                       for table in self.tab_pages)]
+        for index, (title, rows) in enumerate(titles):
+            bad = title in places
+            self.tabs.setTabText(index, title + rows + (" — to fix" if bad else ""))
+            bar.setTabTextColor(index, red if bad else plain)
+
+    def problem_places(self) -> list[str]:
+        """Where the problems are, as the tabs name them ("Plan and prices", "Size tiers")."""
+        places = []
+        for key in self.problems:
+            place = next((title for table, title in _TABS.items() if _in_table(key, table)),
+                         _FIELDS_TAB)
+            if place not in places:
+                places.append(place)
+        return places
+
     def sample_request(self) -> SampleRequest | None:
         units = self.sample["units"].text().strip() or "0"
         try:
@@ -479,7 +535,9 @@ class PlanEditor(QWidget):
             self.cost_label.setText(f"<span style='{PROBLEM_STYLE}'>{exc}</span>")
             return
         if cost is None:
-            self.cost_label.setText("<i>Fix the fields marked in red to see the cost.</i>")
+            where = ", ".join(self.problem_places())
+            self.cost_label.setText("<i>Fix the fields marked in red to see the cost"
+                                    + (f" ({where})" if where else "") + ".</i>")
             return
         currency = (self.form.get("currency").strip() or "USD").upper()
         notes = []
@@ -498,3 +556,9 @@ class PlanEditor(QWidget):
         self.cost_label.setText(
             f"<span style='font-size: 15pt; font-weight: 600;'>{cost_text(cost, currency)}"
             f"</span>{thousand}" + (f"<br><small>{'; '.join(notes)}</small>" if notes else ""))
+
+
+def _in_table(key: str, table: str) -> bool:
+    """Whether a problem's key is about a tier table: its cells, or its meter and mode."""
+    return key == table or key.startswith(f"{table}[") or (
+        table == VOLUME_TIERS and key in ("volume.meter", "volume.mode"))

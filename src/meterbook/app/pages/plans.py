@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QSplitter,
-    QStyle,
     QToolBar,
     QTreeWidget,
     QTreeWidgetItem,
@@ -38,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from meterbook.app.context import AppContext
 from meterbook.app.formatting import count, warning_color
+from meterbook.app.icons import draw_icons
 from meterbook.app.pages.base import Page
 from meterbook.app.pages.plan_editor import PlanEditor
 from meterbook.core.catalog import catalog_entry, catalog_plans
@@ -189,6 +189,15 @@ def _may_shrink(label: QLabel) -> None:
     label.setMinimumWidth(100)
 
 
+class _EditorScroll(QScrollArea):
+    """Scrolls the plan editor, which lays its fields out for the width there is."""
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if isinstance(self.widget(), PlanEditor):
+            self.widget().reflow(self.viewport().width())
+
+
 def _bold(item: QTreeWidgetItem) -> None:
     font = QFont(item.font(0))
     font.setBold(True)
@@ -196,11 +205,12 @@ def _bold(item: QTreeWidgetItem) -> None:
 
 
 class PlansPage(Page):
-    key, title, icon = "plans", "Plans", "SP_FileDialogContentsView"
+    key, title = "plans", "Plans"
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(ctx, parent)
         self.plans: list[Plan] = []
+        self._drawn: list[tuple[QAction | QPushButton, str]] = []  # what shows which icon
         self.editing: PlanKey | None = None  # the saved version in the editor; None: a draft
         self.dirty = False
         self.busy = False
@@ -215,6 +225,7 @@ class PlansPage(Page):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([260, 830])
         layout.addWidget(splitter, 1)
+        draw_icons(self, self._drawn)
         self._show_draft(PlanForm.blank(), "No plan selected")
 
     # -- building --------------------------------------------------------------------------------
@@ -222,7 +233,7 @@ class PlansPage(Page):
     def _button(self, text: str, slot: Callable, icon: str | None = None) -> QPushButton:
         button = QPushButton(text)
         if icon:
-            button.setIcon(self.style().standardIcon(getattr(QStyle.StandardPixmap, icon)))
+            self._drawn.append((button, icon))
         button.clicked.connect(lambda _=False: slot())
         return button
 
@@ -231,22 +242,31 @@ class PlansPage(Page):
         # its » menu instead of setting a minimum width for the whole window.
         bar = QToolBar("Plans")
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        style = self.style()
-
-        def add(text: str, slot: Callable, icon: str) -> QAction:
-            action = bar.addAction(style.standardIcon(getattr(QStyle.StandardPixmap, icon)),
-                                   text)
+        def add(text: str, slot: Callable, icon: str, keys: str) -> QAction:
+            action = bar.addAction(text)
+            self._drawn.append((action, icon))
             action.triggered.connect(lambda _=False: slot())
+            # Only while the Plans page is shown: the keys mean nothing on the other pages.
+            action.setShortcut(QKeySequence(keys))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.addAction(action)
+            native = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            action.setToolTip(f"{text.rstrip('…')} ({native})")
+            # Toolbar buttons take no focus by default: Tab would never reach these.
+            bar.widgetForAction(action).setFocusPolicy(Qt.FocusPolicy.TabFocus)
             return action
 
-        self.new_action = add("New plan", self.new_plan, "SP_FileIcon")
-        self.version_action = add("New version", self.new_version, "SP_FileDialogNewFolder")
-        self.catalog_action = add("Add from catalog…", self.add_from_catalog, "SP_DirOpenIcon")
+        self.new_action = add("New plan", self.new_plan, "new", "Ctrl+Shift+N")
+        self.version_action = add("New version", self.new_version, "version",
+                                  "Ctrl+Shift+V")
+        self.catalog_action = add("Add from catalog…", self.add_from_catalog, "catalog",
+                                  "Ctrl+Shift+A")
         bar.addSeparator()
-        self.import_action = add("Import TOML…", self.import_toml, "SP_ArrowDown")
-        self.export_action = add("Export TOML…", self.export_toml, "SP_ArrowUp")
+        self.import_action = add("Import TOML…", self.import_toml, "import",
+                                 "Ctrl+Shift+I")
+        self.export_action = add("Export TOML…", self.export_toml, "export", "Ctrl+Shift+E")
         bar.addSeparator()
-        self.delete_action = add("Delete plan", self.delete_plan, "SP_TrashIcon")
+        self.delete_action = add("Delete plan", self.delete_plan, "delete", "Ctrl+Del")
         self.new_button, self.version_button, self.catalog_button = (
             bar.widgetForAction(a) for a in (self.new_action, self.version_action,
                                              self.catalog_action))
@@ -270,7 +290,7 @@ class PlansPage(Page):
         layout.addWidget(self.heading)
         self.editor = PlanEditor()
         self.editor.edited.connect(self._edited)
-        self.scroll = scroll = QScrollArea()
+        self.scroll = scroll = _EditorScroll()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(self.editor)
@@ -290,7 +310,7 @@ class PlansPage(Page):
         self.progress.setMaximumWidth(220)
         self.progress.hide()
         self.revert_button = self._button("Revert", self.revert)
-        self.save_button = self._button("Save", self.save, "SP_DialogSaveButton")
+        self.save_button = self._button("Save", self.save, "backup")
         self.save_button.setDefault(True)
         self.save_button.setShortcut(QKeySequence.StandardKey.Save)
         bar.addWidget(self.status_label, 1)
@@ -426,8 +446,10 @@ class PlansPage(Page):
             title = self._draft_heading if not self.dirty and self._draft_heading else \
                 f"{name} <span style='color:{amber}'>· new, not saved yet</span>"
         else:
-            start = form.get("effective_from") or "always"
-            title = f"{name} <span style='color:#6b7280'>· version from {start}</span>"
+            start = form.get("effective_from")
+            since = f"in force from {start.replace('T', ' ')}" if start else \
+                "in force from the start"
+            title = f"{name} <span style='color:#6b7280'>· version {since}</span>"
             if self.dirty:
                 title += f" <span style='color:{amber}'>· unsaved changes</span>"
         self.heading.setText(f"<h3 style='margin:2px'>{title}</h3>")
@@ -498,6 +520,7 @@ class PlansPage(Page):
         def done(result: SavedPlans) -> None:
             self.editing, self.dirty = plan_key(plan), False
             self._select_after = plan_key(plan)
+            self._update_state()  # the heading says "saved" before the plans are read again
             self._finish(f"Saved {plan.label}: {_repriced(result)}.")
 
         self._run(f"Saving {plan.label}", job, done, "The plan was not saved")

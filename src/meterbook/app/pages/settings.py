@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from meterbook.app.formatting import file_size, missing_rates_text, warning_color
 from meterbook.app.pages.base import Page
+from meterbook.app.tables import configure_table
 from meterbook.app.tasks import Latest
 from meterbook.store import settings as store
 from meterbook.store.backup import copy_database
@@ -238,7 +239,7 @@ def add_missing_rates(parent: QWidget, ctx, home: str, pairs) -> MissingRatesDia
 
 
 class SettingsPage(Page):
-    key, title, icon = "settings", "Settings", "SP_FileDialogInfoView"
+    key, title = "settings", "Settings"
 
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(ctx, parent)
@@ -315,6 +316,7 @@ class SettingsPage(Page):
         layout.addWidget(self.rates_note)
         self.rates_table = QTableWidget(0, 3)
         self.rates_table.setHorizontalHeaderLabels(["Currency", "Month", "Rate"])
+        configure_table(self.rates_table)
         self.rates_table.verticalHeader().hide()
         self.rates_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.rates_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

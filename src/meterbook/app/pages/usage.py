@@ -50,6 +50,7 @@ from meterbook.app.models.usage_model import (
     priced_by_text,
 )  # fmt: skip
 from meterbook.app.pages.base import Page
+from meterbook.app.tables import configure_table, give_way
 from meterbook.app.tasks import Latest
 from meterbook.core.periods import local_midnight_us, parse_month, zone
 from meterbook.core.records import from_epoch_us
@@ -159,7 +160,7 @@ class UsageTable(QTableView):
 
 
 class UsagePage(Page):
-    key, title, icon = "usage", "Usage", "SP_FileDialogListView"
+    key, title = "usage", "Usage"
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(ctx, parent)
@@ -236,6 +237,8 @@ class UsagePage(Page):
     def _build_table(self) -> QWidget:
         self.table = UsageTable()
         self.table.setModel(self.model)
+        configure_table(self.table)
+        give_way(self.table, ("Requests", "Vendor", "Project", "Output", "Input"))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setWordWrap(False)
