@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox, QWidget
+from PySide6.QtWidgets import QWidget
 from sqlmodel import Session
 
-from meterbook.app.pages.mapping_dialog import MappingDialog
 from meterbook.store.settings import set_rate
 from tests.helpers import CHAT_CLAUDE_PLANS, usage_database
 
@@ -135,19 +134,3 @@ def test_settings_rates_table_is_passed_through(qtbot, window, db):
     qtbot.waitUntil(lambda: page.rates_table.rowCount() == 2, timeout=WAIT)
     seen = tab_round(qtbot, window, window.sidebar)
     assert_in_order(seen, page.rates_table)
-
-
-def test_mapping_dialog_reaches_vendor_dates_and_import(qtbot):
-    header = ["Datum", "Dienst", "Anfragen", "Kosten"]
-    rows = [["01.03.2026", "mistral-large", "3", "0,52"]]
-    dialog = MappingDialog(None, ["kosten.csv"], header, rows)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    dialog.combos[1].setCurrentIndex(dialog.combos[1].findData("model"))  # "Dienst"
-    dialog.vendor_edit.setCurrentText("mistral")
-    assert dialog.import_button.isEnabled()
-    first = dialog.combos[0]
-    seen = tab_round(qtbot, dialog, first)
-    cancel = dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel)
-    assert_in_order([first, *seen], *dialog.combos, dialog.vendor_edit, dialog.date_combo,
-                    dialog.import_button, cancel)

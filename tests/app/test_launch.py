@@ -84,7 +84,7 @@ def test_the_demo_opens_a_database_of_its_own_and_removes_it_on_exit(qtbot, tmp_
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
     seen = {}
 
-    def photograph(app, window, folder):  # what the pages were shown on
+    def photograph(app, window, folder, **_options):  # what the pages were shown on
         seen.update(path=window.ctx.db.path, records=_records(window.ctx.db))
         window.close()
         return 0

@@ -171,7 +171,7 @@ class MappingDialog(QDialog):
     def _focus_order(self) -> None:
         # Tab goes down the page as it reads: each column's field, then the options, then
         # Import (the buttons were made first, which would put them first in the chain).
-        chain = [self.start_combo] if self.profiles else []
+        chain = [self.start_combo] if self.form.profiles else []
         chain += [*self.combos, self.vendor_edit, self.date_combo, self.decimal_comma,
                   self.currency_edit, self.save_check, self.save_name, self.import_button,
                   self.buttons.button(QDialogButtonBox.StandardButton.Cancel)]
