@@ -94,12 +94,18 @@ class ImportSummary:
     def as_json(self) -> dict:
         """The summary of cli.md (`import --format json`); the fields it does not name appear
         only when they have something to say, as `dry_run` does."""
+        # cli.md: `batch` is null when nothing was added. A batch kept for its refused lines
+        # alone (--skip-bad-lines, every line bad) added no record: its number goes in
+        # `refused_batch`, so that a script can list or undo it.
+        kept_only_refused = self.kept_refused_only
         return {
-            "batch": self.batch, "files": self.files, "profile": self.profile,
+            "batch": None if kept_only_refused else self.batch,
+            "files": self.files, "profile": self.profile,
             "lines": self.lines, "added": self.added, "duplicates": self.duplicates,
             "refused": self.refused,
             "errors": [{"file": e.file, "line": e.line, "message": e.detail}
                        for e in self.errors],
+            **({"refused_batch": self.batch} if kept_only_refused else {}),
             **({"dry_run": True} if self.dry_run else {}),
             **({"empty_lines": self.empty_lines} if self.empty_lines else {}),
             **({"warnings": [{"file": w.file, "line": w.line, "message": w.detail}
