@@ -916,7 +916,17 @@ def test_a_missing_rate_names_the_currency_and_the_month(euro):
     # In Paris e2 falls in April, for which there is no rate.
     paris = euro("cost", "--by", "conversation", tz="Europe/Paris")
     assert paris.code == 1
-    assert "no exchange rate for EUR in 2026-04" in paris.err
+    assert "no exchange rate into USD for EUR in 2026-04" in paris.err
+
+
+def test_every_missing_rate_is_named_at_once(euro):
+    # Plans in EUR, usage in March (o1..) and, in Paris, April (e2): both months lack a rate,
+    # and both are named in one message, not the first alone.
+    paris = euro("cost", tz="Europe/Paris")
+    assert paris.code == 1
+    assert ("no exchange rate into USD for EUR from 2026-03 to 2026-04; add them with "
+            "`meterbook rates set EUR 2026-03 RATE`") in paris.err
+    assert "Traceback" not in paris.err
 
 
 def test_no_rate_is_needed_when_the_home_currency_is_the_plans(euro):
@@ -933,7 +943,7 @@ def test_a_bill_in_a_foreign_currency_needs_a_rate_only_when_bills_are_counted(l
                            "billed_cost,currency\n2026-03-05T00:00:00Z,openai,gpt-4o,eb1,1.00,eur\n"))
     missing = loaded("cost", "--month", "2026-03")
     assert missing.code == 1
-    assert "no exchange rate for EUR in 2026-03" in missing.err
+    assert "no exchange rate into USD for EUR in 2026-03" in missing.err
     # Computed cost ignores bills: eb1 has no tokens, 0 under GPT-4o; March as before.
     computed = loaded("cost", "--month", "2026-03", "--source", "computed", "--format", "json")
     assert computed.code == 0

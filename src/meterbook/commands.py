@@ -12,6 +12,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from meterbook.core.cost import MissingRate, NotingRates, missing_rates_text
 from meterbook.core.periods import parse_day, zone
 from meterbook.errors import Refused
 from meterbook.reports import listings, plan_listing
@@ -322,6 +323,23 @@ def cost(args: argparse.Namespace) -> int:
     return _print_cost(args, _open(args))
 
 
+def _missing_rates(conn, query, plans) -> str:
+    """Every rate the query lacks, found in one more pass that notes them instead of stopping
+    at the first, with the commands that add them."""
+    from dataclasses import replace
+
+    from meterbook.store.cost_query import run_cost_query
+
+    noting = NotingRates(query.rates or {})
+    run_cost_query(conn, replace(query, rates=noting), plans)
+    if not noting.missing:
+        return ""
+    first = min(noting.missing)
+    return (f"{missing_rates_text(noting.missing, query.home_currency)}; add them with "
+            f"`meterbook rates set {first[0]} {first[1]} RATE` (one a month) or "
+            "`meterbook rates import FILE`")
+
+
 def _print_cost(args: argparse.Namespace, db: Database) -> int:
     from meterbook.core.plan_files import read_plans
     from meterbook.reports import cost_output
@@ -356,7 +374,11 @@ def _print_cost(args: argparse.Namespace, db: Database) -> int:
         query = CostQuery(by=args.by, source=args.source, tz=tz, from_us=from_us, to_us=to_us,
                           home_currency=readers.home_currency(conn),
                           rates=readers.rates_for(conn), whatif=whatif)
-        report = run_cost_query(conn, query, readers.load_plans(conn))
+        plans = readers.load_plans(conn)
+        try:
+            report = run_cost_query(conn, query, plans)
+        except MissingRate as exc:
+            raise Refused(_missing_rates(conn, query, plans) or str(exc)) from None
         only_billed = None
         if args.source == "computed" and whatif is None and not report.total.usage_cost:
             only_billed = _only_billed_lines(conn, query)

@@ -174,7 +174,7 @@ def test_a_missing_exchange_rate_names_every_month(qtbot, ctx, db):
     # The bills are in USD; no USD->EUR rate for either month: no figure, both months named
     qtbot.waitUntil(lambda: "unavailable" in page.count_label.text(), timeout=WAIT)
     assert plain(page.count_label) == ("5 records · 0 requests · cost unavailable: no exchange "
-                                       "rate into EUR for USD in 2026-02, 2026-03 · all priced")
+                                       "rate into EUR for USD from February 2026 to March 2026 · all priced")
     assert "$" not in page.count_label.text().split("cost")[1]
 
 

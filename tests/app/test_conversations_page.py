@@ -256,7 +256,7 @@ request = "2.00"
     # figure of the month can be converted, so none is shown, and the month is named.
     qtbot.waitUntil(lambda: "unavailable" in plain(widget.summary), timeout=WAIT)
     assert plain(widget.summary).endswith(
-        "cost unavailable: no exchange rate into USD for EUR in 2026-04")
+        "cost unavailable: no exchange rate into USD for EUR in April 2026")
     assert [widget.model.index(r, 6).data() for r in range(widget.model.rowCount())] == [
         "unavailable"] * 4
     assert widget.error.isHidden()

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QDate, QDateTime, QLocale, QTime
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
-from meterbook.core.periods import month_labels_between, parse_month
+from meterbook.core.cost import missing_rates_text as describe_missing_rates
+from meterbook.core.periods import parse_month
 from meterbook.core.records import from_epoch_us
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CNY": "¥", "INR": "₹", "CHF": "CHF "}
@@ -89,21 +90,8 @@ def billed_note(billed: Decimal | None, amount: str) -> str:
     return f"includes {amount} billed by vendors" if billed else ""
 
 
-def missing_rates_text(pairs, home: str) -> str:
+def missing_rates_text(pairs, home: str, capital: bool = True) -> str:
     """'No exchange rate into EUR for USD from July 2026 to December 2026; GBP in July 2026':
-    every missing pair at once, consecutive months as one span."""
-    by_currency: dict[str, list[str]] = {}
-    for currency, month in sorted(pairs):
-        by_currency.setdefault(currency, []).append(month)
-    parts = []
-    for currency, months in by_currency.items():
-        spans: list[list[str]] = []
-        for month in months:
-            if spans and month_labels_between(spans[-1][-1], month)[1:] == [month]:
-                spans[-1].append(month)
-            else:
-                spans.append([month])
-        parts.append(f"{currency} " + ", ".join(
-            f"in {month_title(s[0])}" if len(s) == 1 else
-            f"from {month_title(s[0])} to {month_title(s[-1])}" for s in spans))
-    return f"No exchange rate into {home} for {'; '.join(parts)}"
+    every missing pair at once, consecutive months as one span (core.cost's wording)."""
+    text = describe_missing_rates(pairs, home, month_title)
+    return text[0].upper() + text[1:] if capital else text

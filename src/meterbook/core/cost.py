@@ -7,12 +7,13 @@ rate is an error that names the currency and month, never a silent 1:1.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
 from meterbook.core.money import EXACT, MICRO, from_nano
+from meterbook.core.periods import month_labels_between
 
 
 class By(StrEnum):
@@ -51,6 +52,50 @@ class MissingRate(Exception):
         self.month = month
         super().__init__(f"no exchange rate for {currency} in {month} "
                          f"(meterbook rates set {currency} {month} RATE)")
+
+
+class NotingRates(dict):
+    """Saved exchange rates that note every (currency, month) asked for and missing.
+
+    A missing rate counts as 0 so that one pass of a query finds every missing pair, not only
+    the first (a plain dict makes the cost sheet stop at the first, with MissingRate); the
+    money of such a pass is never shown while `missing` is not empty.
+    """
+
+    def __init__(self, rates: Mapping[tuple[str, str], Decimal]):
+        super().__init__(rates)
+        self.missing: set[tuple[str, str]] = set()
+
+    def __bool__(self) -> bool:  # an empty one must still reach the query (not `or {}`)
+        return True
+
+    def get(self, key, default=None):
+        if key in self:
+            return self[key]
+        self.missing.add(key)
+        return Decimal(0)
+
+
+def missing_rates_text(pairs: Iterable[tuple[str, str]], home: str,
+                       month_name: Callable[[str], str] = str) -> str:
+    """'no exchange rate into EUR for USD from 2026-07 to 2026-12; GBP in 2026-03': every
+    missing (currency, month) at once, runs of consecutive months as one span. `month_name`
+    writes a month label ('2026-07') for people (the app gives 'July 2026')."""
+    by_currency: dict[str, list[str]] = {}
+    for currency, month in sorted(set(pairs)):
+        by_currency.setdefault(currency, []).append(month)
+    parts = []
+    for currency, months in by_currency.items():
+        spans: list[list[str]] = []
+        for month in months:
+            if spans and month_labels_between(spans[-1][-1], month)[1:] == [month]:
+                spans[-1].append(month)
+            else:
+                spans.append([month])
+        parts.append(f"{currency} " + ", ".join(
+            f"in {month_name(s[0])}" if len(s) == 1 else
+            f"from {month_name(s[0])} to {month_name(s[-1])}" for s in spans))
+    return f"no exchange rate into {home} for {'; '.join(parts)}"
 
 
 @dataclass

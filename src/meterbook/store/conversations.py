@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Connection
 
-from meterbook.core.cost import CostSheet
+from meterbook.core.cost import CostSheet, NotingRates
 from meterbook.core.money import from_nano
 from meterbook.core.periods import month_label, month_labels_between
 from meterbook.core.plans import Plan
@@ -29,7 +29,6 @@ from meterbook.core.records import from_epoch_us
 from meterbook.store import readers
 from meterbook.store.cost_query import CostQuery, record_source, run_cost_query
 from meterbook.store.sql import fetch_all
-from meterbook.store.usage_query import RatesSeen
 
 BILLED = "vendor's bill"  # what priced a request whose export carried its own cost
 
@@ -143,7 +142,7 @@ def conversations_in(
 ) -> Conversations:
     """conversation_rows, with the period's fixed charges and any missing exchange rates."""
     home = home_currency or readers.home_currency(conn)
-    seen = RatesSeen(readers.rates_for(conn) if rates is None else rates)
+    seen = NotingRates(readers.rates_for(conn) if rates is None else rates)
     report = run_cost_query(conn, CostQuery(
         by="conversation", tz=tz or ZoneInfo("UTC"), from_us=from_us, to_us=to_us,
         home_currency=home, rates=seen,
@@ -195,7 +194,7 @@ def conversation_requests(
     """
     tz = tz or ZoneInfo("UTC")
     home = home_currency or readers.home_currency(conn)
-    seen = RatesSeen(readers.rates_for(conn) if rates is None else rates)
+    seen = NotingRates(readers.rates_for(conn) if rates is None else rates)
     sheet = CostSheet(home, seen)
     saved = dict(readers.load_plans(conn) if plans is None else plans)
     where, params = _range(from_us, to_us)

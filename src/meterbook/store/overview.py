@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from sqlalchemy.engine import Connection
 
-from meterbook.core.cost import CostReport
+from meterbook.core.cost import CostReport, NotingRates
 from meterbook.core.periods import (
     US_PER_HOUR,
     hour_start,
@@ -33,27 +33,6 @@ from meterbook.store.database import Database
 from meterbook.store.sql import fetch_all, sql
 
 Pairs = tuple[tuple[str, str], ...]  # (currency, month) pairs, sorted
-
-
-class NotingRates(dict):
-    """The saved rates, noting every (currency, month) the cost query asks for and lacks.
-
-    A missing rate counts as 0 so that one pass finds every missing pair, not only the first
-    (the query would stop at the first); the figures of such a pass are never shown.
-    """
-
-    def __init__(self, rates: dict[tuple[str, str], Decimal]):
-        super().__init__(rates)
-        self.missing: set[tuple[str, str]] = set()
-
-    def __bool__(self) -> bool:  # an empty one must still reach the query (not `or {}`)
-        return True
-
-    def get(self, key, default=None):
-        if key in self:
-            return self[key]
-        self.missing.add(key)
-        return Decimal(0)
 
 
 @dataclass

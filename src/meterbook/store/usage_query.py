@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Connection
 
-from meterbook.core.cost import CostSheet
+from meterbook.core.cost import CostSheet, NotingRates
 from meterbook.core.money import from_nano
 from meterbook.core.periods import is_whole_hour_zone
 from meterbook.core.records import from_epoch_us
@@ -301,42 +301,6 @@ def usage_count(conn: Connection, f: UsageFilter) -> int:
     return int(fetch_all(conn, statement, tuple(params))[0][0])
 
 
-class RatesSeen(Mapping):
-    """Exchange rates that note each one asked for and missing, instead of failing at the
-    first: the page then names every missing month at once."""
-
-    def __init__(self, rates: Mapping[tuple[str, str], Decimal]):
-        self.rates, self.missing = rates, set()
-
-    def __getitem__(self, key):
-        return self.rates[key]
-
-    def __iter__(self):
-        return iter(self.rates)
-
-    def __len__(self) -> int:
-        return len(self.rates)
-
-    def __bool__(self) -> bool:
-        return True  # an empty table is still this one (`rates or {}` must keep it)
-
-    def get(self, key, default=None):
-        found = self.rates.get(key)
-        if found is None:
-            self.missing.add(key)
-            return Decimal(0)  # a stand-in: every money figure is dropped when one is missing
-        return found
-
-
-def missing_rates_text(home: str, missing) -> str:
-    """"no exchange rate into EUR for USD in 2026-01, 2026-02" (every month at once)."""
-    by_currency: dict[str, list[str]] = {}
-    for currency, month in missing:
-        by_currency.setdefault(currency, []).append(month)
-    return f"no exchange rate into {home} for " + "; ".join(
-        f"{currency} in {', '.join(months)}" for currency, months in sorted(by_currency.items()))
-
-
 def usage_totals(conn: Connection, f: UsageFilter, tz: ZoneInfo | None = None,
                  home_currency: str | None = None, rates: Mapping | None = None,
                  exact_records: bool = False) -> UsageTotals:
@@ -348,7 +312,7 @@ def usage_totals(conn: Connection, f: UsageFilter, tz: ZoneInfo | None = None,
     """
     tz = tz or ZoneInfo("UTC")
     home = home_currency or readers.home_currency(conn)
-    rates = RatesSeen(readers.rates_for(conn) if rates is None else rates)
+    rates = NotingRates(readers.rates_for(conn) if rates is None else rates)
     rollup = (not exact_records and not f.words and not f.unpriced
               and _hour_aligned(f.from_us) and _hour_aligned(f.to_us))
     sums = _sums(conn, f, rollup, by_time=False)

@@ -35,7 +35,13 @@ from PySide6.QtWidgets import (
 )  # fmt: skip
 
 from meterbook.app.context import AppContext
-from meterbook.app.formatting import count, month_title, plural, warning_color
+from meterbook.app.formatting import (
+    count,
+    missing_rates_text,
+    month_title,
+    plural,
+    warning_color,
+)  # fmt: skip
 from meterbook.app.models.conversations_model import (
     NO_CONVERSATION,
     ConversationsModel,
@@ -56,7 +62,6 @@ from meterbook.store.conversations import (
     conversations_in,
     usage_months,
 )  # fmt: skip
-from meterbook.store.usage_query import missing_rates_text
 
 REQUEST_LIMIT = 2000  # "(no conversation)" may hold a million records: show the first ones
 ALL_TIME = ""  # the month selector's value for "All time"
@@ -346,7 +351,8 @@ def summary_text(rows: list[ConversationRow], found: Conversations | None, curre
         text += " (in no conversation)"
     if found is not None and found.missing_rates:
         return (text + f" · <span style='color:{amber}'>cost unavailable: "
-                + html.escape(missing_rates_text(currency, found.missing_rates)) + "</span>")
+                + html.escape(missing_rates_text(found.missing_rates, currency,
+                                                 capital=False)) + "</span>")
     if requests > unpriced or billed:  # when nothing was priced, a sum would read as $0.00
         cost = sum((r.cost or Decimal(0) for r in rows), Decimal(0))
         text += f" · {summary_money(cost, currency)}"

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 )  # fmt: skip
 
 from meterbook.app.context import AppContext
-from meterbook.app.formatting import count, money, plural, warning_color
+from meterbook.app.formatting import count, missing_rates_text, money, plural, warning_color
 from meterbook.app.models.usage_model import (
     COLUMNS,
     TIME,
@@ -60,7 +60,6 @@ from meterbook.store.usage_query import (
     UsageRow,
     UsageTotals,
     filter_choices,
-    missing_rates_text,
 )  # fmt: skip
 
 ANY_VENDOR, ANY_MODEL, ANY_PROJECT, NO_PROJECT = ("All vendors", "All models", "All projects",
@@ -493,7 +492,8 @@ def cost_summary(totals: UsageTotals) -> str:
     """The money of a UsageTotals in words: "cost $19.97 (all billed by the vendor)",
     "cost $5.20 ($3.00 billed, $2.20 computed)", or why it is unavailable."""
     if totals.missing_rates:
-        return "cost unavailable: " + missing_rates_text(totals.currency, totals.missing_rates)
+        return "cost unavailable: " + missing_rates_text(totals.missing_rates, totals.currency,
+                                                         capital=False)
     home = totals.currency
     text = f"cost {money(totals.billed + totals.computed, home)}"
     if totals.billed and totals.computed:
