@@ -33,7 +33,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
@@ -45,7 +45,7 @@ from meterbook.core.records import CANONICAL_FIELDS, UsageRecord, from_epoch_us
 from meterbook.importers import cells
 from meterbook.importers.canonical import open_text
 from meterbook.importers.errors import ImportRefused, LineError
-from meterbook.importers.formats import Format, Row, csv_rows
+from meterbook.importers.formats import Format, Row, csv_rows, listing
 from meterbook.importers.rows import cells_problem, printable
 
 REQUIRED_FIELDS = ("timestamp", "model")  # and a vendor: a column or ColumnMapping.vendor
@@ -63,10 +63,6 @@ _DELIMITER_NAMES = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "p
 
 def _fields_listing() -> str:
     return ", ".join(CANONICAL_FIELDS)
-
-
-def _columns_listing(header: Iterable[str]) -> str:
-    return ", ".join(repr(clean_column(name)) for name in header)
 
 
 def clean_column(name: str) -> str:
@@ -217,7 +213,7 @@ def parse_map_args(items: list[str], header: list[str] | None) -> dict[str, str]
             found = _find_column(header, column)
             if not found:
                 problems.append(f"{where}: the file has no column {column!r}; its columns are "
-                                f"{_columns_listing(header)}")
+                                f"{listing(header)}")
                 continue
             if len(found) > 1:
                 problems.append(f"{where}: the header has {len(found)} columns named {column!r}")
@@ -251,7 +247,7 @@ def check_mapping(mapping: ColumnMapping, header: list[str] | None = None) -> li
             found = _find_column(header, column)
             if not found:
                 problems.append(f"the file has no column {column!r}; its columns are "
-                                f"{_columns_listing(header)}")
+                                f"{listing(header)}")
             elif len(found) > 1:
                 problems.append(f"the header has {len(found)} columns named {column!r}; "
                                 f"cannot tell which one is meant")
