@@ -1142,6 +1142,25 @@ def test_an_unknown_header_of_300000_columns_is_refused_in_a_few_lines(cli, tmp_
     assert "The header has 300,000 columns: the first 40 are listed" in result.err
 
 
+def test_a_mapped_or_canonical_import_of_a_300000_column_header_says_so_in_a_few_lines(
+        cli, tmp_path):
+    # Listed by its first 40 columns and a count: 300,000 - 40 = 299,960 more.
+    path = write(tmp_path, "wide.csv", ",".join(f"c{i}" for i in range(300_000)) + "\n")
+    listed = "'c38', 'c39' and 299,960 more (300,000 columns)"
+    mapped = cli("import", path, "--map", "Date=timestamp", "--map", "c1=model",
+                 "--vendor", "acme")
+    assert mapped.code == 1
+    assert len(mapped.err) < 4_000  # it was 7.5 MB
+    assert "--map 'Date=timestamp': the file has no column 'Date'; its columns are 'c0', " in (
+        mapped.err)
+    assert listed in mapped.err and "'c40'" not in mapped.err
+    canonical = cli("import", path, "--profile", "canonical")
+    assert canonical.code == 1
+    assert len(canonical.err) < 4_000  # it was 3.8 MB
+    assert "the header lacks the required column(s) timestamp, vendor, model" in canonical.err
+    assert listed in canonical.err and "'c40'" not in canonical.err
+
+
 def test_an_anthropic_cost_export_resaved_by_a_european_excel_imports(cli, tmp_path):
     # ';', a BOM, CRLF, dotted dates and decimal commas, as a German Excel saves "CSV".
     text = ("usage_date_utc;model;workspace;api_key;usage_type;token_type;cost_usd\r\n"

@@ -100,3 +100,35 @@ def test_json_usage_api_pages_import(cli, tmp_path):
     cost = cli("cost", "--format", "json").json["total"]
     # 1,000 input of which 400 cached: 600 uncached
     assert (cost["requests"], cost["input_tokens"], cost["cached_input_tokens"]) == (3, 600, 400)
+
+
+def test_a_mapped_import_reads_the_header_of_its_file_once(cli, tmp_path, monkeypatch):
+    from meterbook.importers import canonical, mapping, mapping_profiles, sources
+    from meterbook.store.database import open_database
+
+    path = write(tmp_path, "shop.csv", SHOP, "latin-1")
+    opens, header_reads = [], []
+
+    def open_text(name):
+        opens.append(str(name))
+        return real_open_text(name)
+
+    def head_lines(text):
+        header_reads.append(text)
+        return real_head_lines(text)
+
+    real_open_text, real_head_lines = canonical.open_text, mapping._head_lines
+    for module in (canonical, mapping, sources):
+        monkeypatch.setattr(module, "open_text", open_text)
+    monkeypatch.setattr(mapping, "_head_lines", head_lines)
+    # The column is written in another case: it is checked against the header, and the
+    # profile keeps the header's spelling.
+    result = cli("import", path, "--map", "datum=timestamp", "--map", "Dienst=model",
+                 "--map", "Kosten=billed_cost", "--vendor", "deepl", "--decimal-comma",
+                 "--date-format", "DD.MM.YYYY", "--save-profile", "shop", "--format", "json")
+    assert result.code == 0, result.err
+    assert result.json["added"] == 2
+    assert (opens, len(header_reads)) == ([path], 1)  # it was two of each
+    with open_database(str(tmp_path / "meterbook.db")).engine.connect() as conn:
+        saved = mapping_profiles.load_profile(conn, "shop")
+    assert saved.columns == {"Datum": "timestamp", "Dienst": "model", "Kosten": "billed_cost"}

@@ -76,26 +76,16 @@ def demo(args: argparse.Namespace) -> int:
 
 
 def import_usage(args: argparse.Namespace) -> int:
-    from meterbook.importers.errors import ImportRefused
-    from meterbook.importers.pipeline import import_files
-
     for name in args.files:
         if not Path(name).is_file():
             raise Refused(f"{name}: no such file")
-    mapping = _mapping_from_args(args)
-    db = _open(args)
-    progress = _TerminalProgress("importing")
+    mapping, opened = _mapping_from_args(args)
     try:
-        summary = import_files(db, args.files, profile=args.profile or args.save_profile,
-                               mapping=mapping,
-                               skip_bad_lines=args.skip_bad_lines, dry_run=args.dry_run,
-                               progress=progress)
-    except ImportRefused as exc:
-        progress.close()
-        if args.format == "json" and getattr(exc, "summary", None) is not None:
-            print(json.dumps(exc.summary.as_json(), indent=2))
-        raise
-    progress.close()
+        db = _open(args)
+        summary = _import_files(args, db, mapping, opened)
+    finally:
+        if opened is not None:
+            opened.close()
     if args.save_profile and mapping is not None and not args.dry_run:
         _save_profile(db, args.save_profile, mapping)
     for error in summary.errors:
@@ -133,13 +123,34 @@ def import_usage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_files(args: argparse.Namespace, db: Database, mapping, opened):
+    from meterbook.importers.errors import ImportRefused
+    from meterbook.importers.pipeline import import_files
+
+    progress = _TerminalProgress("importing")
+    try:
+        summary = import_files(db, args.files, profile=args.profile or args.save_profile,
+                               mapping=mapping, opened=opened,
+                               skip_bad_lines=args.skip_bad_lines, dry_run=args.dry_run,
+                               progress=progress)
+    except ImportRefused as exc:
+        progress.close()
+        if args.format == "json" and getattr(exc, "summary", None) is not None:
+            print(json.dumps(exc.summary.as_json(), indent=2))
+        raise
+    progress.close()
+    return summary
+
+
 def _mapping_from_args(args: argparse.Namespace):
-    """The --map mapping with its options; the options alone are a usage mistake."""
+    """The --map mapping with its options, and the first file opened with its header read to
+    check the mapping (the import reads on from it: the header is read once); (None, None)
+    without --map. The options alone are a usage mistake."""
     from meterbook.importers.mapping import (
         ColumnMapping,
+        OpenedCsv,
         check_mapping,
         parse_map_args,
-        read_header,
     )  # fmt: skip
 
     options = [name for name, value in (("--vendor", args.vendor),
@@ -149,20 +160,22 @@ def _mapping_from_args(args: argparse.Namespace):
         if options:
             raise Refused(f"{', '.join(options)} go with --map COLUMN=FIELD (a column "
                           "mapping); a recognised format needs none")
-        return None
+        return None, None
     if args.profile:
         raise Refused("give either --profile or --map, not both")
-    header, _delimiter = read_header(args.files[0])
+    opened = OpenedCsv(args.files[0])
     try:
-        columns = parse_map_args(args.map, header)
+        columns = parse_map_args(args.map, opened.header)
         mapping = ColumnMapping(columns=columns, vendor=args.vendor,
                                 decimal_comma=args.decimal_comma, date_format=args.date_format)
+        problems = check_mapping(mapping, opened.header)
     except ValueError as exc:
+        opened.close()
         raise Refused(str(exc)) from None
-    problems = check_mapping(mapping, header)
     if problems:
+        opened.close()
         raise Refused("\n".join(problems))
-    return mapping
+    return mapping, opened
 
 
 def _save_profile(db: Database, name: str, mapping) -> None:

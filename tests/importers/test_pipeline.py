@@ -296,3 +296,21 @@ def test_future_lines_of_a_semicolon_file_with_dotted_dates(db, tmp_path):
                     "12.03.2026;openai;gpt-4o;1,5\n", encoding="utf-8")
     summary = import_files(db, [path], now=NOW)
     assert (summary.added, [w.line for w in summary.warnings]) == (2, [3])
+
+
+def test_a_mapped_file_opened_to_check_its_header_is_read_on_and_again_for_future_dates(
+        db, tmp_path, reading):
+    from meterbook.importers.mapping import ColumnMapping, OpenedCsv
+
+    # 3,000 lines of 2026-03-01 (larger than a read buffer), then line 3,002 dated
+    # 2026-03-12, more than a day after NOW (2026-03-10 12:00).
+    path = tmp_path / "mapped.csv"
+    path.write_text("when,what\n" + "2026-03-01,gpt-4o\n" * 3_000 + "2026-03-12,gpt-4o\n")
+    mapping = ColumnMapping({"when": "timestamp", "what": "model"}, vendor="openai")
+    with OpenedCsv(path) as opened:
+        assert opened.header == ["when", "what"]
+        summary = import_files(db, [path], mapping=mapping, opened=opened, now=NOW)
+    # Every data line read (3,000 + 1), and the future one found again by reading the file
+    # anew: in the "process" case the child read the opened file, and its position is gone.
+    assert summary.lines == 3_001
+    assert [(w.file, w.line) for w in summary.warnings] == [("mapped.csv", 3_002)]

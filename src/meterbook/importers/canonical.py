@@ -46,6 +46,7 @@ from meterbook.core.money import MICRO, to_nano
 from meterbook.core.records import CANONICAL_FIELDS, EPOCH, ONE_US, STAGE_ROW, UsageRecord
 from meterbook.importers import cells as convert
 from meterbook.importers.errors import ImportRefused, LineError
+from meterbook.importers.formats import listing
 from meterbook.importers.rows import (
     NOT_TEXT,
     NUL,
@@ -91,10 +92,9 @@ def _header_index(header: list[str], file_name: str, line: int) -> dict[str, int
         index[key] = position
     missing = [field for field in REQUIRED_FIELDS if field not in index]
     if missing:
-        found = ", ".join(repr(name.strip().lstrip("\ufeff")) for name in header)
         message = (
             f"the header lacks the required column(s) {', '.join(missing)}; expected a header "
-            f"naming at least timestamp, vendor and model; found {found}"
+            f"naming at least timestamp, vendor and model; found {listing(header)}"
         )
         raise ImportRefused([LineError(file_name, line, None, message)])
     return index

@@ -33,7 +33,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
@@ -45,7 +45,7 @@ from meterbook.core.records import CANONICAL_FIELDS, UsageRecord, from_epoch_us
 from meterbook.importers import cells
 from meterbook.importers.canonical import open_text
 from meterbook.importers.errors import ImportRefused, LineError
-from meterbook.importers.formats import Format, Row, csv_rows
+from meterbook.importers.formats import Format, Row, csv_rows, listing
 from meterbook.importers.rows import cells_problem, printable
 
 REQUIRED_FIELDS = ("timestamp", "model")  # and a vendor: a column or ColumnMapping.vendor
@@ -63,10 +63,6 @@ _DELIMITER_NAMES = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "p
 
 def _fields_listing() -> str:
     return ", ".join(CANONICAL_FIELDS)
-
-
-def _columns_listing(header: Iterable[str]) -> str:
-    return ", ".join(repr(clean_column(name)) for name in header)
 
 
 def clean_column(name: str) -> str:
@@ -217,7 +213,7 @@ def parse_map_args(items: list[str], header: list[str] | None) -> dict[str, str]
             found = _find_column(header, column)
             if not found:
                 problems.append(f"{where}: the file has no column {column!r}; its columns are "
-                                f"{_columns_listing(header)}")
+                                f"{listing(header)}")
                 continue
             if len(found) > 1:
                 problems.append(f"{where}: the header has {len(found)} columns named {column!r}")
@@ -251,7 +247,7 @@ def check_mapping(mapping: ColumnMapping, header: list[str] | None = None) -> li
             found = _find_column(header, column)
             if not found:
                 problems.append(f"the file has no column {column!r}; its columns are "
-                                f"{_columns_listing(header)}")
+                                f"{listing(header)}")
             elif len(found) > 1:
                 problems.append(f"the header has {len(found)} columns named {column!r}; "
                                 f"cannot tell which one is meant")
@@ -298,21 +294,50 @@ def _head_lines(text: TextIO) -> list[str]:
     return lines
 
 
+class OpenedCsv:
+    """A CSV file opened and its header read, the rest still to read: a `--map` import checks
+    its columns against `header` and then reads on from here (read_mapped), so that the header
+    is read once, not once for the check and again for the import. Close it (or use `with`)
+    when it may not be read to the end. Raises ImportRefused for an empty or binary file."""
+
+    def __init__(self, path: str | Path, delimiter: str | None = None):
+        self.path = Path(path)
+        self.name = self.path.name
+        self.text = open_text(path)
+        try:
+            self.header, self.delimiter, self.rows = _open_rows(self.text, self.name, delimiter)
+        except BaseException:
+            self.text.close()
+            raise
+
+    def close(self) -> None:
+        self.text.close()
+
+    def __enter__(self) -> OpenedCsv:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+def _open_rows(text: TextIO, file_name: str, delimiter: str | None
+               ) -> tuple[list[str], str, Iterator[Row]]:
+    """The header, the delimiter (the one given, or sniffed from the first lines) and the data
+    rows of a CSV text; ImportRefused for an empty or undecodable head."""
+    try:
+        head = _head_lines(text)
+    except UnicodeDecodeError as exc:
+        raise _undecodable(file_name, 1, exc) from None
+    delimiter = normalise_delimiter(delimiter) or sniff_delimiter("".join(head))
+    header, rows = csv_rows(chain(head, text), file_name, delimiter)  # type: ignore[arg-type]
+    return header, delimiter, rows
+
+
 def read_header(path: str | Path, delimiter: str | None = None) -> tuple[list[str], str]:
     """A file's header (as written, BOM removed) and its delimiter (the one given, or sniffed).
-
-    For checking `--map` arguments against the file before importing it. Raises ImportRefused
-    for an empty or binary file.
-    """
-    name = Path(path).name
-    with open_text(path) as text:
-        try:
-            lines = _head_lines(text)
-        except UnicodeDecodeError as exc:
-            raise _undecodable(name, 1, exc) from None
-    delimiter = normalise_delimiter(delimiter) or sniff_delimiter("".join(lines))
-    header, _rows = csv_rows(iter(lines), name, delimiter)  # type: ignore[arg-type]
-    return header, delimiter
+    Raises ImportRefused for an empty or binary file."""
+    with OpenedCsv(path, delimiter) as opened:
+        return opened.header, opened.delimiter
 
 
 def _undecodable(file_name: str, line: int, exc: UnicodeDecodeError) -> ImportRefused:
@@ -553,22 +578,21 @@ def _decoded(rows: Iterator[Row], file_name: str) -> Iterator[Row]:
         yield line, row
 
 
-def read_mapped(text: TextIO | str, file_name: str, mapping: ColumnMapping
+def read_mapped(text: TextIO | str | OpenedCsv, file_name: str, mapping: ColumnMapping
                 ) -> Iterator[tuple[int, UsageRecord | LineError, list[str]]]:
     """Read a CSV through a column mapping, streaming: (line, record or LineError, cells).
 
-    `text` is a file from canonical.open_text (or any text opened with newline=""), or a str.
+    `text` is a file from canonical.open_text (or any text opened with newline=""), a str, or
+    an OpenedCsv whose header was read already (it goes on from there).
     Raises ImportRefused (on the first next()) when the file is empty or undecodable, when the
     mapping does not fit the header, or when the dates' order is ambiguous or mixed.
     """
-    if isinstance(text, str):
-        text = io.StringIO(text, newline="")
-    try:
-        head = _head_lines(text)
-    except UnicodeDecodeError as exc:
-        raise _undecodable(file_name, 1, exc) from None
-    delimiter = mapping.delimiter or sniff_delimiter("".join(head))
-    header, raw_rows = csv_rows(chain(head, text), file_name, delimiter)  # type: ignore[arg-type]
+    if isinstance(text, OpenedCsv):
+        header, raw_rows = text.header, text.rows
+    else:
+        if isinstance(text, str):
+            text = io.StringIO(text, newline="")
+        header, _delimiter, raw_rows = _open_rows(text, file_name, mapping.delimiter)
     positions = _positions(header, mapping, file_name)
     labels = {field: clean_column(header[position]) for field, position in positions.items()}
     rows = _decoded(raw_rows, file_name)

@@ -13,9 +13,9 @@ import re
 import shlex
 
 from meterbook.core.records import CANONICAL_FIELDS
+from meterbook.importers.formats import listing
 from meterbook.importers.mapping import (
     REQUIRED_FIELDS,
-    _columns_listing,
     _fields_listing,
     clean_column,
     sniff_delimiter,
@@ -117,7 +117,7 @@ def unrecognised_header_message(file_name: str, header: list[str]) -> str:
     command = " ".join(["meterbook import", _shell(file_name), *maps])
     return "\n".join([
         f"{file_name}: the header is not one Meterbook recognises.",
-        f"Its columns: {_columns_listing(columns)}.",
+        f"Its columns: {listing(columns)}.",
         "Map the columns to fields with --map COLUMN=FIELD, for example"
         + (" (guessed from the names: check them)" if guessed else "") + ":",
         f"  {command}",

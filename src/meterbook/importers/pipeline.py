@@ -26,7 +26,7 @@ from meterbook.core.pricing import PricingEngine
 from meterbook.core.records import UsageRecord, to_epoch_us
 from meterbook.importers.chunks import Chunks, last_hours
 from meterbook.importers.errors import ImportRefused, LineError
-from meterbook.importers.mapping import ColumnMapping
+from meterbook.importers.mapping import ColumnMapping, OpenedCsv
 from meterbook.importers.sources import FileSource, RecordSource
 from meterbook.importers.stage_rows import StageRows
 from meterbook.store import readers, repricing, rollup
@@ -124,6 +124,7 @@ def import_files(
     *,
     profile: str | None = None,
     mapping: ColumnMapping | None = None,
+    opened: OpenedCsv | None = None,
     skip_bad_lines: bool = False,
     dry_run: bool = False,
     progress: Progress | None = None,
@@ -132,12 +133,14 @@ def import_files(
 ) -> ImportSummary:
     """Import usage files as one batch. Each file's format is recognised from its header (or
     JSON shape), or named by `profile` (a format or a saved column mapping), or given as a
-    `mapping`. Raises ImportRefused (nothing added) for a file of no known format, or when
-    lines are refused and skip_bad_lines is off; ImportCancelled when `cancelled()` turns
-    true."""
+    `mapping`; `opened`, the first file opened to check the mapping against its header, is
+    read on from (the caller closes it). Raises ImportRefused (nothing added) for a file of no
+    known format, or when lines are refused and skip_bad_lines is off; ImportCancelled when
+    `cancelled()` turns true."""
     with db.engine.connect() as conn:
-        sources = [FileSource(Path(p), conn=conn, profile=profile, mapping=mapping)
-                   for p in paths]
+        sources = [FileSource(Path(p), conn=conn, profile=profile, mapping=mapping,
+                              opened=opened if n == 0 else None)
+                   for n, p in enumerate(paths)]
     return import_sources(db, sources, skip_bad_lines=skip_bad_lines, dry_run=dry_run,
                           progress=progress, cancelled=cancelled, now=now)
 

@@ -18,7 +18,7 @@ from meterbook.core.records import UsageRecord
 from meterbook.importers import cells, formats
 from meterbook.importers.canonical import open_text, parse_canonical
 from meterbook.importers.errors import ImportRefused, LineError
-from meterbook.importers.mapping import ColumnMapping, as_format, read_header
+from meterbook.importers.mapping import ColumnMapping, OpenedCsv, as_format, read_header
 from meterbook.importers.mapping_guess import unrecognised_header_message
 from meterbook.importers.mapping_profiles import load_profile
 from meterbook.importers.stage_rows import StageRows
@@ -84,9 +84,12 @@ class FileSource:
     """A usage file and its format, recognised from the header or named by a profile."""
 
     def __init__(self, path: Path, *, conn=None, profile: str | None = None,
-                 mapping: ColumnMapping | None = None):
+                 mapping: ColumnMapping | None = None, opened: OpenedCsv | None = None):
         self.path, self.name, self.size = path, path.name, path.stat().st_size
         self._text = None
+        # The file opened by whoever checked `mapping` against its header: read on from it
+        # rather than reading the header again (the caller closes it).
+        self._opened = opened
         self.document = None
         # The CSV delimiter, sniffed before the format is recognised (so that a recognised
         # export re-saved with ';' or tabs is still recognised and read); None for JSON and
@@ -156,6 +159,11 @@ class FileSource:
                     document = json.load(f, parse_float=Decimal)
             yield from self.format.read(document, self.name)
             return
+        if self._opened is not None:
+            opened, self._opened = self._opened, None
+            self._text = opened.text
+            yield from self.format.read(opened, self.name)
+            return
         with open_text(self.path) as text:
             self._text = text
             if self.format.read is parse_canonical:
@@ -182,6 +190,9 @@ class FileSource:
         passed over unparsed: reading a million records again took seconds. Lines whose
         timestamp cannot be read give nothing (the import refused them)."""
         if self.format is None or self.format.read is not parse_canonical:
+            # Read again from the start: an opened file was read by the import (maybe in a
+            # forked process, which moved the position this process' copy does not know).
+            self._opened = None
             for line, item, _cells in self.items():
                 if isinstance(item, UsageRecord) and item.timestamp > limit:
                     yield line, item.timestamp
