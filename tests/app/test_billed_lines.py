@@ -173,8 +173,9 @@ def test_a_missing_exchange_rate_names_every_month(qtbot, ctx, db):
     page = open_page(qtbot, ctx)
     # The bills are in USD; no USD->EUR rate for either month: no figure, both months named
     qtbot.waitUntil(lambda: "unavailable" in page.count_label.text(), timeout=WAIT)
-    assert plain(page.count_label) == ("5 records · 0 requests · cost unavailable: no exchange "
-                                       "rate into EUR for USD from February 2026 to March 2026 · all priced")
+    assert plain(page.count_label) == (
+        "5 records · 0 requests · cost unavailable: no exchange rate into EUR for USD from "
+        "February 2026 to March 2026 · all priced")
     assert "$" not in page.count_label.text().split("cost")[1]
 
 
