@@ -1,13 +1,16 @@
 """The `meterbook` command (cli.md): the desktop app, and every job headless.
 
 Exit status: 0 success, 1 the input was refused (the reason on stderr), 2 wrong usage. No
-traceback reaches the user: unexpected errors are logged to a file and summarised.
+traceback reaches the user: unexpected errors are logged to a file and summarised. Output cut
+short by its reader (`| head`) is no error: meterbook stops quietly, with status 0.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -165,7 +168,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "cost" and args.month and (args.from_ or args.to):
         parser.error("--month cannot be combined with --from/--to")
     try:
-        return _dispatch(args)
+        status = _dispatch(args)
+        if sys.stdout is not None:  # None under pythonw (the app started without a console)
+            sys.stdout.flush()  # here, not at exit: a closed pipe must be caught below
+        return status
+    except BrokenPipeError:
+        # The reader went away (`meterbook cost | head`) with what it wanted: no error for
+        # the person. Python flushes stdout again at exit; on devnull that cannot fail.
+        _quiet_stdout()
+        return 0
     except (ImportRefused, PlanFileError, RatesFileError) as exc:
         print(exc, file=sys.stderr)  # FILE:LINE: message, one a line, as editors read them
         return 1
@@ -182,6 +193,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"meterbook: unexpected error: {exc}\n(details were written to {where})",
               file=sys.stderr)
         return 1
+
+
+def _quiet_stdout() -> None:
+    # A stdout that is no file (a test's capture) has no descriptor to point elsewhere.
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _dispatch(args: argparse.Namespace) -> int:

@@ -14,11 +14,12 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QSettings, Qt
 
 from meterbook.app.context import AppContext
 from meterbook.app.models.conversations_model import ConversationsModel, RequestsModel
 from meterbook.app.pages.conversations import ConversationsPage
+from meterbook.app.window import MainWindow
 from meterbook.core.plan_files import read_plans
 from meterbook.importers.pipeline import import_files
 from meterbook.store.conversations import conversation_requests, conversation_rows
@@ -208,6 +209,47 @@ def test_new_data_reloads_and_keeps_the_open_conversation(qtbot, page, ctx, db, 
     assert table(page.view)[0][:3] == ["c2", "02/04/2026 09:00", "3"]
     assert table(page.view)[0][6] == "$6.0000"
     assert plain(page.panel_title) == "c2 · 3 requests · $6.0000"
+
+
+def test_column_widths_set_by_hand_survive_new_data_and_a_restart(qtbot, db, tmp_path):
+    settings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
+
+    def conversations_of(window) -> ConversationsPage:
+        qtbot.addWidget(window)
+        window.show()
+        window.show_page("conversations")
+        found = window.pages["conversations"]
+        qtbot.waitUntil(lambda: found.model.rowCount() == 4, timeout=WAIT)
+        return found
+
+    first = MainWindow(AppContext(db), settings, now=NOW)
+    page = conversations_of(first)
+    header, requests = page.view.horizontalHeader(), page.requests_view.horizontalHeader()
+    # Nothing remembered yet: the columns fit their text, "02/04/2026 09:00" whole.
+    assert header.sectionSize(1) >= page.view.sizeHintForColumn(1)
+    open_row(qtbot, page, 0)  # c2's 2 requests
+    qtbot.waitUntil(lambda: page.requests_model.rowCount() == 2, timeout=WAIT)
+    header.resizeSection(2, 150)  # Requests, dragged wider than its text needs
+    requests.resizeSection(1, 210)  # the requests' Model
+    # New data reloads the page: r8 gives c2 a 3rd request.
+    path = tmp_path / "more.csv"
+    path.write_text("timestamp,vendor,model,request_id,conversation_id,output_tokens\n"
+                    "2026-04-09T10:00:00Z,openai,gpt-4o,r8,c2,1000\n", encoding="utf-8")
+    import_files(db, [path], now=NOW)
+    first.ctx.changed()
+    qtbot.waitUntil(lambda: page.requests_model.rowCount() == 3, timeout=WAIT)
+    assert table(page.view)[0][2] == "3"
+    assert (header.sectionSize(2), requests.sectionSize(1)) == (150, 210)
+    first.close()
+
+    # A restart: the same settings, a new window, the widths the person chose.
+    second = MainWindow(AppContext(db), settings, now=NOW)
+    page = conversations_of(second)
+    open_row(qtbot, page, 0)
+    qtbot.waitUntil(lambda: page.requests_model.rowCount() == 3, timeout=WAIT)
+    assert page.view.horizontalHeader().sectionSize(2) == 150
+    assert page.requests_view.horizontalHeader().sectionSize(1) == 210
+    second.close()
 
 
 def test_the_models_pass_qt_model_tester(qtmodeltester, db):

@@ -4,7 +4,7 @@ dialog, refused lines, Undo, Cancel, and closing the window during an import."""
 from __future__ import annotations
 
 import threading
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QToolBar
 
+from meterbook.importers import pipeline
 from meterbook.importers.mapping_profiles import list_profiles, load_profile
 from meterbook.store.settings import set_home_currency, set_report_timezone
 
@@ -385,6 +386,51 @@ def test_an_import_over_months_names_them_and_offers_the_latest(qtbot, window, d
     assert ("Imported 3 records, January – March 2026, €3.75, 1 request unpriced"
             in page.headline.text())
     assert page.month_button.text() == "Show March 2026"
+
+
+def test_lines_dated_after_the_import_are_named_and_listed(qtbot, window, db, tmp_path,
+                                                          monkeypatch, british):
+    # The import runs "now" = 10 March 2026 12:00 UTC, whatever the machine's clock says.
+    monkeypatch.setattr(pipeline, "clock", lambda: datetime(2026, 3, 10, 12, tzinfo=UTC))
+    usage = write_csv(tmp_path / "march.csv", [
+        "timestamp,vendor,model,input_tokens",
+        "2026-03-10T12:00:00Z,openai,gpt-4o,1",
+        "2026-03-11T12:00:00Z,openai,gpt-4o,2",  # a day after: not more, no warning
+        "2026-03-11T12:00:01Z,openai,gpt-4o,3",  # line 4: a second more than a day
+        "2027-01-01T00:00:00+02:00,openai,gpt-4o,4",  # line 5: the next year
+    ])
+    page = window.pages["imports"]
+    drop(window, usage)
+    qtbot.waitUntil(lambda: page.month_button.isVisible(), timeout=WAIT)
+    text = page.headline.text()
+    assert "Imported 4 records" in text  # imported all the same
+    assert "2 lines are dated more than a day after the import: check their dates" in text
+    assert page.checked_box.isVisible() and page.checked_box.title() == "Lines to check (2)"
+    table = page.checked_table
+    assert [table.item(r, 1).text() for r in range(table.rowCount())] == ["4", "5"]
+    assert table.item(1, 2).text().startswith("dated 2026-12-31 22:00 UTC")
+    assert not page.refused_box.isVisible()
+
+    # The next import, of dates in the past, has nothing to check: the list goes.
+    drop(window, DATA / "canonical" / "good.csv")
+    qtbot.waitUntil(lambda: settled(page) and "Imported 5" in page.headline.text(),
+                    timeout=WAIT)
+    assert "check their dates" not in page.headline.text()
+    assert not page.checked_box.isVisible()
+
+
+def test_empty_lines_are_not_counted_as_already_imported(qtbot, window, db):
+    # 8 data lines: 6 charges and 2 empty days (lines 2 and 9, blank amounts).
+    export = DATA / "openai" / "cost_2026-03-01_2026-03-04.csv"
+    page = import_and_wait(qtbot, window, export)
+    qtbot.waitUntil(lambda: "Imported 6 records" in page.headline.text(), timeout=WAIT)
+    assert "2 lines carry nothing to import" in page.headline.text()
+    drop(window, export)  # again: the 6 charges are there, the 2 empty days never were
+    qtbot.waitUntil(lambda: settled(page) and "Nothing new" in page.headline.text(),
+                    timeout=WAIT)
+    assert page.headline.text().endswith(
+        "<b>Nothing new.</b> The 6 lines read are already in the database, so nothing was "
+        "added. 2 lines carry nothing to import (days with no usage).</p>")
 
 
 # --- undo ----------------------------------------------------------------------------------------

@@ -155,17 +155,37 @@ def test_moving_the_database_reopens_it_in_its_new_place(qtbot, window, page, db
         moved.ctx.db.close()
 
 
+def import_usd_bills(db, tmp_path, *bills: tuple[str, str]) -> None:
+    """A vendor's cost export (Anthropic's) of the bills (day, amount in USD), no plan."""
+    lines = [f"{day},Claude Haiku 4.5,Default,k,message,≤ 200k,output,{usd},token,x,"
+             for day, usd in bills]
+    (tmp_path / "cost.csv").write_text(
+        "usage_date_utc,model,workspace,api_key,usage_type,context_window,token_type,"
+        "cost_usd,cost_type,inference_geo,speed\n" + "\n".join(lines) + "\n",
+        encoding="utf-8")
+    import_files(db, [tmp_path / "cost.csv"])
+
+
+def test_the_note_on_no_rates_gives_way_to_the_missing_rates(qtbot, page, db, tmp_path):
+    # Nothing in another currency yet: no rate is needed, and the page says so.
+    qtbot.waitUntil(lambda: "No rates yet" in page.rates_note.text(), timeout=WAIT)
+    import_usd_bills(db, tmp_path, ("2026-02-12", "0.50"))
+    # A bill in USD, a home currency of EUR: a rate is needed, whatever the note said before.
+    type_into(qtbot, page.currency_combo.lineEdit(), "EUR")
+    qtbot.waitUntil(lambda: page.add_missing_button.isVisible()
+                    and page.rates_table.horizontalHeaderItem(2).text() == "Rate (in EUR)",
+                    timeout=WAIT)
+    qtbot.wait(100)  # both reads (settings, missing rates) are in, in whichever order
+    assert page.missing_note.text() == "No exchange rate into EUR for USD in February 2026."
+    assert "No rates yet" not in page.rates_note.text()
+    assert "needed only" not in page.rates_note.text()
+
+
 def test_switching_to_euros_lists_every_missing_rate_and_adds_them_at_once(
         qtbot, page, db, tmp_path):
     # A vendor's cost export with bills in USD in February and April 2026 (no plan): in EUR,
     # each of the two months needs a USD rate.
-    (tmp_path / "cost.csv").write_text(
-        "usage_date_utc,model,workspace,api_key,usage_type,context_window,token_type,"
-        "cost_usd,cost_type,inference_geo,speed\n"
-        "2026-02-12,Claude Haiku 4.5,Default,k,message,≤ 200k,output,0.50,token,x,\n"
-        "2026-04-12,Claude Haiku 4.5,Default,k,message,≤ 200k,output,1.50,token,x,\n",
-        encoding="utf-8")
-    import_files(db, [tmp_path / "cost.csv"])
+    import_usd_bills(db, tmp_path, ("2026-02-12", "0.50"), ("2026-04-12", "1.50"))
     type_into(qtbot, page.currency_combo.lineEdit(), "EUR")
     qtbot.waitUntil(page.add_missing_button.isVisible, timeout=WAIT)
     # Both months at once, never one at a time.

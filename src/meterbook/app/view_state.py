@@ -5,12 +5,26 @@ page's: screenshot mode and tests give the window a throwaway one, and what they
 reach the person's settings. Each page's tables and splitters are found by kind, in the order
 the page built them ("layout/usage/columns/0"); only widths are kept, not sorting or hidden
 columns, so a column a narrow window hid comes back on a wide one.
+
+A page that sizes its columns to their text does so only while `widths_settled(header)` is
+false: restored widths, or widths fitted once, are the person's from then on.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QHeaderView, QSplitter, QWidget
+
+_SETTLED = "meterbookWidthsSettled"  # a dynamic property of a header
+
+
+def widths_settled(header: QHeaderView) -> bool:
+    """Whether the header's widths were restored (or fitted once): no page may refit them."""
+    return bool(header.property(_SETTLED))
+
+
+def settle_widths(header: QHeaderView) -> None:
+    header.setProperty(_SETTLED, True)
 
 
 def _headers(page: QWidget) -> list[QHeaderView]:
@@ -44,6 +58,7 @@ def restore_view_state(settings: QSettings, key: str, page: QWidget) -> None:
             if width > 0 and column != last and header.sectionResizeMode(column) == \
                     QHeaderView.ResizeMode.Interactive:
                 header.resizeSection(column, width)
+        settle_widths(header)
     for n, splitter in enumerate(_splitters(page)):
         state = settings.value(f"layout/{key}/splitter/{n}")
         if state is not None:

@@ -52,6 +52,7 @@ from meterbook.app.models.conversations_model import (
 from meterbook.app.pages.base import Page
 from meterbook.app.tables import configure_table, give_way
 from meterbook.app.tasks import Latest
+from meterbook.app.view_state import settle_widths, widths_settled
 from meterbook.core.periods import month_start_us, next_month, parse_month, zone
 from meterbook.store import readers
 from meterbook.store.conversations import (
@@ -214,6 +215,14 @@ class ConversationsPage(Page):
             width = max(view.sizeHintForColumn(column), header.sectionSizeHint(column))
             header.resizeSection(column, width + 20)
 
+    def _fit_once(self, view: QTableView, stretch: int) -> None:
+        """Fit the columns to the first rows shown, and never again: a width the person
+        dragged, or the window restored from its settings, must survive every reload."""
+        header = view.horizontalHeader()
+        if view.model().rowCount() and not widths_settled(header):
+            self._fit_columns(view, stretch)
+            settle_widths(header)
+
     # -- loading -----------------------------------------------------------------------------
 
     def refresh(self) -> None:
@@ -254,7 +263,7 @@ class ConversationsPage(Page):
         self.month_box.setCurrentIndex(self.month_box.findData(loaded.month))
         self.month_box.blockSignals(False)
         self.model.set_rows(loaded.found.rows, loaded.currency, loaded.tz)
-        self._fit_columns(self.view, 0)
+        self._fit_once(self.view, 0)
         self._show_summary()
         # Keep the open conversation open when it is still there (e.g. after an import).
         still = next((r for r in loaded.found.rows if self.opened is not None
@@ -304,7 +313,7 @@ class ConversationsPage(Page):
 
     def _show_requests(self, row: ConversationRow, requests: list[RequestRow]) -> None:
         self.requests_model.set_rows(requests, self.currency, self.tz)
-        self._fit_columns(self.requests_view, 8)
+        self._fit_once(self.requests_view, 8)
         name = html.escape(row.conversation or NO_CONVERSATION)
         cost = conversation_cost_text(row, self.currency)
         text = f"<b>{name}</b> · {counted_text(row.requests, row.billed_records)} · {cost}"

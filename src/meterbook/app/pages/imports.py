@@ -121,6 +121,39 @@ def _cell(value, right: bool = False) -> QTableWidgetItem:
     return item
 
 
+def _lines_box(title: str, what: str, columns: bool = True) -> tuple[QGroupBox, QTableWidget]:
+    """A titled table of lines of the files: refused ones, or ones to check (whose warnings
+    name no column)."""
+    box = QGroupBox(title)
+    table = _table(["File", "Line", *(["Column"] if columns else []), what])
+    header = table.horizontalHeader()
+    for column in range(table.columnCount() - 1):
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+    QVBoxLayout(box).addWidget(table)
+    return box, table
+
+
+def _notes(summary: pipeline.ImportSummary, duplicates: bool = True) -> str:
+    """What else the headline says of an import: lines already there, left out, empty, or
+    dated after the import (imported, but a wrong date is likelier than a future one)."""
+    text = ""
+    if duplicates and summary.duplicates:
+        text += f" {count(summary.duplicates)} were already in the database."
+    if summary.refused:
+        one = summary.refused == 1
+        text += (f" {plural(summary.refused, 'refused line')} {'was' if one else 'were'} left "
+                 f"out; {'it is' if one else 'they are'} kept with the import.")
+    if summary.empty_lines:
+        text += (f" {plural(summary.empty_lines, 'line carries', 'lines carry')} nothing to "
+                 "import (days with no usage).")
+    if summary.future_lines:
+        many = summary.future_lines > 1
+        text += (f" <b>{plural(summary.future_lines, 'line is', 'lines are')} dated more than "
+                 f"a day after the import: check {'their dates' if many else 'its date'}</b>"
+                 " (listed below).")
+    return text
+
+
 # --- the page ---------------------------------------------------------------------------------
 
 
@@ -238,14 +271,13 @@ class ImportsPage(Page):
         files_row.addLayout(preview_box, 1)
         layout.addLayout(files_row, 1)  # the refused lines, when any, matter more
 
-        self.refused_box = QGroupBox("Refused lines")
-        refused_layout = QVBoxLayout(self.refused_box)
-        self.refused_table = _table(["File", "Line", "Column", "What is wrong"])
-        header = self.refused_table.horizontalHeader()
-        for column in range(3):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        refused_layout.addWidget(self.refused_table)
+        self.refused_box, self.refused_table = _lines_box("Refused lines", "What is wrong")
         layout.addWidget(self.refused_box, 2)
+        # Imported all the same, but worth a look (dated after the import).
+        self.checked_box, self.checked_table = _lines_box("Lines to check", "What to check",
+                                                         columns=False)
+        self.checked_box.hide()
+        layout.addWidget(self.checked_box, 2)
         return box
 
     def _build_history(self) -> QWidget:
@@ -484,20 +516,18 @@ class ImportsPage(Page):
 
     def _imported(self, summary: pipeline.ImportSummary) -> None:
         self.task = None
-        kept = summary.lines - summary.refused
         if summary.batch is None:
+            # Empty lines (OpenAI's days of no usage) were never stored: not "already in".
+            kept = summary.lines - summary.refused - summary.empty_lines
             text = (f"<b>Nothing new.</b> The {count(kept)} lines read are already in the "
-                    "database, so nothing was added.")
+                    "database, so nothing was added." + _notes(summary, duplicates=False))
         else:
             text = (f"<b>Imported {plural(summary.added, 'record')}</b> as import "
-                    f"#{summary.batch} ({summary.profile}).")
+                    f"#{summary.batch} ({summary.profile}).{_notes(summary)}")
             self._shown_batch = summary.batch
-            if summary.duplicates:
-                text += f" {count(summary.duplicates)} were already in the database."
-            if summary.refused:
-                text += (f" {count(summary.refused)} refused lines were left out; they are "
-                         "kept with the import.")
         self._finish(text, summary.errors, can_skip=False)
+        self._show_lines(self.checked_box, "Lines to check", summary.warnings,
+                         summary.future_lines)
         if summary.batch is not None:
             # What came in (months, amount) is read back from the database, as cost reads it.
             ctx, batch = self.ctx, summary.batch
@@ -509,12 +539,7 @@ class ImportsPage(Page):
         if self._shown_batch != found.batch:  # undone, or another import began meanwhile
             return
         text = (f"<b>Imported {summary_text(found)}</b> as import #{found.batch} "
-                f"({summary.profile}).")
-        if summary.duplicates:
-            text += f" {count(summary.duplicates)} were already in the database."
-        if summary.refused:
-            text += (f" {count(summary.refused)} refused lines were left out; they are "
-                     "kept with the import.")
+                f"({summary.profile}).{_notes(summary)}")
         self._headline(text)
         self._show_month(found.last_month)
 
@@ -565,20 +590,31 @@ class ImportsPage(Page):
         self._update_buttons()
 
     def _show_errors(self, errors: list[LineError], can_skip: bool) -> None:
-        self.refused_box.setVisible(bool(errors))
         self.valid_button.setVisible(can_skip)
         self._refused = {error.file for error in errors}
         self.map_button.setVisible(bool(self._refusal_to_map(self._refused)))
-        shown = errors[:SHOWN_ERRORS]
-        title = f"Refused lines ({count(len(errors))})"
-        if len(errors) > len(shown):
+        self._show_lines(self.refused_box, "Refused lines", errors, len(errors))
+        self._show_lines(self.checked_box, "Lines to check", [], 0)  # of an earlier import
+
+    def _show_lines(self, box: QGroupBox, title: str, lines: list[LineError],
+                    total: int) -> None:
+        """Fill one of the boxes of lines (refused, or to check), hidden when it has none;
+        `total` counts the lines when the list holds only the first ones."""
+        table: QTableWidget = box.findChild(QTableWidget)
+        box.setVisible(bool(lines))
+        shown = lines[:SHOWN_ERRORS]
+        title = f"{title} ({count(max(total, len(lines)))})"
+        if total > len(shown):
             title += f": the first {count(len(shown))} are shown"
-        self.refused_box.setTitle(title)
-        self.refused_table.setRowCount(len(shown))
+        box.setTitle(title)
+        table.setRowCount(len(shown))
         for r, error in enumerate(shown):
             line = error.line if error.line > 0 else "whole file"
-            for c, value in enumerate((error.file, line, error.column or "", error.message)):
-                self.refused_table.setItem(r, c, _cell(value))
+            values = (error.file, line, error.column or "", error.message)
+            if table.columnCount() < len(values):
+                values = (error.file, line, error.message)
+            for c, value in enumerate(values):
+                table.setItem(r, c, _cell(value))
 
     # -- mapping a refused file by hand ------------------------------------------------------------
 

@@ -408,14 +408,18 @@ class SettingsPage(Page):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight
                                           | Qt.AlignmentFlag.AlignVCenter)
                 self.rates_table.setItem(r, c, item)
+        self._show_rates_note()
+        self._update_buttons()
+
+    def _show_rates_note(self) -> None:
+        """Called by both reads (settings, missing rates), which answer in either order."""
         note = (f"What one unit of another currency was worth in {self.home}, month by "
                 "month. A cost in a currency without a rate for its month is shown as "
                 "missing, never as 0.")
-        if not self.rates:
+        if not self.rates and not self.missing:  # when some are missing, their list says so
             note += (f" No rates yet: they are needed only for plans or bills in another "
                      f"currency than {self.home}.")
         self.rates_note.setText(note)
-        self._update_buttons()
 
     def _read_missing(self) -> None:
         ctx = self.ctx
@@ -430,6 +434,7 @@ class SettingsPage(Page):
             self.missing_note.setStyleSheet(f"color: {warning_color(self.palette()).name()};")
         self.missing_note.setVisible(bool(missing))
         self.add_missing_button.setVisible(bool(missing))
+        self._show_rates_note()
 
     def add_missing_rates(self) -> None:
         if self.missing:
