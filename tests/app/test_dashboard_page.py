@@ -18,7 +18,7 @@ from sqlmodel import Session
 import meterbook.app.pages.dashboard as page_module
 from meterbook.app.formatting import warning_color
 from meterbook.app.pages.dashboard import DashboardPage
-from meterbook.app.pages.settings import MissingRatesDialog
+from meterbook.app.pages.rate_dialogs import MissingRatesDialog
 from meterbook.core.plan_files import read_plans
 from meterbook.importers.pipeline import import_files
 from meterbook.store.plan_ops import save_plan_set

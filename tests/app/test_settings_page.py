@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from meterbook.app.launch import handle_switches
-from meterbook.app.pages.settings import MissingRatesDialog
+from meterbook.app.pages.rate_dialogs import MissingRatesDialog
 from meterbook.app.window import MainWindow
 from meterbook.importers.pipeline import import_files
 from meterbook.store import settings as store

@@ -47,7 +47,7 @@ from meterbook.app.formatting import (
 )  # fmt: skip
 from meterbook.app.models.conversations_model import summary_money
 from meterbook.app.pages.base import Page
-from meterbook.app.pages.settings import add_missing_rates
+from meterbook.app.pages.rate_dialogs import add_missing_rates
 from meterbook.app.tables import configure_table
 from meterbook.app.tasks import Latest
 from meterbook.core.periods import next_month, parse_month, zone
