@@ -37,13 +37,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )  # fmt: skip
 
-from meterbook.app.formatting import count, file_size, money, month_title, plural
+from meterbook.app.formatting import count, file_size, plural
 from meterbook.app.pages.base import Page
+from meterbook.app.pages.import_words import (
+    import_notes,
+    known_formats,
+    month_text,
+    summary_text,
+)  # fmt: skip
 from meterbook.app.pages.mapping_dialog import MappingDialog
 from meterbook.app.tables import configure_table
 from meterbook.importers import pipeline
 from meterbook.importers.errors import ImportRefused, LineError
-from meterbook.importers.formats import formats
 from meterbook.importers.mapped_import import Mapped, import_mapped
 from meterbook.importers.mapping import ColumnMapping
 from meterbook.importers.mapping_form import FileInfo, MappingForm, inspect_file, saved_profiles
@@ -51,45 +56,6 @@ from meterbook.store.batches import undo_batch
 from meterbook.store.import_history import BatchSummary, batch_summary, history_rows
 
 SHOWN_ERRORS = 1000  # a file with a million bad lines must not freeze the table
-
-
-# --- words ------------------------------------------------------------------------------------
-
-
-def _month_text(first_day: date) -> str:
-    return month_title(f"{first_day:%Y-%m}")
-
-
-def summary_text(summary: BatchSummary) -> str:
-    """What a batch brought in, as people read it: "24 records, February 2026, $19.97"."""
-    parts = [plural(summary.records, "record")]
-    first, last = summary.first_month, summary.last_month
-    if first is not None and last is not None:
-        if first == last:
-            parts.append(_month_text(first))
-        elif first.year == last.year:
-            parts.append(f"{month_title(f'{first:%Y-%m}').rsplit(' ', 1)[0]} – "
-                         f"{_month_text(last)}")
-        else:
-            parts.append(f"{_month_text(first)} – {_month_text(last)}")
-    # A zero beside other amounts says nothing (a free line in another currency).
-    shown = {c: a for c, a in summary.amounts.items() if a} or summary.amounts
-    amounts = [money(amount, currency) for currency, amount in shown.items()]
-    if amounts:
-        parts.append(" + ".join(amounts))
-    if summary.unpriced_requests:
-        parts.append(f"{plural(summary.unpriced_requests, 'request')} unpriced")
-    return ", ".join(parts)
-
-
-def _known_formats() -> str:
-    """The formats by vendor, as people look for them: "OpenAI (usage, cost, …), …"."""
-    by_vendor: dict[str, list[str]] = {}
-    for fmt in formats():
-        vendor, _, rest = fmt.title.partition(" ")
-        words = [w for w in rest.split() if w not in ("export", "CSV", "Console", "log")]
-        by_vendor.setdefault(vendor, []).append(" ".join(words))
-    return ", ".join(f"{vendor} ({', '.join(kinds)})" for vendor, kinds in by_vendor.items())
 
 
 def _by_header(infos: list[FileInfo]) -> list[list[FileInfo]]:
@@ -131,27 +97,6 @@ def _lines_box(title: str, what: str, columns: bool = True) -> tuple[QGroupBox, 
         header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
     QVBoxLayout(box).addWidget(table)
     return box, table
-
-
-def _notes(summary: pipeline.ImportSummary, duplicates: bool = True) -> str:
-    """What else the headline says of an import: lines already there, left out, empty, or
-    dated after the import (imported, but a wrong date is likelier than a future one)."""
-    text = ""
-    if duplicates and summary.duplicates:
-        text += f" {count(summary.duplicates)} were already in the database."
-    if summary.refused:
-        one = summary.refused == 1
-        text += (f" {plural(summary.refused, 'refused line')} {'was' if one else 'were'} left "
-                 f"out; {'it is' if one else 'they are'} kept with the import.")
-    if summary.empty_lines:
-        text += (f" {plural(summary.empty_lines, 'line carries', 'lines carry')} nothing to "
-                 "import (days with no usage).")
-    if summary.future_lines:
-        many = summary.future_lines > 1
-        text += (f" <b>{plural(summary.future_lines, 'line is', 'lines are')} dated more than "
-                 f"a day after the import: check {'their dates' if many else 'its date'}</b>"
-                 " (listed below).")
-    return text
 
 
 # --- the page ---------------------------------------------------------------------------------
@@ -206,7 +151,7 @@ class ImportsPage(Page):
         zone.setStyleSheet("#dropZone { border: 2px dashed palette(mid); border-radius: 8px; }")
         layout = QVBoxLayout(zone)
         layout.addStretch(1)
-        known = _known_formats()
+        known = known_formats()
         text = QLabel(
             "<p style='font-size:14pt'>Drop usage exports anywhere on this window</p>"
             "<p>or use <b>Import files…</b> (File ▸ Import usage, Ctrl+O). Several files "
@@ -520,10 +465,10 @@ class ImportsPage(Page):
             # Empty lines (OpenAI's days of no usage) were never stored: not "already in".
             kept = summary.lines - summary.refused - summary.empty_lines
             text = (f"<b>Nothing new.</b> The {count(kept)} lines read are already in the "
-                    "database, so nothing was added." + _notes(summary, duplicates=False))
+                    "database, so nothing was added." + import_notes(summary, duplicates=False))
         else:
             text = (f"<b>Imported {plural(summary.added, 'record')}</b> as import "
-                    f"#{summary.batch} ({summary.profile}).{_notes(summary)}")
+                    f"#{summary.batch} ({summary.profile}).{import_notes(summary)}")
             self._shown_batch = summary.batch
         self._finish(text, summary.errors, can_skip=False)
         self._show_lines(self.checked_box, "Lines to check", summary.warnings,
@@ -539,7 +484,7 @@ class ImportsPage(Page):
         if self._shown_batch != found.batch:  # undone, or another import began meanwhile
             return
         text = (f"<b>Imported {summary_text(found)}</b> as import #{found.batch} "
-                f"({summary.profile}).{_notes(summary)}")
+                f"({summary.profile}).{import_notes(summary)}")
         self._headline(text)
         self._show_month(found.last_month)
 
@@ -547,7 +492,7 @@ class ImportsPage(Page):
         """Offer to show a month on the Dashboard (the latest of the import); None hides it."""
         self._month = first_day
         if first_day is not None:
-            self.month_button.setText(f"Show {_month_text(first_day)}")
+            self.month_button.setText(f"Show {month_text(first_day)}")
         self.month_button.setVisible(first_day is not None)
 
     def show_month(self) -> None:
