@@ -1,14 +1,19 @@
 """`meterbook import` of a big canonical CSV against the floor, with peak memory.
 
-usage: python benchmarks/bench_import.py [ROWS=1000000] [ROUNDS=2]
+usage: python benchmarks/bench_import.py [ROWS=1000000] [ROUNDS=2] [--year YYYY]
 Times ../shared/bench/import_floor.py and `meterbook import` on the same file, alternately, in
 fresh databases (the machine is shared: only the ratio of times taken in the same run means
 anything), and reads each process's peak memory (max RSS) from the kernel. Plans are saved
 first, so the import prices every record as it would for a user. Not a test: run by hand.
+
+The generated file spans 2026. Lines dated more than a day after the clock's now are imported
+with a warning, found by reading the file's dates a second time: `--year 2025` moves every date
+a year back first (outside the timing), to measure an import with nothing to warn of.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -37,14 +42,31 @@ def fresh(path: Path) -> Path:
     return path
 
 
+def moved_to(year: str, source: Path) -> Path:
+    """A copy of the generated file with every 2026 date in `year` (the dates lead each line)."""
+    target = source.with_name(f"{source.stem}-{year}.csv")
+    if not target.exists():
+        with source.open(encoding="utf-8") as lines, target.open("w", encoding="utf-8") as out:
+            out.write(next(lines))
+            for line in lines:
+                out.write(year + line[4:] if line.startswith("2026") else line)
+    return target
+
+
 def main() -> None:
-    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 2
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("rows", type=int, nargs="?", default=1_000_000)
+    parser.add_argument("rounds", type=int, nargs="?", default=2)
+    parser.add_argument("--year", help="move the file's dates to this year first")
+    args = parser.parse_args()
+    rows, rounds, year = args.rows, args.rounds, args.year
     OUT.mkdir(exist_ok=True)
     csv_path = OUT / f"usage-{rows}.csv"
     if not csv_path.exists():
         subprocess.run([sys.executable, str(SHARED / "gen_usage.py"), str(csv_path), str(rows)],
                        check=True)
+    if year:
+        csv_path = moved_to(year, csv_path)
     plans = OUT / "bench-plans.toml"
     sys.path.insert(0, str(HERE))
     from bench_cost import plans as bench_plans
@@ -62,7 +84,7 @@ def main() -> None:
                          str(csv_path)]))
     best_floor = min(t for t, _ in floor)
     best_ours = min(t for t, _ in ours)
-    print(f"{rows:,} lines, best of {rounds}")
+    print(f"{rows:,} lines{f' dated in {year}' if year else ''}, best of {rounds}")
     peak_floor, peak_ours = max(m for _, m in floor), max(m for _, m in ours)
     print(f"  floor (import_floor.py)   {best_floor:7.2f} s   peak {peak_floor:6.0f} MB")
     print(f"  meterbook import          {best_ours:7.2f} s   peak {peak_ours:6.0f} MB")
