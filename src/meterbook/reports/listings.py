@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from meterbook.core.records import from_epoch_us
 from meterbook.reports.tables import Column, Fit, render
-from meterbook.store.tables import ImportBatch
+
+if TYPE_CHECKING:  # the ORM's import costs `cost` a third of a second it does not need
+    from meterbook.store.tables import ImportBatch
 
 # In a narrow terminal the time goes under the date and a format breaks after its hyphen
 # ("anthropic-" "cost") before a file name is cut into short pieces.
