@@ -1,9 +1,13 @@
 """The import promises of usage-data.md: one batch or nothing, idempotent, cancellable."""
 
+import contextlib
 import csv
 import hashlib
 import json
 import signal
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -314,3 +318,50 @@ def test_a_mapped_file_opened_to_check_its_header_is_read_on_and_again_for_futur
     # anew: in the "process" case the child read the opened file, and its position is gone.
     assert summary.lines == 3_001
     assert [(w.file, w.line) for w in summary.warnings] == [("mapped.csv", 3_002)]
+
+
+def _children(pid: int) -> set[int]:
+    """The live child processes of pid (Linux: /proc/PID/task/*/children)."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found |= {int(n) for n in (task / "children").read_text().split()}
+    return found
+
+
+def _running(pid: int) -> bool:
+    """True while pid exists and is not a zombie (which has stopped, unreaped)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux's /proc")
+def test_an_import_killed_outright_leaves_no_reading_process_behind(tmp_path):
+    # kill -9 gives the importing process no chance to stop its forked reader: the reader must
+    # notice by itself (the pipe has no reader any more) rather than wait on it for ever.
+    path = tmp_path / "big.csv"
+    with path.open("w", encoding="utf-8") as out:
+        out.write("timestamp,vendor,model,request_id,input_tokens,output_tokens\n")
+        for i in range(300_000):
+            out.write(f"2026-03-01T00:00:00Z,openai,gpt-4o,r{i},{i % 977},{i % 131}\n")
+    script = ("import sys; from meterbook.importers import pipeline; "
+              "pipeline._FORK_FROM_BYTES = 0; from meterbook.cli import main; "
+              f"sys.exit(main(['--db', {str(tmp_path / 'k.db')!r}, 'import', {str(path)!r}]))")
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not (readers := _children(proc.pid)) and time.monotonic() < deadline:
+            assert proc.poll() is None, "the import ended before its reader could be seen"
+            time.sleep(0.01)
+        assert readers, "the import never started its reading process"
+    finally:
+        proc.kill()
+        proc.wait()
+    deadline = time.monotonic() + 20
+    while any(_running(pid) for pid in readers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_running(pid) for pid in readers)

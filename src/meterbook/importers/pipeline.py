@@ -8,6 +8,7 @@ the same pipeline.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import queue
 import signal
@@ -353,7 +354,7 @@ def _read_in_child(conn: Connection, reader: _Reader, batch_id: int,
     """
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_child_reads, args=(reader, send), daemon=True)
+    child = context.Process(target=_child_reads, args=(reader, send, receive), daemon=True)
     child.start()
     send.close()
     raw = conn.connection.dbapi_connection
@@ -395,9 +396,14 @@ def _read_in_child(conn: Connection, reader: _Reader, batch_id: int,
         clear_stage(raw)
 
 
-def _child_reads(reader: _Reader, send) -> None:
+def _child_reads(reader: _Reader, send, receive=None) -> None:
     """The forked reader: chunks, then counts and what the chunks learnt, through the pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    # The fork copied the parent's end of the pipe: closed here, a parent that dies (kill -9)
+    # leaves no reader of the pipe, so the next send fails and this process ends, instead of
+    # waiting for ever on a full pipe.
+    if receive is not None:
+        receive.close()
     packer = StagePacker(reader.chunks.plan_ids)
 
     def put(meters: list[tuple], rows: list[tuple], prices: list[tuple], first_id: int,
@@ -413,10 +419,13 @@ def _child_reads(reader: _Reader, send) -> None:
         send.send(("done", counts, state))
     except ImportRefused as exc:
         send.send(("refused", exc.errors))
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the parent is gone: nobody to tell
     except BaseException as exc:  # told to the parent, which raises it
         send.send(("failed", f"{type(exc).__name__}: {exc}"))
     finally:
-        send.close()
+        with contextlib.suppress(OSError):
+            send.close()
 
 
 def staged(conn: Connection) -> bool:
