@@ -17,6 +17,7 @@ from meterbook.core.periods import zone
 from meterbook.core.records import from_epoch_us
 from meterbook.store import readers
 from meterbook.store.batches import list_batches
+from meterbook.store.cost_query import money_sql
 from meterbook.store.database import Database
 from meterbook.store.sql import fetch_all
 
@@ -55,24 +56,27 @@ def batch_summary(db: Database, batch_id: int, tz_name: str) -> BatchSummary:
         [(records, first_us, last_us)] = fetch_all(conn, """
             SELECT count(*), min(timestamp_us), max(timestamp_us) FROM usage_record
             WHERE batch_id = ?""", (batch_id,))
-        # Billed where billed (in the bill's currency; none written is the home currency, as
-        # cost reads it), computed where not (in its plan's currency).
-        billed = fetch_all(conn, """
-            SELECT coalesce(currency, ''), sum(billed_nano) FROM usage_record
-            WHERE batch_id = ? AND billed_nano IS NOT NULL GROUP BY 1""", (batch_id,))
-        computed = fetch_all(conn, """
-            SELECT p.currency, sum(c.charge_nano) FROM usage_record r
-            JOIN usage_charge c ON c.record_id = r.id
-            JOIN plan_version p ON p.id = c.plan_version_id
-            WHERE r.batch_id = ? AND r.billed_nano IS NULL GROUP BY 1""", (batch_id,))
-        [(unpriced,)] = fetch_all(conn, """
-            SELECT coalesce(sum(r.requests), 0) FROM usage_record r
-            LEFT JOIN usage_charge c ON c.record_id = r.id
-            WHERE r.batch_id = ? AND r.billed_nano IS NULL AND c.record_id IS NULL""",
-                                  (batch_id,))
+        # cost's own sums (money_sql), grouped by the currency of the bill and of the plan:
+        # a bill is in its line's currency (none written: the home currency, as cost reads
+        # it), a computed charge in its plan's.
+        billed, computed, unpriced = money_sql("auto", over_rollup=False)
+        sums = fetch_all(conn, f"""
+            SELECT coalesce(r.currency, ''), coalesce(p.currency, ''), {billed}, {computed},
+                coalesce({unpriced}, 0), count(billed_nano),
+                sum(CASE WHEN billed_nano IS NULL AND charge_nano IS NOT NULL THEN 1 ELSE 0 END)
+            FROM usage_record r LEFT JOIN usage_charge c ON c.record_id = r.id
+            LEFT JOIN plan_version p ON p.id = c.plan_version_id
+            WHERE r.batch_id = ? GROUP BY 1, 2""", (batch_id,))
     nano: dict[str, int] = {}
-    for currency, amount in (*billed, *computed):
-        nano[currency or home] = nano.get(currency or home, 0) + amount
+    unpriced = 0
+    for (bill_currency, plan_currency, billed_nano, computed_nano, requests, bills,
+         charges) in sums:
+        # A currency appears when some record counts in it, even for $0 (a free line).
+        for currency, amount, n in ((bill_currency, billed_nano, bills),
+                                    (plan_currency, computed_nano, charges)):
+            if n:
+                nano[currency or home] = nano.get(currency or home, 0) + int(amount)
+        unpriced += int(requests)
     amounts = {currency: from_nano(n) for currency, n in sorted(nano.items())}
 
     def month(us: int | None) -> date | None:
