@@ -243,8 +243,10 @@ def test_a_sample_has_no_negative_or_too_fine_quantities():
 
 
 def test_a_plans_prices_in_one_line():
-    assert price_summary(GPT) == "USD 2.50 in / 10.00 out per 1M tokens"
+    assert price_summary(GPT) == "in 2.50 out 10.00/M tok"
+    # FULL has a multiplier of 0.5: the prices shown are the ones charged, and say so.
+    # 2.50 x 0.5 = 1.25, 10.00 x 0.5 = 5.00, 0.002 x 0.5 = 0.001, 1.50 x 0.5 = 0.75.
     assert price_summary(FULL) == (
-        "EUR 2.50 in / 10.00 out per 1K tokens, 0.002 per request, 1.50 per 1K units, "
-        "volume tiers on requests, 1 size tier, x 0.5, 20.00 a month, at least 50.00 a month")
+        "in 1.25 out 5.00/1,000 tok; 0.001/request; 0.75/1,000 units (×0.5 applied); "
+        "volume tiers on requests; 1 size tier(s); fee 20.00/month; minimum 50.00/month")
     assert price_summary(Plan(name="free", vendor="x")) == "free"

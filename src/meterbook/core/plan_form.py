@@ -254,33 +254,41 @@ def preview(plan: Plan, sample: SampleRequest) -> Decimal | None:
 
 
 def price_summary(plan: Plan) -> str:
-    """A plan's prices in one short line, for lists: "USD 2.50 in / 10.00 out per 1M tokens"."""
+    """A plan's prices in one short line, for lists (the app's and the command line's). A
+    multiplier (batch plans: 0.5) is applied to the prices shown and said, so that a
+    half-price plan never reads as the list price."""
+    k = plan.multiplier
     parts = []
-    if plan.input or plan.output or plan.cached_input or plan.cache_write:
-        parts.append(f"{plan.input} in / {plan.output} out per {_per(plan.token_unit)} tokens")
+    unit = f"/{plan.token_unit:,} tok" if plan.token_unit != 1_000_000 else "/M tok"
+    if plan.input or plan.output:
+        parts.append(f"in {_price(plan.input, k)} out {_price(plan.output, k)}{unit}")
     if plan.request:
-        parts.append(f"{plan.request} per request")
+        parts.append(f"{_price(plan.request, k)}/request")
     if plan.unit_price:
-        per = "unit" if plan.unit_size == 1 else f"{_per(plan.unit_size)} units"
-        parts.append(f"{plan.unit_price} per {per}")
-    if plan.volume is not None:
-        parts.append(f"{plan.volume.mode} tiers on {plan.volume.meter.replace('_', ' ')}")
+        parts.append(f"{_price(plan.unit_price, k)}/{plan.unit_size:,} units")
+    if k != 1:
+        if parts:
+            parts[-1] += f" (×{k} applied)"
+        else:
+            parts.append(f"charge ×{k}")
+    if plan.volume:
+        parts.append(f"{plan.volume.mode} tiers on {plan.volume.meter}")
     if plan.size_tiers:
-        parts.append(f"{len(plan.size_tiers)} size tier{'s' if len(plan.size_tiers) > 1 else ''}")
-    if plan.multiplier != 1:
-        parts.append(f"x {plan.multiplier}")
+        parts.append(f"{len(plan.size_tiers)} size tier(s)")
     if plan.monthly_fee:
-        parts.append(f"{plan.monthly_fee} a month")
+        parts.append(f"fee {plan.monthly_fee}/month")
     if plan.monthly_minimum:
-        parts.append(f"at least {plan.monthly_minimum} a month")
-    return f"{plan.currency} {', '.join(parts)}" if parts else "free"
+        parts.append(f"minimum {plan.monthly_minimum}/month")
+    return "; ".join(parts) or "free"
 
 
-def _per(amount: int) -> str:
-    for size, suffix in ((1_000_000, "M"), (1000, "K")):
-        if amount >= size and amount % size == 0:
-            return f"{amount // size:,}{suffix}"
-    return f"{amount:,}"
+def _price(price: Decimal, multiplier: Decimal) -> Decimal | str:
+    """price x multiplier, exact, with at least the cents: 10.00 x 0.5 = 5.00, 0.625 x 0.5 =
+    0.3125; the price as written when there is no multiplier."""
+    if multiplier == 1:
+        return price
+    value = (price * multiplier).normalize()
+    return f"{value:.2f}" if value.as_tuple().exponent >= -2 else f"{value:f}"
 
 
 # --- texts ----------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from dataclasses import fields, is_dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from meterbook.core.plan_form import price_summary
 from meterbook.core.plans import Plan
 from meterbook.reports.tables import Column, Fit, render
 
@@ -37,43 +38,6 @@ def plans_table(plans: Sequence[Plan], width: int | None = None) -> list[str]:
         wide = len(f"[{len(sources)}]")
         out += ["", "Sources:"] + [f"{f'[{n}]':>{wide}} {source}" for source, n in sources.items()]
     return out
-
-
-def price_summary(plan: Plan) -> str:
-    """The prices in words. A multiplier (batch plans: 0.5) is applied to the prices shown and
-    said, so that a half-price plan never reads as the list price."""
-    k = plan.multiplier
-    parts = []
-    unit = f"/{plan.token_unit:,} tok" if plan.token_unit != 1_000_000 else "/M tok"
-    if plan.input or plan.output:
-        parts.append(f"in {_price(plan.input, k)} out {_price(plan.output, k)}{unit}")
-    if plan.request:
-        parts.append(f"{_price(plan.request, k)}/request")
-    if plan.unit_price:
-        parts.append(f"{_price(plan.unit_price, k)}/{plan.unit_size:,} units")
-    if k != 1:
-        if parts:
-            parts[-1] += f" (×{k} applied)"
-        else:
-            parts.append(f"charge ×{k}")
-    if plan.volume:
-        parts.append(f"{plan.volume.mode} tiers on {plan.volume.meter}")
-    if plan.size_tiers:
-        parts.append(f"{len(plan.size_tiers)} size tier(s)")
-    if plan.monthly_fee:
-        parts.append(f"fee {plan.monthly_fee}/month")
-    if plan.monthly_minimum:
-        parts.append(f"minimum {plan.monthly_minimum}/month")
-    return "; ".join(parts) or "free"
-
-
-def _price(price: Decimal, multiplier: Decimal) -> Decimal | str:
-    """price x multiplier, exact, with at least the cents: 10.00 x 0.5 = 5.00, 0.625 x 0.5 =
-    0.3125; the price as written when there is no multiplier."""
-    if multiplier == 1:
-        return price
-    value = (price * multiplier).normalize()
-    return f"{value:.2f}" if value.as_tuple().exponent >= -2 else f"{value:f}"
 
 
 def plan_json(plan: Plan) -> dict:

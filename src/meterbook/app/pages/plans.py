@@ -135,7 +135,8 @@ class CatalogDialog(QDialog):
                 parent_item.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 _bold(parent_item)
             name = plan.name + (" (in your plans)" if plan.name in (owned or ()) else "")
-            item = QTreeWidgetItem(parent_item, [name, plan.model, price_summary(plan),
+            prices = f"{plan.currency} {price_summary(plan)}"
+            item = QTreeWidgetItem(parent_item, [name, plan.model, prices,
                                                  plan.source or ""])
             item.setData(0, ROLE, plan.name)
             item.setToolTip(3, plan.source or "")
@@ -377,7 +378,8 @@ class PlansPage(Page):
                 current = next((p for p in reversed(versions) if _start(p) <= now), versions[0])
                 plan_item = QTreeWidgetItem(vendor_item, [versions[0].name])
                 plan_item.setData(0, ROLE, plan_key(current))
-                plan_item.setToolTip(0, f"model {current.model}: {price_summary(current)}")
+                plan_item.setToolTip(
+                    0, f"model {current.model}: {current.currency} {price_summary(current)}")
                 for plan in reversed(versions):  # newest first, as a history reads
                     start = "always" if plan.effective_from is None else \
                         f"from {plan.effective_from:%Y-%m-%d}"
@@ -385,7 +387,7 @@ class PlansPage(Page):
                         " · coming" if _start(plan) > now else "")
                     item = QTreeWidgetItem(plan_item, [start + state])
                     item.setData(0, ROLE, plan_key(plan))
-                    item.setToolTip(0, price_summary(plan))
+                    item.setToolTip(0, f"{plan.currency} {price_summary(plan)}")
                     if plan_key(plan) == selected:
                         self.tree.setCurrentItem(item)
                         plan_item.setExpanded(True)
