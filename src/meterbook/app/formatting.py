@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from meterbook.core.cost import missing_rates_text as describe_missing_rates
 from meterbook.core.periods import parse_month
 from meterbook.core.records import from_epoch_us
+from meterbook.store.conversations import BILLED
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CNY": "¥", "INR": "₹", "CHF": "CHF "}
 
@@ -95,3 +96,18 @@ def missing_rates_text(pairs, home: str, capital: bool = True) -> str:
     every missing pair at once, consecutive months as one span (core.cost's wording)."""
     text = describe_missing_rates(pairs, home, month_title)
     return text[0].upper() + text[1:] if capital else text
+
+
+def priced_by_text(billed: bool, plan: str | None) -> str:
+    """What priced a record, for the Usage and Conversations tables: the vendor's bill (naming
+    a plan that covers the line too), else the plan's name, else "" (unpriced)."""
+    if billed:
+        return f"{BILLED} · also {plan}" if plan else BILLED
+    return plan or ""
+
+
+def both_amounts_text(billed: str, computed: str, plan: str) -> str:
+    """A billed line a plan covers too: both figures, the bill first, as it is what counts
+    (as in `meterbook cost`)."""
+    return f"billed {billed} · computed {computed} by plan {plan}"
+

@@ -13,10 +13,12 @@ from decimal import Decimal
 from PySide6.QtGui import QFont
 
 from meterbook.app.formatting import (
+    both_amounts_text,
     count,
     money,
     muted_color,
     plural,
+    priced_by_text,
     warning_color,
     when_text,
 )  # fmt: skip
@@ -132,10 +134,9 @@ def request_cost_text(row: RequestRow, currency: str) -> str:
     return "unpriced" if row.cost is None else detail_money(row.cost, currency)
 
 
-def priced_by_text(row: RequestRow) -> str:
-    if row.priced_by == BILLED and row.plan:
-        return f"{BILLED} · also {row.plan}"
-    return row.priced_by or "no plan"
+def _priced_by(row: RequestRow) -> str:
+    billed = row.priced_by == BILLED
+    return priced_by_text(billed, row.plan if billed else row.priced_by) or "no plan"
 
 
 def _request_cost_tip(row: RequestRow, model) -> str | None:
@@ -145,8 +146,8 @@ def _request_cost_tip(row: RequestRow, model) -> str | None:
     if row.priced_by == BILLED and row.cost is not None:
         if row.computed is not None:
             # Both figures, the bill first: it is what counts, as in `meterbook cost`.
-            return (f"billed {detail_money(row.cost, model.currency)} · computed "
-                    f"{detail_money(row.computed, model.currency)} by plan {row.plan}")
+            return both_amounts_text(detail_money(row.cost, model.currency),
+                                     detail_money(row.computed, model.currency), row.plan)
         return "The vendor's own figure for this line, from the export"
     return None
 
@@ -167,7 +168,7 @@ REQUEST_COLUMNS: tuple[Column[RequestRow], ...] = (
     Column("Output", lambda r, m: count(r.output_tokens), numeric=True),
     Column("Cost", lambda r, m: request_cost_text(r, m.currency), numeric=True,
            foreground=_request_warning, tooltip=_request_cost_tip),
-    Column("Priced by", lambda r, m: priced_by_text(r), foreground=_request_warning,
+    Column("Priced by", lambda r, m: _priced_by(r), foreground=_request_warning,
            tooltip=_request_cost_tip),
 )  # fmt: skip
 

@@ -38,11 +38,10 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QGuiApplication, QPalette
 
 from meterbook.app.context import AppContext
-from meterbook.app.formatting import count, money
+from meterbook.app.formatting import both_amounts_text, count, money, priced_by_text
 from meterbook.app.tasks import Latest
 from meterbook.core.records import from_epoch_us
 from meterbook.store import readers
-from meterbook.store.conversations import BILLED
 from meterbook.store.usage_query import (
     UsageFilter,
     UsageRow,
@@ -117,21 +116,16 @@ def cell_money(amount: Decimal, currency: str) -> str:
     return money(amount, currency, COST_PLACES)
 
 
-def priced_by_text(row: UsageRow) -> str:
-    """Which figure the Cost column shows: the vendor's bill (naming a plan that covers the
-    line too), the plan's name, or nothing (unpriced)."""
-    if row.source == "billed":
-        return f"{BILLED} · also {row.plan_name}" if row.plan_name else BILLED
-    return row.plan_name or ""
+def row_priced_by(row: UsageRow) -> str:
+    return priced_by_text(row.source == "billed", row.plan_name)
 
 
 def both_amounts(row: UsageRow) -> str | None:
-    """"billed $0.03 · computed $0.0000 by plan X" for a billed line a plan covers too: the
-    bill first, as it is what counts; None for any other record."""
+    """Both figures of a billed line a plan covers too; None for any other record."""
     if row.source != "billed" or row.charge is None:
         return None
-    return (f"billed {exact_money(row.billed, row.billed_currency or '')} · computed "
-            f"{cell_money(row.charge, row.charge_currency or '')} by plan {row.plan_name}")
+    return both_amounts_text(exact_money(row.billed, row.billed_currency or ""),
+                             cell_money(row.charge, row.charge_currency or ""), row.plan_name)
 
 
 def exact_money(amount: Decimal, currency: str) -> str:
@@ -409,7 +403,7 @@ class UsageTableModel(QAbstractTableModel):
         """Every column's text, made once per row read rather than at every paint."""
         return (local_time(row.timestamp_us, self.tz), row.vendor, row.model, row.project,
                 count(row.requests), count(row.input_tokens), count(row.output_tokens),
-                charge_text(row), priced_by_text(row))
+                charge_text(row), row_priced_by(row))
 
     def _tooltip(self, row: UsageRow, column: int) -> str | None:
         amount = row.amount

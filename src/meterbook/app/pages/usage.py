@@ -47,7 +47,7 @@ from meterbook.app.models.usage_model import (
     both_amounts,
     exact_money,
     local_time,
-    priced_by_text,
+    row_priced_by,
 )  # fmt: skip
 from meterbook.app.pages.base import Page
 from meterbook.app.tables import configure_table, give_way
@@ -663,7 +663,7 @@ class RecordPanel(QWidget):
             amount = r.amount
             if amount is None:
                 return "unpriced"
-            return f"{exact_money(*amount)} ({priced_by_text(r)})"
+            return f"{exact_money(*amount)} ({row_priced_by(r)})"
         if key == "charge":
             if r.charge is None:
                 return NONE if r.billed is not None else "no plan covers it"
