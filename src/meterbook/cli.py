@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from meterbook import __version__
+from meterbook import __version__, commands_planner
 from meterbook.core.cost import BY_KEYS, SOURCES, MissingRate
 from meterbook.core.periods import parse_month, zone
 from meterbook.core.plans import PlanFileError
@@ -154,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     _listing(rates.add_parser("list", help="every saved rate"))
     rate_import = rates.add_parser("import", help="a CSV with columns currency,month,rate")
     rate_import.add_argument("file")
+    commands_planner.add_parser(sub, month=_month)
     return p
 
 
@@ -216,5 +217,6 @@ def _dispatch(args: argparse.Namespace) -> int:
         "cost": commands.cost,
         "settings": commands.settings,
         "rates": commands.rates,
+        "plan-budget": commands_planner.plan_budget,
     }
     return handlers[args.command](args)
