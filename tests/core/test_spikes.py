@@ -99,5 +99,7 @@ def test_spikes_of_several_vendors_come_in_day_order():
 def test_the_rule_settings_are_checked():
     with pytest.raises(ValueError, match="minimum history between 1 and 28"):
         SpikeRule(min_history=30)
+    with pytest.raises(ValueError, match="k must be a Decimal"):
+        SpikeRule(k=3.5)
     # A stricter multiple: 8 x 10 is not above 10 x 10.
     assert find_spikes(series(*["10.00"] * 28, "80.00"), rule=SpikeRule(min_multiple=D(10))) == []

@@ -5,6 +5,7 @@ import pytest
 from tests.helpers import CHAT_CLAUDE_PLANS, usage_database
 
 from meterbook.core.cost import By, MissingRate
+from meterbook.core.money import format_exact
 from meterbook.core.periods import parse_day, zone
 from meterbook.store import readers
 from meterbook.store.cost_query import CostQuery, run_cost_query
@@ -80,6 +81,18 @@ def test_a_vendors_days_add_up_to_cost_by_vendor_less_the_fixed_charges(tmp_path
     assert {v: sum(days.values(), D(0)) for v, days in spend.items()} == {
         v: usage for v, (usage, _) in by_vendor.items()}
     assert all(fixed == 0 for _, fixed in by_vendor.values())
+
+
+def test_the_days_add_up_to_what_the_cost_command_prints_by_vendor(tmp_path, cli):
+    with usage_database(tmp_path, PLANS, USAGE, utc=True) as db, db.engine.connect() as conn:
+        spend = daily_spend(conn, date(2026, 3, 2), date(2026, 3, 31))
+    printed = cli("cost", "--by", "vendor", "--from", "2026-03-02", "--to", "2026-04-01",
+                  "--format", "json", db=tmp_path / "t.db")
+    # anthropic 3.00 + 1.00 = 4.00; openai 2.00 on March 5th; mistral unpriced: 0.
+    assert {row["key"]: row["cost"] for row in printed.json["rows"]} == {
+        "anthropic": "4.000000000", "mistral": "0", "openai": "2.000000000"}
+    assert {v: format_exact(sum(days.values(), D(0))) for v, days in spend.items()} == {
+        row["key"]: row["cost"] for row in printed.json["rows"]}
 
 
 def test_over_the_whole_month_cost_by_vendor_adds_the_fee(tmp_path):

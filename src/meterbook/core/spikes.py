@@ -50,6 +50,13 @@ class SpikeRule:
     min_amount: Decimal = Decimal(1)
 
     def __post_init__(self) -> None:
+        for name in ("k", "min_multiple", "min_amount"):
+            value = getattr(self, name)
+            exact = None if isinstance(value, float) else Decimal(value)  # int or text: exact
+            if exact is None or not exact.is_finite() or exact < 0:
+                raise ValueError(f"the spike rule's {name} must be a Decimal of 0 or more "
+                                 f"(money and factors are never floats), not {value!r}")
+            object.__setattr__(self, name, exact)
         if self.window < 1 or not 1 <= self.min_history <= self.window:
             raise ValueError(f"a spike window of {self.window} days needs a minimum history "
                              f"between 1 and {self.window} days, not {self.min_history}")
