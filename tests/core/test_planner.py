@@ -107,6 +107,17 @@ def test_a_later_version_prices_the_months_it_is_in_force():
     assert figures(budget)[1] == ("2026-02", 3100, D("24.065"), D(0), D("24.065"))
 
 
+def test_a_plan_priced_per_unit_takes_the_typical_units_of_a_request():
+    # Images: 0.04 per 1,000 units and 0.50 a request.
+    images = Plan(name="Images", vendor="google", model="imagen", unit_price=D("0.04"),
+                  unit_size=1000, request=D("0.50"))
+    budget = plan_budget([images], Forecast("2026-04", 1000, SampleRequest(units=D("2500.5")),
+                                            months=1))
+    # 1,000 requests x 2,500.5 units = 2,500,500 units / 1,000 x 0.04 = 100.02; 1,000 x 0.50 =
+    # 500.00: 600.02, no fee.
+    assert figures(budget) == [("2026-04", 1000, D("600.02"), D(0), D("600.02"))]
+
+
 def test_impossible_forecasts_are_refused_with_the_reason():
     with pytest.raises(ValueError, match="above -100%"):
         Forecast("2026-01", 100, SMALL, growth=D(-1))
