@@ -1,0 +1,145 @@
+"""A period's cost per vendor, model and project, its fixed charges per plan, and why the cost
+changed between two months (core/change.py), for the monthly report, Dashboard and Reports page.
+
+Every figure is `run_cost_query`'s (the money rule lives there): one query per (vendor, model,
+project) over that meter's usage (CostQuery.meter_ids), one `--by plan` for the fixed charges,
+and one for the total, which the lines must add up to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from sqlalchemy.engine import Connection
+
+from meterbook.core.change import Cell, Change, decompose
+from meterbook.core.cost import COUNT_FIELDS, CostRow
+from meterbook.core.periods import US_PER_HOUR, month_start_us, next_month, parse_month
+from meterbook.core.plans import Plan
+from meterbook.store.cost_query import CostQuery, run_cost_query
+from meterbook.store.sql import fetch_all
+from meterbook.store.usage_store import Meters
+
+
+@dataclass(frozen=True)
+class Line:
+    """Usage of one vendor, model and project: counts and usage cost (no fixed charges)."""
+
+    vendor: str
+    model: str
+    project: str
+    row: CostRow
+
+    @property
+    def tokens(self) -> int:
+        return sum(getattr(self.row, f) for f in COUNT_FIELDS[1:])
+
+
+@dataclass(frozen=True)
+class FixedLine:
+    vendor: str
+    plan: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    lines: list[Line]
+    fixed: list[FixedLine]
+    total: CostRow  # the cost query's own total: lines and fixed lines add up to it
+
+    @property
+    def fixed_total(self) -> Decimal:
+        return sum((f.amount for f in self.fixed), Decimal(0))
+
+
+class BreakdownMismatch(AssertionError):
+    """The lines do not add up to the cost query's total: a report must never be sent so."""
+
+
+def scope_meters(conn: Connection, vendor: str | None = None, project: str | None = None
+                 ) -> tuple[int, ...] | None:
+    """The meter ids of a scope (any case), or None for no scope."""
+    if vendor is None and project is None:
+        return None
+    return tuple(sorted(
+        mid for mid, key in Meters(conn).keys.items()
+        if (vendor is None or key[0].lower() == vendor.lower())
+        and (project is None or key[2].lower() == project.lower())))
+
+
+def _meters_in_range(conn: Connection, q: CostQuery) -> dict[tuple[str, str, str], list[int]]:
+    """Meters with usage in the hours overlapping [from, to), by (vendor, model, project)."""
+    lo = -(2**62) if q.from_us is None else q.from_us // US_PER_HOUR
+    hi = 2**62 if q.to_us is None else -(-q.to_us // US_PER_HOUR)
+    keys = Meters(conn).keys
+    found: dict[tuple[str, str, str], list[int]] = {}
+    for (mid,) in fetch_all(conn, """SELECT DISTINCT meter_id FROM usage_rollup
+            WHERE hour >= ? AND hour < ?""", (lo, hi)):
+        if q.meter_ids is None or mid in q.meter_ids:
+            found.setdefault(keys[mid][:3], []).append(mid)
+    return found
+
+
+def breakdown(conn: Connection, q: CostQuery, plans: list[tuple[int, Plan]],
+              with_fixed: bool = True) -> Breakdown:
+    """Lines per vendor, model and project, sorted; fixed charges per plan (none when
+    `with_fixed` is False: a project's report, since fees belong to no project)."""
+    lines = []
+    for (vendor, model, project), ids in sorted(_meters_in_range(conn, q).items()):
+        total = run_cost_query(conn, replace(q, by="vendor", meter_ids=tuple(ids)), plans).total
+        row = replace(total, key=model, fixed_cost=Decimal(0))
+        if any(getattr(row, f) for f in COUNT_FIELDS) or row.usage_cost \
+                or row.unpriced_requests:
+            lines.append(Line(vendor, model, project, row))
+    fixed = []
+    if with_fixed:
+        vendor_of = {p.name: p.vendor for _, p in plans}
+        for row in run_cost_query(conn, replace(q, by="plan"), plans).rows:
+            if row.fixed_cost:
+                fixed.append(FixedLine(vendor_of.get(row.key, ""), row.key, row.fixed_cost))
+    total = run_cost_query(conn, replace(q, by="month"), plans).total
+    if not with_fixed:
+        total = replace(total, fixed_cost=Decimal(0))
+    found = sum((ln.row.usage_cost for ln in lines), Decimal(0)) + sum(
+        (f.amount for f in fixed), Decimal(0))
+    if found != total.cost:
+        raise BreakdownMismatch(f"lines add up to {found}, the cost query to {total.cost}")
+    return Breakdown(lines, fixed, total)
+
+
+def month_bounds(month: str, q: CostQuery) -> tuple[int, int]:
+    y, m = parse_month(month)
+    return month_start_us(y, m, q.tz), month_start_us(*next_month(y, m), q.tz)
+
+
+def cells(b: Breakdown) -> tuple[dict[tuple[str, str], Cell], dict[str, Decimal]]:
+    """A breakdown as the change decomposition reads it: cells per (vendor, model) (projects
+    added together) and fixed charges per vendor. A model metered in units (characters,
+    images) has units where others have tokens: its size is units per request."""
+    found: dict[tuple[str, str], Cell] = {}
+    for ln in b.lines:
+        old = found.get((ln.vendor, ln.model), Cell())
+        found[(ln.vendor, ln.model)] = Cell(old.requests + ln.row.requests,
+                                            old.tokens + ln.tokens + ln.row.units_micro,
+                                            old.cost + ln.row.usage_cost)
+    fixed: dict[str, Decimal] = {}
+    for f in b.fixed:
+        fixed[f.vendor] = fixed.get(f.vendor, Decimal(0)) + f.amount
+    return found, fixed
+
+
+def change_between(conn: Connection, before: Breakdown | str, after: Breakdown | str,
+                   q: CostQuery, plans: list[tuple[int, Plan]], with_fixed: bool = True
+                   ) -> Change:
+    """Why the cost changed from one month ('YYYY-MM', or a breakdown already read) to
+    another, in q's zone, currency, rates and scope."""
+    sides = []
+    for side in (before, after):
+        if isinstance(side, str):
+            lo, hi = month_bounds(side, q)
+            side = breakdown(conn, replace(q, from_us=lo, to_us=hi), plans, with_fixed)
+        sides.append(cells(side))
+    (cells_a, fixed_a), (cells_b, fixed_b) = sides
+    return decompose(cells_a, cells_b, fixed_a, fixed_b)
