@@ -120,8 +120,9 @@ def test_html_states_total_change_and_unpriced_usage(db):
     page = report_html.as_text(_april(db))
     assert "<h1>AI spend report: 2026-04</h1>" in page
     assert "<td>Total (USD)</td><td>14.50 USD</td>" in page
-    assert "<td>Change from price changes (plan versions; cost per token)</td>" \
-           "<td>2.00 USD</td>" in page
+    assert '<td>price changes (plan versions; cost per token)</td><td class="n">2.00</td>' \
+        in page
+    assert '<td>Cost per priced request</td><td>3.1667 USD</td>' in page  # 9.50 / 3
     assert "1 request unpriced: no plan covers them" in page
     assert "Shapley" in page
 

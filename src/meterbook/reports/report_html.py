@@ -18,7 +18,15 @@ from meterbook.core.change import PART_LABELS, PARTS
 from meterbook.core.cost import CostRow
 from meterbook.core.money import format_display
 from meterbook.reports.monthly import MonthlyReport, tokens
-from meterbook.reports.report_text import DECOMPOSITION, MONEY, TEXT, empty_text, summary_pairs
+from meterbook.reports.report_text import (
+    DECOMPOSITION,
+    MONEY,
+    TEXT,
+    UNIT_MONEY,
+    about_pairs,
+    empty_text,
+    summary_pairs,
+)  # fmt: skip
 
 CHARTS = {"daily_spend": "Daily spend", "spend_by_vendor": "Spend by vendor"}
 _STYLE = """
@@ -53,9 +61,9 @@ def _cell(kind: str, value: object) -> str:
 
 
 def _table(headers: Sequence[str], kinds: Sequence[str], rows: Sequence[Sequence],
-           total: Sequence | None = None) -> str:
+           total: Sequence | None = None, empty: str = "None.") -> str:
     if not rows:
-        return '<p class="small">None.</p>'
+        return f'<p class="small">{esc(empty)}</p>'
     head = "".join(f'<th{"" if k == TEXT else " class=n"}>{esc(h)}</th>'
                    for h, k in zip(headers, kinds, strict=True))
     body = ["<tr>" + "".join(_cell(k, v) for k, v in zip(kinds, r, strict=True)) + "</tr>"
@@ -64,6 +72,19 @@ def _table(headers: Sequence[str], kinds: Sequence[str], rows: Sequence[Sequence
         body.append('<tr class="total">' + "".join(
             _cell(k, v) for k, v in zip(kinds, total, strict=True)) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _pairs(pairs: Sequence[tuple[str, str, object]], currency: str) -> str:
+    """Labelled figures as a two-column table, money with its currency."""
+    def text(kind: str, value: object) -> str:
+        if value is None:
+            return "n/a"
+        if kind in (MONEY, UNIT_MONEY):
+            places = 2 if kind == MONEY else 4
+            return f"{format_display(value, places)} {currency}"  # type: ignore[arg-type]
+        return f"{value:,}" if kind == "int" else str(value)
+
+    return _table(("item", "value"), (TEXT, TEXT), [[label, text(k, v)] for label, k, v in pairs])
 
 
 def _group_rows(rows: list[CostRow]) -> list[list]:
@@ -94,7 +115,8 @@ def _change(report: MonthlyReport) -> str:
         parts = ln.shown()
         lines.append([ln.vendor, ln.model or "(fixed charges)", ln.before, ln.after,
                       *(parts[p] for p in PARTS)])
-    out.append(_table(("vendor", "model", "before", "after", *PARTS),
+    out.append(_table(("vendor", "model", "before", "after",
+                       *(part.replace("_", " ") for part in PARTS)),
                       (TEXT, TEXT, MONEY, MONEY, *(MONEY for _ in PARTS)), lines))
     out.append(f'<p class="small">{esc(DECOMPOSITION)}</p>')
     return "".join(out)
@@ -112,10 +134,7 @@ def as_text(report: MonthlyReport, charts: Mapping[str, str | bytes] | None = No
     if report.empty:
         p.append(f'<p class="note">{esc(empty_text(report))}</p>')
     p.append("<h2>Summary</h2>")
-    p.append(_table(("item", "value"), (TEXT, TEXT),
-                    [[label, f"{_money(v)} {cur}" if k == MONEY and v is not None else
-                      (f"{v:,}" if k == "int" else ("n/a" if v is None else v))]
-                     for label, k, v in summary_pairs(report)]))
+    p.append(_pairs(summary_pairs(report), cur))
     if report.budgets is not None or report.alerts is not None:
         p.append("<h2>Budget and alerts</h2>")  # their tables come with the budgets work
     for name, image in sorted((charts or {}).items()):
@@ -136,18 +155,22 @@ def as_text(report: MonthlyReport, charts: Mapping[str, str | bytes] | None = No
         p.append(_table((by, *heads), _GROUP_KINDS, rows, total_row))
     p.append("<h2>Fixed charges</h2>")
     p.append(_table(("vendor", "plan", cur), (TEXT, TEXT, MONEY),
-                    [[f.vendor, f.plan, f.amount] for f in report.fixed]))
+                    [[f.vendor, f.plan, f.amount] for f in report.fixed],
+                    empty="None: no plan charges a monthly fee or minimum here."))
     p.append("<h2>Most expensive conversations</h2>")
     p.append(_table(("conversation", "requests", "tokens", "cost", "unpriced requests"),
                     (TEXT, "int", "int", MONEY, "int"),
                     [[r.key, r.requests, tokens(r), r.usage_cost, r.unpriced_requests]
-                     for r in report.conversations]))
+                     for r in report.conversations],
+                    empty="No request in this period belongs to a conversation."))
     p.append("<h2>Reconciliation: billed against computed</h2>")
     p.append(_table(("vendor", "billed", "computed", "difference", "billed without usage",
                      "other (rounding, prices)", "unpriced requests"),
                     (TEXT, MONEY, MONEY, MONEY, MONEY, MONEY, "int"),
                     [[x.vendor, x.billed, x.computed, x.difference, x.billed_without_usage,
-                      x.other, x.unpriced_requests] for x in report.reconciliation]))
+                      x.other, x.unpriced_requests] for x in report.reconciliation],
+                    empty="No vendor billed in this period: there is nothing to reconcile "
+                          "(cost exports and billed costs are compared when imported)."))
     p.append('<p class="small">Billed: the vendors\' own cost in their exports. Computed: '
              "the saved plans' charges for the same vendor's usage. Lines billed without "
              "usage carry money and no requests or tokens, so no plan can price them; "
@@ -157,7 +180,10 @@ def as_text(report: MonthlyReport, charts: Mapping[str, str | bytes] | None = No
     p.append(_table(("batch", "imported", "files", "records in period", "refused lines"),
                     ("int", TEXT, TEXT, "int", "int"),
                     [[i.batch, i.created, i.files, i.records, i.refused]
-                     for i in report.imports]))
+                     for i in report.imports],
+                    empty="No import brought usage into this period."))
+    p.append("<h2>About this report</h2>")
+    p.append(_pairs(about_pairs(report), cur))
     made = f"Made {report.generated_at.isoformat()} by Meterbook {report.version}."
     p.append(f'<p class="small">{esc(made)}</p>')
     p.append("</body></html>\n")

@@ -10,6 +10,7 @@ from meterbook.core.money import format_display
 from meterbook.reports.monthly import MonthlyReport, tokens
 
 MONEY, INT, TEXT = "money", "int", "text"
+UNIT_MONEY = "unit_money"  # money per request or conversation: shown to 4 places
 
 DECOMPOSITION = (
     f"Why it changed: {METHOD}. Each part is a factor's effect averaged over every order in "
@@ -76,15 +77,24 @@ def summary_pairs(report: MonthlyReport) -> list[tuple[str, str, object]]:
         ("Fixed charges", MONEY, t.fixed_cost),
         ("Requests", INT, t.requests),
         ("Tokens", INT, tokens(t)),
-        ("Cost per priced request", MONEY, report.cost_per_request),
+        ("Cost per priced request", UNIT_MONEY, report.cost_per_request),
         ("Conversations", INT, report.conversation_count),
-        ("Cost per conversation", MONEY, report.cost_per_conversation),
+        ("Cost per conversation", UNIT_MONEY, report.cost_per_conversation),
         ("Unpriced usage", TEXT, unpriced_text(report)),
         ("Refused import lines", TEXT, refused_text(report)),
     ]
+    return pairs + [("Note", TEXT, note) for note in report.notes]
+
+
+def change_pairs(report: MonthlyReport) -> list[tuple[str, str, object]]:
+    """The shown (cent) parts of the change, adding up to the shown difference."""
     shown = report.change.shown()
-    pairs += [(f"Change from {PART_LABELS[p]}", MONEY, shown[p]) for p in PARTS]
-    pairs += [
+    return [(f"Change from {PART_LABELS[p]}", MONEY, shown[p]) for p in PARTS]
+
+
+def about_pairs(report: MonthlyReport) -> list[tuple[str, str, object]]:
+    """How the figures were made: zone, currency, rates, rounding, method, sources, when."""
+    return [
         ("Time zone", TEXT, report.tz_name),
         ("Currency", TEXT, report.currency),
         ("Exchange rates", TEXT, rates_text(report)),
@@ -94,8 +104,6 @@ def summary_pairs(report: MonthlyReport) -> list[tuple[str, str, object]]:
         ("Generated at", TEXT, report.generated_at.isoformat()),
         ("Meterbook version", TEXT, report.version),
     ]
-    pairs += [("Note", TEXT, note) for note in report.notes]
-    return pairs
 
 
 def money_text(value: Decimal | None, currency: str) -> str:

@@ -14,14 +14,23 @@ from decimal import Decimal
 
 import xlsxwriter
 
-from meterbook.core.change import PART_LABELS, PARTS
+from meterbook.core.change import PARTS
 from meterbook.core.cost import CostRow
 from meterbook.reports.file_output import neutralise
 from meterbook.reports.monthly import MonthlyReport, tokens
 from meterbook.reports.report_csv import COLUMNS
-from meterbook.reports.report_text import INT, MONEY, TEXT, summary_pairs
+from meterbook.reports.report_text import (
+    INT,
+    MONEY,
+    TEXT,
+    UNIT_MONEY,
+    about_pairs,
+    change_pairs,
+    summary_pairs,
+)  # fmt: skip
 
 _ROW_KINDS = (INT, INT, INT, INT, INT, MONEY, MONEY, MONEY, INT)
+_WRAP_AT = 80
 _GROUP_HEADERS = ("requests", "tokens", "usage_cost", "fixed_cost", "cost", "unpriced_requests")
 
 
@@ -34,17 +43,21 @@ class _Book:
             "created": report.generated_at.replace(tzinfo=None),
             "comments": f"Meterbook {report.version}"})
         money = f'#,##0.00 "{report.currency}";-#,##0.00 "{report.currency}"'
+        unit = money.replace("0.00", "0.0000")
         self.formats = {MONEY: self.book.add_format({"num_format": money}),
+                        UNIT_MONEY: self.book.add_format({"num_format": unit}),
                         INT: self.book.add_format({"num_format": "#,##0"}),
                         TEXT: None,
-                        "head": self.book.add_format({"bold": True, "bottom": 1})}
+                        "head": self.book.add_format({"bold": True, "bottom": 1}),
+                        "wrap": self.book.add_format({"text_wrap": True, "valign": "top"})}
         self.currency = report.currency
 
     def _width(self, kind: str, value) -> int:
         if value is None:
             return 0
-        if kind == MONEY:
-            return len(f"{Decimal(value):,.2f}") + len(self.currency) + 2
+        if kind in (MONEY, UNIT_MONEY):
+            places = 2 if kind == MONEY else 4
+            return len(f"{Decimal(value):,.{places}f}") + len(self.currency) + 2
         if kind == INT:
             return len(f"{value:,}")
         return max((len(part) for part in str(value).split("\n")), default=0)
@@ -78,10 +91,14 @@ class _Book:
         widths = [4, 5]
         for r, (label, kind, value) in enumerate(pairs):
             sheet.write_string(r, 0, neutralise(label), self.formats["head"] if not r else None)
-            self._cell(sheet, r, 1, kind, value)
-            widths = [max(widths[0], len(label)), max(widths[1], self._width(kind, value))]
+            if kind == TEXT and len(str(value)) > _WRAP_AT:  # a paragraph: wrapped, not cut
+                sheet.write_string(r, 1, neutralise(str(value)), self.formats["wrap"])
+            else:
+                self._cell(sheet, r, 1, kind, value)
+            widths = [max(widths[0], len(label)),
+                      max(widths[1], min(self._width(kind, value), _WRAP_AT))]
         sheet.set_column(0, 0, widths[0] + 2)
-        sheet.set_column(1, 1, min(widths[1] + 2, 100))
+        sheet.set_column(1, 1, widths[1] + 2)
         sheet.freeze_panes(1, 0)
 
     def close(self) -> bytes:
@@ -102,7 +119,8 @@ def _group(row: CostRow) -> list:
 def as_bytes(report: MonthlyReport) -> bytes:
     book = _Book(report)
     book.pairs("Summary", [("Meterbook monthly report", TEXT, report.period.label),
-                           *summary_pairs(report)])
+                           *summary_pairs(report), *change_pairs(report),
+                           *about_pairs(report)])
 
     lines = [[ln.vendor, ln.model, ln.project, *_counts(ln.row)] for ln in report.lines]
     lines += [[f.vendor, f.plan, "", *_counts(CostRow(f.plan, fixed_cost=f.amount))]
@@ -114,7 +132,7 @@ def as_bytes(report: MonthlyReport) -> bytes:
         book.table(f"By {by}", (by, *_GROUP_HEADERS), group_kinds,
                    [_group(r) for r in report.grouped(by)])
     book.table("Why it changed", ("vendor", "model", "before", "after", "difference",
-                                  *(PART_LABELS[p] for p in PARTS)),
+                                  *(p.replace("_", " ") for p in PARTS)),
                (TEXT, TEXT, MONEY, MONEY, MONEY, *(MONEY for _ in PARTS)),
                [[ln.vendor, ln.model or "(fixed charges)", ln.before, ln.after, ln.difference,
                  *(Decimal(ln.parts[p].numerator) / ln.parts[p].denominator for p in PARTS)]
