@@ -38,7 +38,7 @@ def _cost_total(cli, *period: str) -> Decimal:
 
 def test_every_format_totals_what_cost_says(loaded, tmp_path):
     cost = _cost_total(loaded, "--month", "2026-04")
-    assert cost == Decimal("14.50")  # 6.00 + 3.10 + 0.40 + 5.00 (report_data.py)
+    assert cost == Decimal("16.75")  # 6.00 + 5.10 + 0.40 + 0.25 + 5.00 (report_data.py)
     for name in ("r.csv", "r.xlsx", "r.html"):
         result = _report(loaded, tmp_path / name, "--month", "2026-04")
         assert result.code == 0, result.err
@@ -49,15 +49,15 @@ def test_every_format_totals_what_cost_says(loaded, tmp_path):
     summary = {r[0].value: r[1].value for r in book["Summary"].iter_rows()}
     assert Decimal(str(summary["Total (USD)"])) == cost
     page = (tmp_path / "r.html").read_text("utf-8")
-    assert re.search(r"<td>Total \(USD\)</td><td>([\d,.]+) USD</td>", page)[1] == "14.50"
+    assert re.search(r"<td>Total \(USD\)</td><td>([\d,.]+) USD</td>", page)[1] == "16.75"
 
 
 def test_a_quarter_and_a_scope(loaded, tmp_path):
     out = tmp_path / "q.csv"
     assert _report(loaded, out, "--from", "2026-03-01", "--to", "2026-05-01").code == 0
     rows = list(csv.DictReader(io.StringIO(out.read_text("utf-8-sig"))))
-    # 12.50 + 14.50, as cost says for the same days
-    assert Decimal(rows[-1]["cost"]) == Decimal("27.00") == _cost_total(
+    # 14.75 + 16.75, as cost says for the same days
+    assert Decimal(rows[-1]["cost"]) == Decimal("31.50") == _cost_total(
         loaded, "--from", "2026-03-01", "--to", "2026-05-01")
     assert _report(loaded, out, "--month", "2026-04", "--vendor", "openai").code == 0
     rows = list(csv.DictReader(io.StringIO(out.read_text("utf-8-sig"))))

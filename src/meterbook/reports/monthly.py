@@ -31,6 +31,7 @@ from meterbook.store.change_query import (
 )  # fmt: skip
 from meterbook.store.cost_query import CostQuery, run_cost_query
 from meterbook.store.database import Database
+from meterbook.store.reconcile_query import BillGaps, bill_gaps
 from meterbook.store.sql import fetch_all, in_list
 
 TOP_CONVERSATIONS = 10
@@ -57,8 +58,8 @@ class Reconciliation:
     vendor: str
     billed: Decimal  # source billed: what the vendor's exports say
     computed: Decimal  # source computed: the plans' charges for the same vendor's usage
-    billed_without_usage: Decimal  # bills on lines with no requests, tokens or units
-    unpriced_requests: int  # requests no plan prices: in the bill, not in computed
+    gaps: BillGaps  # the records that make them differ (store/reconcile_query.py)
+    unpriced_requests: int  # requests no plan prices
 
     @property
     def difference(self) -> Decimal:
@@ -66,9 +67,10 @@ class Reconciliation:
 
     @property
     def other(self) -> Decimal:
-        """What lines billed without usage do not explain: the vendor's rounding and
-        prices that differ from the plans' (and the bill of unpriced requests)."""
-        return self.difference - self.billed_without_usage
+        """What the kinds of records do not explain: on records with both a bill and a
+        charge, the vendor's rounding and prices that differ from the plans'."""
+        g = self.gaps
+        return self.difference - g.without_usage - g.billed_unpriced + g.not_billed
 
 
 @dataclass(frozen=True)
@@ -221,23 +223,16 @@ def _imports(conn, db: Database, period: Period, meter_ids, tz) -> list[ImportCo
             for b in list_batches(db) if b.id in counts]
 
 
-def _reconciliation(conn, q: CostQuery, plans, lines: list[Line]) -> list[Reconciliation]:
+def _reconciliation(conn, q: CostQuery, plans) -> list[Reconciliation]:
     billed = {r.key: r for r in run_cost_query(conn, replace(q, by="vendor", source="billed"),
-                                                plans).rows}
+                                                plans).rows if r.usage_cost}
     computed = {r.key: r for r in run_cost_query(
         conn, replace(q, by="vendor", source="computed"), plans).rows}
-    without_usage: dict[str, Decimal] = {}
-    for ln in lines:  # auto money on a line without usage can only be a bill
-        if not ln.row.requests and not tokens(ln.row) and not ln.row.units_micro:
-            without_usage[ln.vendor] = without_usage.get(ln.vendor, Decimal(0)) \
-                + ln.row.usage_cost
+    gaps = bill_gaps(conn, q, sorted(billed))
     out = []
     for vendor, row in sorted(billed.items()):
-        if not row.usage_cost:
-            continue
         other = computed.get(vendor, CostRow(vendor))
-        out.append(Reconciliation(vendor, row.usage_cost, other.usage_cost,
-                                  without_usage.get(vendor, Decimal(0)),
+        out.append(Reconciliation(vendor, row.usage_cost, other.usage_cost, gaps[vendor],
                                   other.unpriced_requests))
     return out
 
@@ -261,7 +256,7 @@ def gather(db: Database, period: Period, tz_name: str, generated_at: datetime,
         conv_rows = [r for r in run_cost_query(conn, replace(q, by="conversation"),
                                                plans).rows if r.key]
         conv_rows.sort(key=lambda r: (-r.usage_cost, r.key))
-        recon = _reconciliation(conn, q, plans, now.lines)
+        recon = _reconciliation(conn, q, plans)
         imports = _imports(conn, db, period, meter_ids, tz)
         rates = sorted((c, m, r) for (c, m), r in (q.rates or {}).items()
                        if m in period.months)

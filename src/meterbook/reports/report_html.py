@@ -21,10 +21,12 @@ from meterbook.reports.monthly import MonthlyReport, tokens
 from meterbook.reports.report_text import (
     DECOMPOSITION,
     MONEY,
+    RECONCILE_HEADERS,
     TEXT,
     UNIT_MONEY,
     about_pairs,
     empty_text,
+    reconcile_parts,
     summary_pairs,
 )  # fmt: skip
 
@@ -164,18 +166,18 @@ def as_text(report: MonthlyReport, charts: Mapping[str, str | bytes] | None = No
                      for r in report.conversations],
                     empty="No request in this period belongs to a conversation."))
     p.append("<h2>Reconciliation: billed against computed</h2>")
-    p.append(_table(("vendor", "billed", "computed", "difference", "billed without usage",
-                     "other (rounding, prices)", "unpriced requests"),
-                    (TEXT, MONEY, MONEY, MONEY, MONEY, MONEY, "int"),
-                    [[x.vendor, x.billed, x.computed, x.difference, x.billed_without_usage,
-                      x.other, x.unpriced_requests] for x in report.reconciliation],
+    p.append(_table(("vendor", "billed", "computed", "difference", *RECONCILE_HEADERS),
+                    (TEXT, MONEY, MONEY, MONEY, MONEY, MONEY, MONEY, MONEY),
+                    [[x.vendor, x.billed, x.computed, x.difference, *reconcile_parts(x)]
+                     for x in report.reconciliation],
                     empty="No vendor billed in this period: there is nothing to reconcile "
                           "(cost exports and billed costs are compared when imported)."))
     p.append('<p class="small">Billed: the vendors\' own cost in their exports. Computed: '
-             "the saved plans' charges for the same vendor's usage. Lines billed without "
-             "usage carry money and no requests or tokens, so no plan can price them; "
-             "unpriced requests are billed but priced by no plan; the rest is the vendor's "
-             "rounding and prices that differ from the plans'.</p>")
+             "the saved plans' charges for the same vendor's usage. The difference comes from "
+             "lines billed without usage (money, no requests or tokens: nothing for a plan to "
+             "price), usage billed that no plan prices, usage computed that carries no bill, "
+             "and, on records with both, the vendor's rounding and prices that differ from "
+             "the plans'.</p>")
     p.append("<h2>Imports covered</h2>")
     p.append(_table(("batch", "imported", "files", "records in period", "refused lines"),
                     ("int", TEXT, TEXT, "int", "int"),

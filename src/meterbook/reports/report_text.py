@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from meterbook.core.change import METHOD, PART_LABELS, PARTS
 from meterbook.core.money import format_display
-from meterbook.reports.monthly import MonthlyReport, tokens
+from meterbook.reports.monthly import MonthlyReport, Reconciliation, tokens
 
 MONEY, INT, TEXT = "money", "int", "text"
 UNIT_MONEY = "unit_money"  # money per request or conversation: shown to 4 places
@@ -18,6 +18,16 @@ DECOMPOSITION = (
     "new or gone this period counts as model mix. Fixed charges and lines billed without "
     "usage counts are parts of their own. Parts are rounded to cents by the largest "
     "remainder, so the shown parts add up to the shown difference.")
+
+
+# What explains billed - computed, as signed amounts that add up to it (after the totals).
+RECONCILE_HEADERS = ("billed without usage", "billed, no plan prices it", "computed, not billed",
+                     "rounding and prices")
+
+
+def reconcile_parts(x: Reconciliation) -> list[Decimal]:
+    g = x.gaps
+    return [g.without_usage, g.billed_unpriced, -g.not_billed, x.other]
 
 
 def scope_text(report: MonthlyReport) -> str:

@@ -22,10 +22,12 @@ from meterbook.reports.report_csv import COLUMNS
 from meterbook.reports.report_text import (
     INT,
     MONEY,
+    RECONCILE_HEADERS,
     TEXT,
     UNIT_MONEY,
     about_pairs,
     change_pairs,
+    reconcile_parts,
     summary_pairs,
 )  # fmt: skip
 
@@ -142,11 +144,10 @@ def as_bytes(report: MonthlyReport) -> bytes:
                [[r.key, r.requests, tokens(r), r.usage_cost, r.unpriced_requests]
                 for r in report.conversations])
     book.table("Reconciliation", ("vendor", "billed", "computed", "difference",
-                                  "billed without usage", "other (rounding, prices)",
-                                  "unpriced requests"),
-               (TEXT, MONEY, MONEY, MONEY, MONEY, MONEY, INT),
-               [[x.vendor, x.billed, x.computed, x.difference, x.billed_without_usage, x.other,
-                 x.unpriced_requests] for x in report.reconciliation])
+                                  *RECONCILE_HEADERS),
+               (TEXT, MONEY, MONEY, MONEY, MONEY, MONEY, MONEY, MONEY),
+               [[x.vendor, x.billed, x.computed, x.difference, *reconcile_parts(x)]
+                for x in report.reconciliation])
     book.table("Imports", ("batch", "imported", "files", "records in period",
                            "refused lines"), (INT, TEXT, TEXT, INT, INT),
                [[i.batch, i.created, i.files, i.records, i.refused] for i in report.imports])
