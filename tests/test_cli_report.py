@@ -122,6 +122,10 @@ def test_usage_errors(loaded, tmp_path):
     assert _report(loaded, out, "--month", "2026-04").code == 2  # no pdf writer yet
     result = _report(loaded, tmp_path / "r.csv", "--month", "2026-04", "--from", "2026-03-01")
     assert result.code == 1 and "--month cannot be combined" in result.err
+    result = _report(loaded, tmp_path / "r.csv", "--from", "2026-03-01", "--to", "May")
+    assert result.code == 1 and "--to 'May' is not a date; expected YYYY-MM-DD" in result.err
+    result = _report(loaded, tmp_path / "r.csv", "--from", "2026-05-01", "--to", "2026-03-01")
+    assert result.code == 1 and "--to must be after --from" in result.err
     result = _report(loaded, tmp_path / "r.csv", "--month", "April")
     assert result.code == 1 and "'April' is not a month" in result.err
     result = loaded("report", "--format", "csv", "-o", str(tmp_path / "r.csv"),

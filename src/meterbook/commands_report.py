@@ -45,6 +45,13 @@ def _check_args(args: argparse.Namespace) -> str | None:
         raise Refused("--month cannot be combined with --from/--to")
     if not args.month and not (args.from_ and args.to):
         raise Refused("say which period: --month YYYY-MM, --month last, or --from and --to")
+    for option, text in (("--from", args.from_), ("--to", args.to)):
+        if text:
+            try:
+                datetime.fromisoformat(text)
+            except ValueError:
+                raise Refused(f"{option} {text!r} is not a date; expected YYYY-MM-DD "
+                              "(e.g. 2026-03-01)") from None
     if args.month and args.month != "last":
         from meterbook.core.periods import parse_month
 

@@ -9,7 +9,7 @@ add up to the same total as `meterbook cost` for the period, checked there.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from meterbook import __version__
@@ -270,6 +270,3 @@ def gather(db: Database, period: Period, tz_name: str, generated_at: datetime,
         sum((r.usage_cost for r in conv_rows), Decimal(0)), recon, imports, rates,
         notes=notes)
 
-
-def default_generated_at() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
