@@ -117,6 +117,15 @@ def test_an_existing_report_is_replaced_whole(loaded, tmp_path):
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
 
 
+def test_a_vendor_no_usage_names_is_refused(loaded, tmp_path):
+    out = tmp_path / "r.csv"
+    result = _report(loaded, out, "--month", "2026-04", "--vendor", "opnai")
+    assert result.code == 1
+    assert result.err == ("meterbook: no usage of vendor 'opnai' in this database; vendors: "
+                          "'anthropic', 'mistral', 'openai'\n")
+    assert not out.exists()
+
+
 def test_usage_errors(loaded, tmp_path):
     out = tmp_path / "r.pdf"
     assert _report(loaded, out, "--month", "2026-04").code == 2  # no pdf writer yet

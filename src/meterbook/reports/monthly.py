@@ -29,10 +29,10 @@ from meterbook.store.change_query import (
     change_between,
     scope_meters,
 )  # fmt: skip
-from meterbook.store.cost_query import CostQuery, run_cost_query
+from meterbook.store.cost_query import CostQuery, meter_scope_sql, run_cost_query
 from meterbook.store.database import Database
 from meterbook.store.reconcile_query import BillGaps, bill_gaps
-from meterbook.store.sql import fetch_all, in_list
+from meterbook.store.sql import fetch_all
 
 TOP_CONVERSATIONS = 10
 ROUNDING = ("Each record's cost is kept exact to 9 decimal places (rounded half-to-even once, "
@@ -214,10 +214,10 @@ def choose_period(tz_name: str, now: datetime, month: str | None = None,
 
 
 def _imports(conn, db: Database, period: Period, meter_ids, tz) -> list[ImportCovered]:
-    scope = "" if meter_ids is None else " AND meter_id IN " + in_list(conn, meter_ids or (0,))
+    scope, ids = meter_scope_sql(conn, meter_ids)
     counts = dict(fetch_all(conn, f"""SELECT batch_id, count(*) FROM usage_record
         WHERE timestamp_us >= ? AND timestamp_us < ?{scope} GROUP BY batch_id""",
-        (period.from_us, period.to_us, *(meter_ids or ()))))
+        (period.from_us, period.to_us, *ids)))
     return [ImportCovered(b.id, f"{from_epoch_us(b.created_us).astimezone(tz):%Y-%m-%d %H:%M}",
                           b.files.replace("\n", ", "), counts[b.id], b.refused)
             for b in list_batches(db) if b.id in counts]

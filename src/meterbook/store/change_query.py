@@ -17,6 +17,7 @@ from meterbook.core.change import Cell, Change, decompose
 from meterbook.core.cost import COUNT_FIELDS, CostRow
 from meterbook.core.periods import US_PER_HOUR, month_start_us, next_month, parse_month
 from meterbook.core.plans import Plan
+from meterbook.errors import Refused
 from meterbook.store.cost_query import CostQuery, run_cost_query
 from meterbook.store.sql import fetch_all
 from meterbook.store.usage_store import Meters
@@ -60,11 +61,18 @@ class BreakdownMismatch(AssertionError):
 
 def scope_meters(conn: Connection, vendor: str | None = None, project: str | None = None
                  ) -> tuple[int, ...] | None:
-    """The meter ids of a scope (any case), or None for no scope."""
+    """The meter ids of a scope (any case), or None for no scope. A vendor or project that no
+    usage names is refused, with those that exist (a typo must not give an empty report)."""
     if vendor is None and project is None:
         return None
+    keys = Meters(conn).keys
+    for index, name, what in ((0, vendor, "vendor"), (2, project, "project")):
+        known = sorted({key[index] for key in keys.values()})
+        if name is not None and name.lower() not in {k.lower() for k in known}:
+            raise Refused(f"no usage of {what} {name!r} in this database"
+                          + (f"; {what}s: {', '.join(repr(k) for k in known)}" if known else ""))
     return tuple(sorted(
-        mid for mid, key in Meters(conn).keys.items()
+        mid for mid, key in keys.items()
         if (vendor is None or key[0].lower() == vendor.lower())
         and (project is None or key[2].lower() == project.lower())))
 

@@ -199,12 +199,13 @@ def _rollup_pass(conn, q: CostQuery, sheet: CostSheet, keyer: _Keyer, currencies
     currency = "''" if single else "currency"
     group = ", ".join(["hour"] + [c for c in (meter, plan, currency) if c not in ("0", "''")])
     billed, computed, unpriced = _ROLLUP_MONEY[q.source]
+    scope, scope_ids = meter_scope_sql(conn, q.meter_ids)
     rows = fetch_all(conn, f"""
         SELECT hour, {meter}, {plan}, {currency}, sum(requests), sum(input_tokens),
             sum(cached_input_tokens), sum(cache_write_tokens), sum(output_tokens),
             sum(units_micro), {billed}, {computed}, {unpriced}
-        FROM usage_rollup WHERE hour >= ? AND hour < ?{_meter_sql(conn, q)}
-        GROUP BY {group}""", (lo, hi, *(q.meter_ids or ())))
+        FROM usage_rollup WHERE hour >= ? AND hour < ?{scope}
+        GROUP BY {group}""", (lo, hi, *scope_ids))
     home = q.home_currency
     for hour, meter_id, plan_id, cur, *counts, billed_nano, charge, unpriced_requests in rows:
         local = keyer.hour_local(hour)
@@ -226,11 +227,14 @@ def home_currency_only(conn, home: str, plans: Sequence[Plan]) -> bool:
     return _single_currency(conn, home, {i: p.currency for i, p in enumerate(plans)})
 
 
-def _meter_sql(conn, q: CostQuery) -> str:
-    """The scope's condition (its ids are the last parameters), or nothing."""
-    if q.meter_ids is None:
-        return ""
-    return " AND meter_id IN " + in_list(conn, q.meter_ids) if q.meter_ids else " AND 0 = 1"
+def meter_scope_sql(conn, meter_ids: tuple[int, ...] | None, column: str = "meter_id"
+                    ) -> tuple[str, tuple[int, ...]]:
+    """A scope's condition (" AND column IN (...)") and its parameters; nothing for None."""
+    if meter_ids is None:
+        return "", ()
+    if not meter_ids:
+        return " AND 0 = 1", ()
+    return f" AND {column} IN {in_list(conn, meter_ids)}", tuple(meter_ids)
 
 
 def _range_sql(q: CostQuery) -> tuple[str, list[int]]:

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 
 from meterbook.core.cost import CostSheet
 from meterbook.core.periods import MonthIndex
-from meterbook.store.cost_query import CostQuery
+from meterbook.store.cost_query import CostQuery, meter_scope_sql
 from meterbook.store.sql import fetch_all, in_list
 
 _NO_USAGE = ("r.requests = 0 AND r.input_tokens = 0 AND r.cached_input_tokens = 0 AND "
@@ -60,8 +60,7 @@ def bill_gaps(conn: Connection, q: CostQuery, vendors: list[str]) -> dict[str, B
                               enumerate(_KINDS)) + " ELSE -1 END"
     money = "CASE " + " ".join(f"WHEN {cond} THEN {m}" for _, cond, m, _ in _KINDS) + " END"
     currency = "CASE " + " ".join(f"WHEN {cond} THEN {c}" for _, cond, _, c in _KINDS) + " END"
-    ids = () if q.meter_ids is None else q.meter_ids or (0,)  # meter ids start at 1
-    scope = " AND r.meter_id IN " + in_list(conn, ids) if ids else ""
+    scope, ids = meter_scope_sql(conn, q.meter_ids, "r.meter_id")
     rows = fetch_all(conn, f"""
         SELECT m.vendor, {kind}, coalesce({currency}, ''), {month}, sum({money})
         FROM usage_record r JOIN meter m ON m.id = r.meter_id
