@@ -15,7 +15,11 @@ import pytest
 from tests.helpers import cost_of_month, import_text, usage_database
 from tests.reports.report_data import HOSTILE, PLANS, USAGE
 
+from meterbook.core.periods import zone
 from meterbook.reports import monthly, report_csv, report_html, report_xlsx
+from meterbook.store import readers
+from meterbook.store.change_query import change_between
+from meterbook.store.cost_query import CostQuery
 
 D = Decimal
 AT = datetime(2026, 5, 3, 8, 0, tzinfo=UTC)
@@ -179,3 +183,14 @@ def test_an_empty_month_says_so(db):
         report_html.as_text(report)
     [total] = _csv_rows(report_csv.as_bytes(report))
     assert total["vendor"] == "TOTAL" and total["cost"] == "0"
+
+
+def test_the_dashboard_asks_for_the_change_between_two_months(db):
+    # store/change_query.change_between: what the Dashboard and Reports page call, the same
+    # parts as the report's (14.75 -> 16.75, all of it Chat's new prices)
+    with db.engine.connect() as conn:
+        change = change_between(conn, "2026-03", "2026-04", CostQuery(tz=zone("UTC")),
+                                readers.load_plans(conn))
+    assert (change.before, change.after) == (D("14.75"), D("16.75"))
+    assert change.shown() == {"volume": 0, "size": 0, "mix": 0, "price": D("2.00"),
+                              "fixed": 0, "billed_lines": 0}
