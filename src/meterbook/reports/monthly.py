@@ -25,7 +25,7 @@ from meterbook.store.change_query import (
     Breakdown,
     FixedLine,
     Line,
-    breakdown,
+    breakdowns,
     change_between,
     scope_meters,
 )  # fmt: skip
@@ -249,9 +249,9 @@ def gather(db: Database, period: Period, tz_name: str, generated_at: datetime,
                       home_currency=readers.home_currency(conn),
                       rates=readers.rates_for(conn), meter_ids=meter_ids)
         with_fixed = project is None  # fees belong to vendors and plans, not to a project
-        now = breakdown(conn, q, plans, with_fixed)
-        before = breakdown(conn, replace(q, from_us=period.previous_from_us,
-                                         to_us=period.previous_to_us), plans, with_fixed)
+        before, now = breakdowns(conn, q, plans, [
+            (period.previous_from_us, period.previous_to_us), (period.from_us, period.to_us)],
+            with_fixed)
         change = change_between(conn, before, now, q, plans)
         conv_rows = [r for r in run_cost_query(conn, replace(q, by="conversation"),
                                                plans).rows if r.key]

@@ -17,6 +17,7 @@ from meterbook.core.change import Cell, Change, decompose
 from meterbook.core.cost import COUNT_FIELDS, CostRow
 from meterbook.core.periods import US_PER_HOUR, month_start_us, next_month, parse_month
 from meterbook.core.plans import Plan
+from meterbook.core.records import from_epoch_us
 from meterbook.errors import Refused
 from meterbook.store.cost_query import CostQuery, run_cost_query
 from meterbook.store.sql import fetch_all
@@ -92,15 +93,46 @@ def _meters_in_range(conn: Connection, q: CostQuery) -> dict[tuple[str, str, str
 
 def breakdown(conn: Connection, q: CostQuery, plans: list[tuple[int, Plan]],
               with_fixed: bool = True) -> Breakdown:
-    """Lines per vendor, model and project, sorted; fixed charges per plan (none when
-    `with_fixed` is False: a project's report, since fees belong to no project)."""
-    lines = []
-    for (vendor, model, project), ids in sorted(_meters_in_range(conn, q).items()):
-        total = run_cost_query(conn, replace(q, by="vendor", meter_ids=tuple(ids)), plans).total
-        row = replace(total, key=model, fixed_cost=Decimal(0))
-        if any(getattr(row, f) for f in COUNT_FIELDS) or row.usage_cost \
-                or row.unpriced_requests:
-            lines.append(Line(vendor, model, project, row))
+    """Lines per vendor, model and project over [q.from_us, q.to_us), sorted; fixed charges
+    per plan (none when `with_fixed` is False: a project's report, since fees belong to no
+    project)."""
+    return breakdowns(conn, q, plans, [(q.from_us, q.to_us)], with_fixed)[0]
+
+
+def breakdowns(conn: Connection, q: CostQuery, plans: list[tuple[int, Plan]],
+               spans: list[tuple[int, int]], with_fixed: bool = True) -> list[Breakdown]:
+    """breakdown() of several periods (each from a local midnight to another, in q.tz), with
+    one query per meter for all of them: its usage per day, each day added to its period."""
+    days = [(_local_day(lo, q), _local_day(hi, q)) for lo, hi in spans]
+    whole = replace(q, from_us=min(lo for lo, _ in spans), to_us=max(hi for _, hi in spans))
+    sums: list[dict[tuple[str, str, str], CostRow]] = [{} for _ in spans]
+    for meter, ids in sorted(_meters_in_range(conn, whole).items()):
+        report = run_cost_query(conn, replace(whole, by="day", meter_ids=tuple(ids)), plans)
+        for row in report.rows:
+            for i, (first, end) in enumerate(days):
+                if first <= row.key < end:
+                    sums[i].setdefault(meter, CostRow(meter[1])).add(row)
+    out = []
+    for (lo, hi), lines_of in zip(spans, sums, strict=True):
+        lines = []
+        for (vendor, model, project), row in sorted(lines_of.items()):
+            row.fixed_cost = Decimal(0)  # a month's fee sits on its first day: not usage
+            if any(getattr(row, f) for f in COUNT_FIELDS) or row.usage_cost \
+                    or row.unpriced_requests:
+                lines.append(Line(vendor, model, project, row))
+        out.append(_with_fixed_and_total(conn, replace(q, from_us=lo, to_us=hi), plans,
+                                         lines, with_fixed))
+    return out
+
+
+def _local_day(us: int | None, q: CostQuery) -> str:
+    return "" if us is None else f"{from_epoch_us(us).astimezone(q.tz):%Y-%m-%d}"
+
+
+def _with_fixed_and_total(conn: Connection, q: CostQuery, plans: list[tuple[int, Plan]],
+                          lines: list[Line], with_fixed: bool) -> Breakdown:
+    """The period's fixed charges per plan and the cost query's total, which the lines and
+    the fixed charges must add up to."""
     fixed = []
     if with_fixed:
         vendor_of = {p.name: p.vendor for _, p in plans}
@@ -143,11 +175,9 @@ def change_between(conn: Connection, before: Breakdown | str, after: Breakdown |
                    ) -> Change:
     """Why the cost changed from one month ('YYYY-MM', or a breakdown already read) to
     another, in q's zone, currency, rates and scope."""
-    sides = []
-    for side in (before, after):
-        if isinstance(side, str):
-            lo, hi = month_bounds(side, q)
-            side = breakdown(conn, replace(q, from_us=lo, to_us=hi), plans, with_fixed)
-        sides.append(cells(side))
+    months = [s for s in (before, after) if isinstance(s, str)]
+    read = iter(breakdowns(conn, q, plans, [month_bounds(m, q) for m in months], with_fixed)
+                if months else ())
+    sides = [cells(next(read) if isinstance(s, str) else s) for s in (before, after)]
     (cells_a, fixed_a), (cells_b, fixed_b) = sides
     return decompose(cells_a, cells_b, fixed_a, fixed_b)
