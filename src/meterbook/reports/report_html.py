@@ -38,8 +38,8 @@ h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.15em;margin-top:1.8em;
 border-bottom:1px solid #ccd;padding-bottom:.2em}
 table{border-collapse:collapse;width:100%;margin:.5em 0}
 th,td{padding:.25em .6em;border-bottom:1px solid #e4e6ee;text-align:left;vertical-align:top}
-th{background:#f3f4f8}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;
-white-space:nowrap}tr.total td{font-weight:bold;border-top:2px solid #889}
+th{background:#f3f4f8}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+td.n,td:first-child{white-space:nowrap}tr.total td{font-weight:bold;border-top:2px solid #889}
 .note{background:#fff6e0;border-left:4px solid #e0a000;padding:.5em .8em}
 .small{color:#556;font-size:.9em}img.chart{max-width:100%}
 @media print{body{margin:0}h2{break-after:avoid}tr{break-inside:avoid}}

@@ -21,8 +21,8 @@ DECOMPOSITION = (
 
 
 # What explains billed - computed, as signed amounts that add up to it (after the totals).
-RECONCILE_HEADERS = ("billed without usage", "billed, no plan prices it", "computed, not billed",
-                     "rounding and prices")
+RECONCILE_HEADERS = ("billed without usage", "billed, no plan", "computed, no bill",
+                     "rounding, prices")
 
 
 def reconcile_parts(x: Reconciliation) -> list[Decimal]:
