@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from meterbook import __version__, commands_planner
+from meterbook import __version__, commands_planner, commands_report
 from meterbook.core.cost import BY_KEYS, SOURCES, MissingRate
 from meterbook.core.periods import parse_month, zone
 from meterbook.core.plans import PlanFileError
@@ -145,6 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     settings.add_argument("--currency", metavar="CODE", help="home currency, e.g. EUR")
     settings.add_argument("--timezone", metavar="ZONE", help="report time zone, e.g. Europe/Paris")
 
+    commands_report.add_parser(sub)
+
     rates = sub.add_parser("rates", help="exchange rates into the home currency").add_subparsers(
         dest="action", metavar="ACTION", required=True)
     rate_set = rates.add_parser("set", help="one rate: CURRENCY MONTH RATE")
@@ -218,5 +220,6 @@ def _dispatch(args: argparse.Namespace) -> int:
         "settings": commands.settings,
         "rates": commands.rates,
         "plan-budget": commands_planner.plan_budget,
+        "report": commands.report,
     }
     return handlers[args.command](args)

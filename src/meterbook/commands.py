@@ -429,6 +429,13 @@ def _only_billed_lines(conn, query) -> str | None:
             "default) or --source billed to see them.")
 
 
+def report(args: argparse.Namespace) -> int:
+    from meterbook.commands_report import report as write_report
+
+    db = _open(args)
+    return write_report(args, db, _report_tz(args, db))
+
+
 def settings(args: argparse.Namespace) -> int:
     from sqlmodel import Session
 

@@ -51,6 +51,9 @@ class CostQuery:
     home_currency: str = "USD"
     rates: dict | None = None  # (currency, month) -> Decimal
     whatif: Sequence[Plan] | None = None  # price with these plans instead of the saved ones
+    # Only these meters' usage, and only the fixed charges of their vendors' plans (a report
+    # scoped to a vendor or project); None: everything.
+    meter_ids: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         self.by = By(self.by)
@@ -126,6 +129,9 @@ def run_cost_query(conn: Connection, q: CostQuery, saved: list[tuple[int, Plan]]
     # Plans that are not saved get pretend ids, counted from 1 as saved ones are.
     plan_list = saved if q.whatif is None else list(enumerate(q.whatif, start=1))
     plans = {pid: p for pid, p in plan_list}
+    if q.meter_ids is not None:
+        vendors = {meters.keys[m][0].lower() for m in q.meter_ids if m in meters.keys}
+        plans = {pid: p for pid, p in plans.items() if p.vendor.lower() in vendors}
     names = {pid: p.name for pid, p in plan_list}
     currencies = {pid: p.currency for pid, p in plan_list}
     sheet = CostSheet(q.home_currency, q.rates or {})
@@ -193,11 +199,13 @@ def _rollup_pass(conn, q: CostQuery, sheet: CostSheet, keyer: _Keyer, currencies
     currency = "''" if single else "currency"
     group = ", ".join(["hour"] + [c for c in (meter, plan, currency) if c not in ("0", "''")])
     billed, computed, unpriced = _ROLLUP_MONEY[q.source]
+    scope, scope_ids = meter_scope_sql(conn, q.meter_ids)
     rows = fetch_all(conn, f"""
         SELECT hour, {meter}, {plan}, {currency}, sum(requests), sum(input_tokens),
             sum(cached_input_tokens), sum(cache_write_tokens), sum(output_tokens),
             sum(units_micro), {billed}, {computed}, {unpriced}
-        FROM usage_rollup WHERE hour >= ? AND hour < ? GROUP BY {group}""", (lo, hi))
+        FROM usage_rollup WHERE hour >= ? AND hour < ?{scope}
+        GROUP BY {group}""", (lo, hi, *scope_ids))
     home = q.home_currency
     for hour, meter_id, plan_id, cur, *counts, billed_nano, charge, unpriced_requests in rows:
         local = keyer.hour_local(hour)
@@ -219,8 +227,22 @@ def home_currency_only(conn, home: str, plans: Sequence[Plan]) -> bool:
     return _single_currency(conn, home, {i: p.currency for i, p in enumerate(plans)})
 
 
+def meter_scope_sql(conn, meter_ids: tuple[int, ...] | None, column: str = "meter_id"
+                    ) -> tuple[str, tuple[int, ...]]:
+    """A scope's condition (" AND column IN (...)") and its parameters; nothing for None."""
+    if meter_ids is None:
+        return "", ()
+    if not meter_ids:
+        return " AND 0 = 1", ()
+    return f" AND {column} IN {in_list(conn, meter_ids)}", tuple(meter_ids)
+
+
 def _range_sql(q: CostQuery) -> tuple[str, list[int]]:
     where, params = [], []
+    if q.meter_ids is not None:
+        where.append("meter_id IN (" + ", ".join("?" * len(q.meter_ids)) + ")" if q.meter_ids
+                     else "0 = 1")
+        params.extend(q.meter_ids)
     if q.from_us is not None:
         where.append("timestamp_us >= ?")
         params.append(q.from_us)
@@ -311,7 +333,8 @@ def _python_pass(conn, q: CostQuery, sheet, keyer, plan_list, meters):
     start = q.from_us
     if q.whatif is not None:
         start = scope_start(q.from_us)  # whole billing months, for volume tiers
-        cond, params = _range_sql(CostQuery(from_us=start, to_us=_month_after(q.to_us)))
+        cond, params = _range_sql(CostQuery(from_us=start, to_us=_month_after(q.to_us),
+                                            meter_ids=q.meter_ids))
     rows = fetch_all(conn, f"""
         SELECT id, timestamp_us, meter_id, requests, input_tokens, cached_input_tokens,
             cache_write_tokens, output_tokens, units_micro, charge_nano, plan_version_id,

@@ -1,0 +1,120 @@
+"""The monthly report's words and summary figures, written once for every format (HTML, XLSX,
+and the PDF and Reports page to come)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from meterbook.core.change import METHOD, PART_LABELS, PARTS
+from meterbook.core.money import format_display
+from meterbook.reports.monthly import MonthlyReport, Reconciliation, tokens
+
+MONEY, INT, TEXT = "money", "int", "text"
+UNIT_MONEY = "unit_money"  # money per request or conversation: shown to 4 places
+
+DECOMPOSITION = (
+    f"Why it changed: {METHOD}. Each part is a factor's effect averaged over every order in "
+    "which the factors could change, so the parts add up exactly to the difference; a model "
+    "new or gone this period counts as model mix. Fixed charges and lines billed without "
+    "usage counts are parts of their own. Parts are rounded to cents by the largest "
+    "remainder, so the shown parts add up to the shown difference.")
+
+
+# What explains billed - computed, as signed amounts that add up to it (after the totals).
+RECONCILE_HEADERS = ("billed without usage", "billed, no plan", "computed, no bill",
+                     "rounding, prices")
+
+
+def reconcile_parts(x: Reconciliation) -> list[Decimal]:
+    g = x.gaps
+    return [g.without_usage, g.billed_unpriced, -g.not_billed, x.other]
+
+
+def scope_text(report: MonthlyReport) -> str:
+    parts = []
+    if report.vendor:
+        parts.append(f"vendor {report.vendor}")
+    if report.project:
+        parts.append(f"project {report.project}")
+    return ", ".join(parts) or "all vendors and projects"
+
+
+def rates_text(report: MonthlyReport) -> str:
+    if not report.rates:
+        return f"none needed (every figure in {report.currency})"
+    return "; ".join(f"1 {c} = {r} {report.currency} in {m}" for c, m, r in report.rates)
+
+
+def unpriced_text(report: MonthlyReport) -> str:
+    n = report.total.unpriced_requests
+    if not n:
+        return "none: every request was priced by a plan or billed by its vendor"
+    return (f"{n:,} request{'s' if n != 1 else ''} unpriced: no plan covers them and no vendor "
+            "billed them, so they are not in the cost (not counted as zero)")
+
+
+def refused_text(report: MonthlyReport) -> str:
+    n = report.refused_lines
+    if not n:
+        return "none in the imports this report covers"
+    return (f"{n:,} line{'s' if n != 1 else ''} refused by the imports this report covers: "
+            "their usage is in no figure here (see `meterbook imports list`)")
+
+
+def empty_text(report: MonthlyReport) -> str:
+    where = "" if report.vendor is None and report.project is None else " in this scope"
+    fixed = report.total.fixed_cost
+    if fixed:
+        return (f"{report.period.label} holds no usage{where}: only the fixed charges of "
+                f"the plans in force ({money_text(fixed, report.currency)}) are owed.")
+    return f"{report.period.label} holds no usage and no charges{where}: this report is empty."
+
+
+def summary_pairs(report: MonthlyReport) -> list[tuple[str, str, object]]:
+    """(label, kind, value) lines of the summary; kind tells money, counts and text apart."""
+    t = report.total
+    pairs: list[tuple[str, str, object]] = [
+        ("Period", TEXT, report.period.label),
+        ("Scope", TEXT, scope_text(report)),
+    ]
+    if report.empty:
+        pairs.append(("Note", TEXT, empty_text(report)))
+    pairs += [
+        (f"Total ({report.currency})", MONEY, t.cost),
+        (f"Previous period ({report.period.previous_label})", MONEY, report.previous_total),
+        ("Difference", MONEY, t.cost - report.previous_total),
+        ("Usage cost", MONEY, t.usage_cost),
+        ("Fixed charges", MONEY, t.fixed_cost),
+        ("Requests", INT, t.requests),
+        ("Tokens", INT, tokens(t)),
+        ("Cost per priced request", UNIT_MONEY, report.cost_per_request),
+        ("Conversations", INT, report.conversation_count),
+        ("Cost per conversation", UNIT_MONEY, report.cost_per_conversation),
+        ("Unpriced usage", TEXT, unpriced_text(report)),
+        ("Refused import lines", TEXT, refused_text(report)),
+    ]
+    return pairs + [("Note", TEXT, note) for note in report.notes]
+
+
+def change_pairs(report: MonthlyReport) -> list[tuple[str, str, object]]:
+    """The shown (cent) parts of the change, adding up to the shown difference."""
+    shown = report.change.shown()
+    return [(f"Change from {PART_LABELS[p]}", MONEY, shown[p]) for p in PARTS]
+
+
+def about_pairs(report: MonthlyReport) -> list[tuple[str, str, object]]:
+    """How the figures were made: zone, currency, rates, rounding, method, sources, when."""
+    return [
+        ("Time zone", TEXT, report.tz_name),
+        ("Currency", TEXT, report.currency),
+        ("Exchange rates", TEXT, rates_text(report)),
+        ("Rounding", TEXT, report.rounding),
+        ("Method", TEXT, DECOMPOSITION),
+        ("Imports covered", TEXT, ", ".join(f"#{i.batch}" for i in report.imports) or "none"),
+        ("Generated at", TEXT, report.generated_at.isoformat()),
+        ("Meterbook version", TEXT, report.version),
+    ]
+
+
+def money_text(value: Decimal | None, currency: str) -> str:
+    return "n/a" if value is None else f"{format_display(value)} {currency}"
