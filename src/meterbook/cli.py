@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from meterbook import __version__
+from meterbook.commands_budget import add_budget_parser, budget
 from meterbook.core.cost import BY_KEYS, SOURCES, MissingRate
 from meterbook.core.periods import parse_month, zone
 from meterbook.core.plans import PlanFileError
@@ -154,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     _listing(rates.add_parser("list", help="every saved rate"))
     rate_import = rates.add_parser("import", help="a CSV with columns currency,month,rate")
     rate_import.add_argument("file")
+    add_budget_parser(sub, _month)
     return p
 
 
@@ -216,5 +218,6 @@ def _dispatch(args: argparse.Namespace) -> int:
         "cost": commands.cost,
         "settings": commands.settings,
         "rates": commands.rates,
+        "budget": budget,
     }
     return handlers[args.command](args)
