@@ -80,10 +80,9 @@ def test_fail_on_alert_exits_3_while_an_alert_waits_and_0_once_acknowledged(book
 
 
 def test_acknowledge_all_and_an_unknown_alert(books):
+    # Saving the budget checks alerts: January's 50% (the 5.00 fee alone) and 100% (r3 takes
+    # 9.00 to 11.00), and February's 50%: its fee, owed from February 1st (today the 10th).
     books("budget", "set", "Small", "--amount", "10", "--alerts", "50,100")
-    # The check finds January's 50% (the 5.00 fee alone) and 100% (r3 takes 9.00 to 11.00),
-    # and February's 50%: its fee, owed from February 1st (today is February 10th).
-    books("budget", "status")
     unknown = books("budget", "acknowledge", "99")
     assert unknown.code == 1 and "no standing, unacknowledged alert #99" in unknown.err
     done = books("budget", "acknowledge", "--all")

@@ -155,8 +155,10 @@ def _status(args: argparse.Namespace, db: Database) -> int:
     from meterbook.store.budget_status import budget_status
 
     now = clock()
-    if not db.read_only:
-        check_alerts_safely(db, now)  # alerts stand as of now, e.g. for a nightly check
+    if args.fail_on_alert and not db.read_only:
+        # A nightly check: alerts as of now (a new month's fees, forecasts that moved with the
+        # days), not only as the last import, undo or plan change left them.
+        check_alerts_safely(db, now)
     with db.engine.connect() as conn:
         tz_name = args.tz or _readers().effective_timezone(conn)
     today = now.astimezone(zone(tz_name)).date()

@@ -36,7 +36,12 @@ from meterbook.core.periods import (
 from meterbook.core.records import from_epoch_us
 from meterbook.store import readers
 from meterbook.store.budgets import forecast_settings, load_budgets
-from meterbook.store.cost_query import money_sql, record_source, saved_fixed_charges
+from meterbook.store.cost_query import (
+    home_currency_only,
+    money_sql,
+    record_source,
+    saved_fixed_charges,
+)  # fmt: skip
 from meterbook.store.database import Database
 from meterbook.store.sql import fetch_all, in_list, sql
 from meterbook.store.usage_store import Meters
@@ -107,6 +112,7 @@ class _Sums:
         self.plans = readers.load_plans(conn)
         self.plan_currency = {pid: p.currency for pid, p in self.plans}
         self.sheet = CostSheet(readers.home_currency(conn), readers.rates_for(conn))
+        self.single = home_currency_only(conn, self.sheet.home, [p for _, p in self.plans])
         self._periods: dict[tuple[date, date], _Period] = {}
 
     def period(self, first: date, last: date, window_days: int) -> _Period:
@@ -130,7 +136,7 @@ class _Sums:
 
 
 class _Period:
-    """One period's usage money per time bucket and meter, and its months' fixed charges."""
+    """One period: its bounds, its months' fixed charges, and its usage per budget scope."""
 
     def __init__(self, sums: _Sums, first: date, last: date, window_days: int):
         self.sums, self.first, self.last = sums, first, last
@@ -140,55 +146,70 @@ class _Period:
         read_from = local_midnight_us(first - timedelta(days=window_days), tz)
         self.hourly = is_whole_hour_zone(tz, read_from, self.end_us)
         self.bucket_us = US_PER_HOUR if self.hourly else _QUARTER_HOUR_US
-        self.rows = self._read(read_from)
+        self.read_from = read_from
+        self._local: dict[int, datetime] = {}
         months = month_labels_between(f"{first:%Y-%m}", f"{last:%Y-%m}")
         # (instant, vendor, home money): a month's fixed charges at its first instant.
         self.fixed = [(local_midnight_us(date(int(c.month[:4]), int(c.month[5:]), 1), tz),
                        c.vendor, sums.sheet.convert(c.total, c.currency, c.month))
                       for c in saved_fixed_charges(sums.conn, sums.plans, months)]
 
-    def _read(self, read_from: int) -> list[tuple[int, date, int, Decimal]]:
-        """(bucket start, local day, meter, money) of every bucket with money."""
+    def _read(self, meters: list[int] | None) -> dict[int, Decimal]:
+        """Usage money per bucket start of these meters (None: all), from `read_from` (the
+        forecast's window before the period) to the period's end.
+
+        One row a bucket when every figure is in the home currency (nearly always): a year is
+        8,760 rows whatever the number of records; otherwise plans and currencies are told apart
+        to convert each at its month's rate."""
         conn, sums = self.sums.conn, self.sums
         billed, computed, _unpriced = money_sql("auto", over_rollup=self.hourly)
-        if self.hourly:
-            rows = fetch_all(conn, f"""
-                SELECT hour, meter_id, plan_version_id, currency, {billed}, {computed}
-                FROM usage_rollup WHERE hour >= ? AND hour < ?
-                GROUP BY hour, meter_id, plan_version_id, currency""",
-                (read_from // US_PER_HOUR, self.end_us // US_PER_HOUR))
-        else:
-            rows = fetch_all(conn, f"""
-                SELECT timestamp_us / {_QUARTER_HOUR_US}, meter_id, coalesce(plan_version_id, 0),
-                    coalesce(currency, ''), {billed}, {computed}
-                FROM usage_record LEFT JOIN usage_charge ON record_id = id
-                WHERE timestamp_us >= ? AND timestamp_us < ?
-                GROUP BY timestamp_us / {_QUARTER_HOUR_US}, meter_id,
-                    coalesce(plan_version_id, 0), coalesce(currency, '')""",
-                (read_from, self.end_us))
-        local: dict[int, datetime] = {}
-        out = []
-        for bucket, meter_id, plan_id, currency, billed_nano, charge in rows:
-            if not billed_nano and not charge:
-                continue
-            start = bucket * self.bucket_us
-            moment = local.get(start)
-            if moment is None:
-                moment = local[start] = from_epoch_us(start).astimezone(sums.tz)
-            out.append((start, moment.date(), meter_id,
-                        sums.value(billed_nano, currency, charge, plan_id, f"{moment:%Y-%m}")))
+        plan, currency = ("0", "''") if sums.single else (
+            ("plan_version_id", "currency") if self.hourly else
+            ("coalesce(plan_version_id, 0)", "coalesce(currency, '')"))
+        bucket = "hour" if self.hourly else f"timestamp_us / {_QUARTER_HOUR_US}"
+        group = ", ".join(c for c in (bucket, plan, currency) if c not in ("0", "''"))
+        where = ["hour >= ? AND hour < ?" if self.hourly else
+                 "timestamp_us >= ? AND timestamp_us < ?"]
+        unit = US_PER_HOUR if self.hourly else 1
+        params = [self.read_from // unit, self.end_us // unit]
+        if meters is not None:
+            where.append("meter_id IN " + in_list(conn, meters))
+            params += meters
+        table = "usage_rollup" if self.hourly else \
+            "usage_record LEFT JOIN usage_charge ON record_id = id"
+        rows = fetch_all(conn, sql(conn, f"""
+            SELECT {bucket}, {plan}, {currency}, {billed}, {computed} FROM {table}
+            WHERE {" AND ".join(where)} GROUP BY {group}"""), tuple(params))
+        out: dict[int, Decimal] = defaultdict(Decimal)
+        if sums.single:
+            for n, _plan, _currency, billed_nano, charge in rows:
+                if billed_nano or charge:
+                    out[n * self.bucket_us] += from_nano(billed_nano + charge)
+            return out
+        for n, plan_id, cur, billed_nano, charge in rows:
+            if billed_nano or charge:
+                start = n * self.bucket_us
+                out[start] += sums.value(billed_nano, cur, charge, plan_id,
+                                         f"{self.local(start):%Y-%m}")
         return out
+
+    def local(self, start: int) -> datetime:
+        moment = self._local.get(start)
+        if moment is None:
+            moment = self._local[start] = from_epoch_us(start).astimezone(self.sums.tz)
+        return moment
 
     def figures(self, budget: Budget, budget_id: int | None, today: date,
                 settings: ForecastSettings) -> BudgetFigures:
-        meters = {m for m, key in self.sums.meters.keys.items() if budget.covers(*key[:3])}
+        every = self.sums.meters.keys.items()
+        meters = sorted(m for m, key in every if budget.covers(*key[:3]))
+        scoped = budget.vendor or budget.model or budget.project
         daily: dict[date, Decimal] = defaultdict(Decimal)
-        buckets: dict[int, Decimal] = defaultdict(Decimal)
-        for start, day, meter_id, money in self.rows:
-            if meter_id in meters:
-                daily[day] += money
-                if start >= self.start_us:
-                    buckets[start] += money
+        buckets: dict[int, Decimal] = {}
+        for start, money in (self._read(meters if scoped else None) if meters else {}).items():
+            daily[self.local(start).date()] += money
+            if start >= self.start_us:
+                buckets[start] = money
         fixed = [(at, money) for at, vendor, money in self.fixed
                  if budget.shares_fixed_charges
                  and (budget.vendor is None or vendor == budget.vendor.lower())]
@@ -202,7 +223,7 @@ class _Period:
             budget=budget, budget_id=budget_id, first=self.first, last=self.last, spent=spent,
             percent=percent,
             forecast=forecast(daily, self.first, self.last, today, settings, fixed_total),
-            crossings=tuple(self._crossings(budget, meters, fixed, buckets)),
+            crossings=tuple(self._crossings(budget, set(meters), fixed, buckets)),
             cumulative=self._cumulative(daily, fixed, today))
 
     def _crossings(self, budget: Budget, meters: set[int], fixed, buckets) -> list[Crossing]:
