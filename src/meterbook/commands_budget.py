@@ -85,7 +85,8 @@ def budget(args: argparse.Namespace) -> int:
     try:
         return action(args, db)
     except (BudgetError, ValueError) as exc:
-        raise Refused(f"{exc}; nothing was changed") from None
+        said = "nothing was changed" in str(exc)
+        raise Refused(f"{exc}{'' if said else '; nothing was changed'}") from None
 
 
 def _set(args: argparse.Namespace, db: Database) -> int:
@@ -198,7 +199,7 @@ def _status_table(status, alerts) -> list[str]:
     home = status.currency
     columns = (Column("BUDGET", fit=Fit.WRAP), Column("PERIOD"), Column(f"SPENT ({home})",
                right=True), Column(f"AMOUNT ({home})", right=True), Column("%", right=True),
-               Column("FORECAST", right=True), Column("CROSSED", fit=Fit.WRAP))
+               Column("FORECAST", right=True), Column("CROSSED (UTC)", fit=Fit.WRAP))
     rows = []
     for f in status.budgets:
         fc = f.forecast
