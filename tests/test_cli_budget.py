@@ -137,3 +137,11 @@ def test_forecast_settings_are_saved_and_shown(books):
     bad = books("budget", "forecast", "--season", "13=2")
     assert bad.code == 1 and "months are 1-12" in bad.err
     assert books("budget", "forecast").out == shown.out  # unchanged
+
+
+def test_a_budget_narrowed_to_a_model_says_so_in_json_and_leaves_the_fee_out(books):
+    books("budget", "set", "4o", "--amount", "10", "--model", "gpt-4o")
+    [b] = books("budget", "status", "--month", "2026-01", "--format", "json").json["budgets"]
+    # r1 + r2 + r3 = 6.00 of gpt-4o usage; Chat's fee is in no model's spend (cost --by model)
+    assert (b["model"], b["spent"], b["percent"]) == ("gpt-4o", "6.000000000", "60.00")
+    assert [a["threshold"] for a in b["alerts"]] == [50]  # r3 takes 4.00 to 6.00 (5.00)
