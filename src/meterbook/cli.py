@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from meterbook import __version__, commands_planner, commands_report
+from meterbook.commands_budget import add_budget_parser, budget
 from meterbook.core.cost import BY_KEYS, SOURCES, MissingRate
 from meterbook.core.periods import parse_month, zone
 from meterbook.core.plans import PlanFileError
@@ -157,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     rate_import = rates.add_parser("import", help="a CSV with columns currency,month,rate")
     rate_import.add_argument("file")
     commands_planner.add_parser(sub, month=_month)
+    add_budget_parser(sub, _month)
     return p
 
 
@@ -221,5 +223,6 @@ def _dispatch(args: argparse.Namespace) -> int:
         "rates": commands.rates,
         "plan-budget": commands_planner.plan_budget,
         "report": commands.report,
+        "budget": budget,
     }
     return handlers[args.command](args)

@@ -21,6 +21,9 @@ from meterbook.store.database import (
 )
 from meterbook.store.tables import Setting
 
+# The newest real revision, which the test revision 0002 below follows.
+_HEAD = database.SCHEMA_HEAD
+
 
 @pytest.fixture(autouse=True)
 def _no_env(monkeypatch):
@@ -101,7 +104,7 @@ def test_new_database_is_at_head_with_wal_and_foreign_keys(tmp_path):
             session.commit()
         with db.session() as session:
             assert session.get(Setting, "k").value == "v"
-    assert _revision(path) == "0001"
+    assert _revision(path) == _HEAD
     assert _backups(path) == []
 
 
@@ -201,7 +204,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0002"
-down_revision = "0001"
+down_revision = "HEAD"
 branch_labels = None
 depends_on = None
 
@@ -227,7 +230,7 @@ def migrations_with_0002(tmp_path, monkeypatch):
         shutil.copytree(
             database.MIGRATIONS_DIR, folder, ignore=shutil.ignore_patterns("__pycache__")
         )
-        text = _REVISION_0002.replace(
+        text = _REVISION_0002.replace('"HEAD"', repr(_HEAD)).replace(
             "    FAIL\n", "    raise RuntimeError('boom')\n" if fail else ""
         )
         (folder / "versions" / "0002_test.py").write_text(text)
@@ -248,8 +251,8 @@ def test_upgrade_of_a_database_with_data_takes_a_backup_first(tmp_path, migratio
         assert session.get(Setting, "home_currency").value == "EUR"
     assert _revision(path) == "0002"
     [backup] = _backups(path)
-    assert backup.name == "old.db.bak-0001"
-    assert _revision(backup) == "0001"
+    assert backup.name == f"old.db.bak-{_HEAD}"
+    assert _revision(backup) == _HEAD
     conn = sqlite3.connect(backup)
     try:
         assert conn.execute("SELECT key, value FROM setting").fetchall() == [
@@ -271,10 +274,10 @@ def test_failed_upgrade_leaves_the_database_as_it_was(tmp_path, migrations_with_
     path = tmp_path / "old.db"
     open_database(str(path)).close()
     migrations_with_0002(fail=True)
-    with pytest.raises(DatabaseError, match=r"could not upgrade .* from schema 0001: boom"):
+    with pytest.raises(DatabaseError, match=rf"could not upgrade .* from schema {_HEAD}: boom"):
         open_database(str(path))
     # One transaction: neither the new table nor the rebuilt setting table was kept.
-    assert _revision(path) == "0001"
+    assert _revision(path) == _HEAD
     conn = sqlite3.connect(path)
     try:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
@@ -284,7 +287,7 @@ def test_failed_upgrade_leaves_the_database_as_it_was(tmp_path, migrations_with_
     assert "extra" not in tables
     assert not any(name.startswith("_alembic_tmp") for name in tables)
     assert columns == ["key", "value"]
-    assert [b.name for b in _backups(path)] == ["old.db.bak-0001"]
+    assert [b.name for b in _backups(path)] == [f"old.db.bak-{_HEAD}"]
 
 
 @pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
@@ -418,7 +421,8 @@ def test_a_read_only_database_of_an_older_layout_is_refused_untouched(tmp_path,
     _with_a_setting(path)
     before = path.read_bytes()
     migrations_with_0002(fail=False)
-    with pytest.raises(DatabaseError, match=r"read-only and of an older layout \(schema 0001\)"):
+    with pytest.raises(DatabaseError,
+                       match=rf"read-only and of an older layout \(schema {_HEAD}\)"):
         open_database(str(path), read_only=True)
     assert path.read_bytes() == before and _backups(path) == []
 

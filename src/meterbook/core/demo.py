@@ -3,13 +3,16 @@
 Deterministic for a given end date and seed, so tests and screenshots are repeatable. It shows
 every kind of figure Meterbook reports: token plans of three vendors, a per-request service with
 graduated volume tiers, per-character pricing with a monthly fee, a mid-period price change,
-conversations, and usage that no plan prices (shown as unpriced, never as $0).
+conversations, usage that no plan prices (shown as unpriced, never as $0), and one runaway
+script: a recent weekday on which Anthropic's calls were repeated, so the day cost about 8 times
+its usual (what spike alerts are for).
 """
 
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal as D
 
 from meterbook.core.plans import Plan, SizeTier, Volume, VolumeTier
@@ -122,5 +125,29 @@ def demo_data(end: datetime, months: int = 6, seed: int = 7
                 timestamp=day + timedelta(hours=11), vendor="deepl", model="translate",
                 units=D(chars), unit_name="characters", project="sales"))
         day += timedelta(days=1)
+    records += _runaway_script(records, spike_day(end))
     records = [r for r in records if r.timestamp < end]
     return plans, records
+
+
+SPIKE_VENDOR = "anthropic"
+# The script sends each of the day's calls 7 more times: the day costs about 8x its usual.
+SPIKE_REPEATS = 7
+
+
+def spike_day(end: datetime) -> date:
+    """The day of the runaway script: the last weekday at least two days before `end` (recent,
+    and a whole day of usage)."""
+    day = (end - timedelta(days=2)).date()
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return day
+
+
+def _runaway_script(records: list[UsageRecord], day: date) -> list[UsageRecord]:
+    originals = [r for r in records
+                 if r.vendor == SPIKE_VENDOR and r.timestamp.date() == day]
+    return [replace(r, timestamp=r.timestamp + timedelta(seconds=n),
+                    request_id=f"demo-spike-{n}-{i:05d}", conversation_id=f"runaway-{n}-{i:05d}",
+                    user="cron")
+            for n in range(1, SPIKE_REPEATS + 1) for i, r in enumerate(originals)]

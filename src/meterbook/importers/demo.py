@@ -8,10 +8,17 @@ the importers because the usage goes in through the import pipeline, like any fi
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
 
-from meterbook.core.demo import demo_data
+from meterbook.core.budgets import Budget
+from meterbook.core.demo import SPIKE_VENDOR, demo_data
+from meterbook.core.periods import zone
 from meterbook.importers.pipeline import import_records
+from meterbook.store import readers
+from meterbook.store.alerts import check_alerts_safely
+from meterbook.store.budget_status import budget_status
+from meterbook.store.budgets import save_budget
 from meterbook.store.database import Database, open_database
 from meterbook.store.plan_ops import save_plan_set
 
@@ -30,11 +37,47 @@ def what_it_holds(db: Database) -> str | None:
 
 
 def save_demo(db: Database, months: int = 6, now: datetime | None = None) -> int:
-    """Save the demo's plans and `months` months of usage up to `now`; the number of records
-    added (0 when this demo was already there)."""
-    plans, records = demo_data(end=now or datetime.now(UTC), months=months)
+    """Save the demo's plans, `months` months of usage up to `now` and two budgets; the number
+    of records added (0 when this demo was already there)."""
+    now = now or datetime.now(UTC)
+    plans, records = demo_data(end=now, months=months)
     save_plan_set(db, plans, "demo plans")
-    return import_records(db, records, name="demo", profile="demo").added
+    added = import_records(db, records, name="demo", profile="demo", now=now).added
+    if added:
+        save_demo_budgets(db, now)
+    return added
+
+
+def save_demo_budgets(db: Database, now: datetime) -> list[Budget]:
+    """Two budgets, so the Budgets page, the charts and the banner show something at once:
+    "All AI", a quarter more than last month's spend or this month's so far (whichever is
+    more: never overrun at once); and one for the vendor of the runaway script, with an amount
+    this month's spend so far is 82-90 % of (its 50 and 80 % alerts stand).
+    The alerts are checked as of `now`."""
+    with db.engine.connect() as conn:
+        today = now.astimezone(zone(readers.effective_timezone(conn))).date()
+    probe = [(None, Budget(name="All AI", amount=Decimal(1))),
+             (None, Budget(name=SPIKE_VENDOR.title(), amount=Decimal(1), vendor=SPIKE_VENDOR))]
+    last_y, last_m = (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
+    last_month = budget_status(db, last_y, last_m, today, budgets=probe[:1]).budgets[0].spent
+    everything, vendor = (f.spent for f in
+                          budget_status(db, today.year, today.month, today, budgets=probe).budgets)
+    comfortable = round_up(max(last_month, everything) * Decimal("1.25"))
+    budgets = [Budget(name="All AI", amount=comfortable),
+               Budget(name=probe[1][1].name, amount=round_up(vendor / Decimal("0.9")),
+                      vendor=SPIKE_VENDOR)]
+    for budget in budgets:
+        save_budget(db, budget, replace=True, now=now)
+    check_alerts_safely(db, now)
+    return budgets
+
+
+def round_up(amount: Decimal) -> Decimal:
+    """Up to two significant figures (a budget people would set): 183.4 -> 190; at least 10."""
+    if amount <= 10:
+        return Decimal(10)
+    step = Decimal(1).scaleb(amount.adjusted() - 1)
+    return (amount / step).to_integral_value(rounding=ROUND_CEILING) * step
 
 
 def fresh_demo_database(folder: Path, months: int = 6, now: datetime | None = None) -> Path:

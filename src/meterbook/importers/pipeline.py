@@ -31,6 +31,7 @@ from meterbook.importers.mapping import ColumnMapping, OpenedCsv
 from meterbook.importers.sources import FileSource, RecordSource
 from meterbook.importers.stage_rows import StageRows
 from meterbook.store import readers, repricing, rollup
+from meterbook.store.alerts import check_alerts_safely
 from meterbook.store.database import Database
 from meterbook.store.sql import sql
 from meterbook.store.staging import (
@@ -174,6 +175,8 @@ def import_sources(db: Database, sources: list, *, skip_bad_lines: bool = False,
             summary.added, summary.duplicates = 0, 0
             refused.summary = summary
             raise refused from None
+    if summary.added and not summary.dry_run:
+        check_alerts_safely(db, now)  # budget alerts (issue 8), never failing the import
     return summary
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from meterbook.store import repricing
+from meterbook.store.alerts import check_alerts_safely
 from meterbook.store.database import Database
 from meterbook.store.plan_store import load_plans
 from meterbook.store.sql import sql
@@ -48,4 +49,5 @@ def undo_batch(db: Database, batch_id: int) -> int:
         if vendors:
             repricing.reprice(conn, load_plans(session), vendors, earliest, rebuild_rollup=True)
         session.commit()
+    check_alerts_safely(db)  # an undo may take spend back under a threshold: withdraw
     return removed

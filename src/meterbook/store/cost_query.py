@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Connection
 
 from meterbook.core.cost import By, CostReport, CostRow, CostSheet
-from meterbook.core.fixed_charges import fixed_charges
+from meterbook.core.fixed_charges import FixedCharge, fixed_charges
 from meterbook.core.money import from_nano
 from meterbook.core.periods import (
     US_PER_HOUR,
@@ -149,9 +149,7 @@ def run_cost_query(conn: Connection, q: CostQuery, saved: list[tuple[int, Plan]]
         months = _covered_months(conn, q)
         if months:
             if plan_usage is None:
-                with_minimum = {i: p for i, p in plans.items() if p.monthly_minimum}
-                plan_usage = _saved_plan_usage(conn, with_minimum, months) if with_minimum \
-                    else {}
+                plan_usage = _minimum_usage(conn, plans, months)
             _add_fixed(sheet, q, list(plans.values()), months, plan_usage)
     return sheet.report(q.by, q.source, sort=q.by != "request")
 
@@ -395,6 +393,20 @@ def _usage_by_billing_month(rows, plans: dict[int, Plan]) -> dict[tuple[str, str
             local = from_epoch_us(r[1]).astimezone(zone(plan.billing_timezone))
             nano[(plan.name, f"{local:%Y-%m}")] += r[9]
     return {k: from_nano(v) for k, v in nano.items()}
+
+
+def saved_fixed_charges(conn, plans: list[tuple[int, Plan]], months: list[str]
+                        ) -> list[FixedCharge]:
+    """The months' fixed charges (fees, minimum true-ups) of the saved plans, as `cost` counts
+    them: for budgets, which place them at each month's first instant."""
+    return fixed_charges([p for _, p in plans], months, _minimum_usage(conn, dict(plans), months))
+
+
+def _minimum_usage(conn, plans: dict[int, Plan], months: list[str]):
+    """Usage charges per plan name and billing month of the plans with a monthly minimum (the
+    only ones whose fixed charge depends on usage)."""
+    with_minimum = {i: p for i, p in plans.items() if p.monthly_minimum}
+    return _saved_plan_usage(conn, with_minimum, months) if with_minimum else {}
 
 
 def _saved_plan_usage(conn, plans: dict[int, Plan], months: list[str]):

@@ -13,6 +13,7 @@ from meterbook.core.plan_files import read_plans, write_plans
 from meterbook.core.plans import Plan, PlanFileError
 from meterbook.core.records import to_epoch_us
 from meterbook.store import repricing
+from meterbook.store.alerts import check_alerts_safely
 from meterbook.store.database import Database
 from meterbook.store.plan_store import delete_plan, delete_versions, load_plans, save_plans
 
@@ -56,6 +57,7 @@ def save_plan_set(
         count = repricing.reprice(conn, load_plans(session), vendors, earliest,
                                   progress=progress)
         session.commit()
+    check_alerts_safely(db)  # re-priced spend may cross a budget's threshold, or fall back
     return SavedPlans(len(plans), len(replaced) + len(removed), count)
 
 
@@ -78,6 +80,7 @@ def remove_plan(db: Database, name: str) -> int:
         vendors, earliest = repricing.plan_scope(removed)
         count = repricing.reprice(session.connection(), load_plans(session), vendors, earliest)
         session.commit()
+    check_alerts_safely(db)
     return count
 
 

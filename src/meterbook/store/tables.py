@@ -6,6 +6,7 @@ integer microseconds since the Unix epoch, UTC; `units` are integer micro-units 
 
 from __future__ import annotations
 
+from sqlalchemy import BigInteger, Integer
 from sqlmodel import Field, SQLModel
 
 # Named constraints let later Alembic batch migrations on SQLite drop or alter a foreign key or
@@ -200,3 +201,47 @@ class MappingProfile(SQLModel, table=True):
     name: str = Field(primary_key=True)
     mapping: str  # ColumnMapping.to_json()
     created_us: int  # when it was saved, microseconds since the epoch
+
+
+# 64-bit ids and instants (microseconds overflow 32 bits; PostgreSQL keeps INTEGER to 32). On
+# SQLite a primary key must be INTEGER to number itself, hence the variant.
+_ID_TYPE = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class BudgetRow(SQLModel, table=True):
+    """A budget (core/budgets.py Budget): amount as decimal text in the home currency."""
+
+    __tablename__ = "budget"
+    id: int | None = Field(default=None, primary_key=True, sa_type=_ID_TYPE)
+    name: str = Field(unique=True)
+    amount: str
+    period: str = "month"
+    vendor: str | None = None
+    model: str | None = None
+    project: str | None = None
+    thresholds: str = "50,80,100"  # percentages, comma-separated
+    forecast_alert: bool = True
+    created_us: int = Field(sa_type=BigInteger)
+
+
+class BudgetAlert(SQLModel, table=True):
+    """An alert: "threshold" (budget, threshold, period_start, crossed_at_us), "forecast"
+    (budget, period_start, amount: the forecast) or "spike" (vendor, day, amount, norm,
+    limit_amount; no budget). Standing while withdrawn_at_us is NULL; money is decimal text."""
+
+    __tablename__ = "budget_alert"
+    id: int | None = Field(default=None, primary_key=True, sa_type=_ID_TYPE)
+    kind: str
+    budget_id: int | None = Field(default=None, foreign_key="budget.id", index=True,
+                                  ondelete="CASCADE", sa_type=BigInteger)
+    threshold: int | None = None
+    period_start: str | None = None  # YYYY-MM-DD, the period's first day
+    crossed_at_us: int | None = Field(default=None, sa_type=BigInteger)
+    amount: str | None = None
+    vendor: str | None = None
+    day: str | None = None  # YYYY-MM-DD
+    norm: str | None = None
+    limit_amount: str | None = None
+    raised_at_us: int = Field(sa_type=BigInteger)
+    acknowledged_at_us: int | None = Field(default=None, sa_type=BigInteger)
+    withdrawn_at_us: int | None = Field(default=None, sa_type=BigInteger)
