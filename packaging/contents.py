@@ -37,11 +37,19 @@ from meterbook.core.resources import RESOURCES  # noqa: E402  (needs SRC on the 
 UNUSED_MODULES = (
     "IPython", "jedi", "parso", "matplotlib", "matplotlib_inline", "pytest", "_pytest", "py",
     "hypothesis", "tkinter", "_tkinter", "trio", "PIL", "dotenv", "pygments", "setuptools",
-    "pkg_resources", "PySide6.QtNetwork", "PySide6.QtOpenGL", "PySide6.QtQml",
-    "PySide6.QtQuick",
+    "pkg_resources", "PySide6.QtNetwork", "PySide6.QtQml", "PySide6.QtQuick",
 )
-# numpy (40 MB with its BLAS) is used by pyqtgraph only: left out while no module draws a chart.
-CHART_MODULES = ("numpy",)
+# Modules that optional imports of our dependencies reach, left out unless a module of the app
+# imports one of the packages named with it: numpy (40 MB with its BLAS) and Qt's OpenGL
+# modules are needed by pyqtgraph (the charts), which imports them even to draw without
+# OpenGL; pyqtgraph's own use of scipy (70 MB) is optional.
+UNLESS_IMPORTED = {
+    "numpy": ("pyqtgraph", "numpy"),
+    "PySide6.QtOpenGL": ("pyqtgraph",),
+    "PySide6.QtOpenGLWidgets": ("pyqtgraph",),
+    "scipy": ("scipy",),
+    "yaml": ("yaml",),
+}
 
 # Qt plugins by folder: the folders the app never loads, and in the folders it does load, the
 # plugins to keep (names without the platform's "lib"/"q" prefix and suffix). Platforms: X11,
@@ -109,14 +117,16 @@ def data_files() -> list[tuple[str, str]]:
     return pairs
 
 
-def draws_charts() -> bool:
-    """Whether any module of the app imports pyqtgraph (which needs numpy)."""
-    return any(re.search(r"^\s*(from|import) pyqtgraph", p.read_text(encoding="utf-8"), re.M)
-               for p in PACKAGE.rglob("*.py"))
+def app_imports(package: str) -> bool:
+    """Whether any module of the app imports the package (or a module of it)."""
+    pattern = re.compile(rf"^\s*(from|import)\s+{re.escape(package)}\b", re.M)
+    return any(pattern.search(p.read_text(encoding="utf-8")) for p in PACKAGE.rglob("*.py"))
 
 
 def excluded_modules() -> list[str]:
-    return [*UNUSED_MODULES, *(() if draws_charts() else CHART_MODULES)]
+    optional = [module for module, users in UNLESS_IMPORTED.items()
+                if not any(app_imports(user) for user in users)]
+    return [*UNUSED_MODULES, *optional]
 
 
 def _plugin_name(file_name: str) -> str:
@@ -131,7 +141,7 @@ def unused_qt_file(destination: str) -> bool:
     if "PySide6" not in parts:
         return bool(UNUSED_QT_LIBRARIES.search(parts[-1]))
     if "translations" in parts:
-        return True  # the app is in English only: Qt's own dialogs stay in English with it
+        return True  # the app is in English and installs no QTranslator
     if "plugins" in parts and len(parts) > parts.index("plugins") + 2:
         folder = parts[parts.index("plugins") + 1]
         if folder in UNUSED_PLUGIN_FOLDERS:

@@ -21,5 +21,8 @@ sed "s|^Exec=meterbook|Exec=\"$BUNDLE/meterbook\"|" "$SOURCE/applications/meterb
 cp "$SOURCE"/metainfo/*.metainfo.xml "$SHARE/metainfo/"
 cp -r "$SOURCE/icons" "$SHARE/"
 command -v update-desktop-database >/dev/null && update-desktop-database -q "$SHARE/applications" || true
-command -v gtk-update-icon-cache >/dev/null && gtk-update-icon-cache -q -t "$SHARE/icons/hicolor" || true
+# Refresh the icon cache if there is one (an outdated cache hides new icons; none is fine).
+if [ -f "$SHARE/icons/hicolor/icon-theme.cache" ] && command -v gtk-update-icon-cache >/dev/null; then
+    gtk-update-icon-cache -q -t "$SHARE/icons/hicolor" || true
+fi
 echo "installed $SHARE/applications/meterbook.desktop (starts $BUNDLE/meterbook)"

@@ -164,6 +164,20 @@ def test_the_spec_bundles_what_the_migrations_import():
     assert not [m for m in contents.hidden_imports() if ".migrations" in m]
 
 
+def test_numpy_and_qt_opengl_are_bundled_once_the_app_draws_charts(tmp_path, monkeypatch):
+    # pyqtgraph imports numpy and PySide6.QtOpenGL: the day a page imports pyqtgraph, they
+    # must stop being left out, or the bundle fails at start. scipy stays out (optional).
+    package = tmp_path / "meterbook"
+    (package / "app").mkdir(parents=True)
+    (package / "app" / "page.py").write_text("from PySide6.QtWidgets import QWidget\n")
+    monkeypatch.setattr(contents, "PACKAGE", package)
+    assert {"numpy", "PySide6.QtOpenGL", "scipy"} <= set(contents.excluded_modules())
+    (package / "app" / "charts.py").write_text("import pyqtgraph as pg\n")
+    excluded = set(contents.excluded_modules())
+    assert not {"numpy", "PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets"} & excluded
+    assert {"scipy", "IPython", "pytest", "tkinter"} <= excluded
+
+
 @pytest.mark.parametrize(("path", "unused"), [
     ("PySide6/Qt/plugins/platforms/libqxcb.so", False),  # X11
     ("PySide6/Qt/plugins/platforms/libqwayland.so", False),
