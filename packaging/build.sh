@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build Meterbook as a one-folder application: dist/meterbook/ (the program: dist/meterbook/meterbook).
+# Build Meterbook as a one-folder application in dist/meterbook/ (the program is
+# dist/meterbook/meterbook).
 #
 #   packaging/build.sh            # from anywhere; needs the app's dependencies and PyInstaller
 #                                 # (pip install -e ".[package]")
