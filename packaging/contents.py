@@ -129,6 +129,14 @@ def excluded_modules() -> list[str]:
     return [*UNUSED_MODULES, *optional]
 
 
+def python_own_library(source: str) -> bool:
+    """Whether a collected library is one of the Python installation's own (libpython, its
+    extension modules), not one of an installed package's or of the system's."""
+    path = Path(source).resolve()
+    base = Path(sys.base_prefix).resolve()
+    return base in path.parents and not {"site-packages", "dist-packages"} & set(path.parts)
+
+
 def _plugin_name(file_name: str) -> str:
     stem = file_name.split(".")[0]
     stem = stem.removeprefix("lib")

@@ -220,6 +220,18 @@ def test_libraries_only_left_out_files_link_to_are_left_out():
     assert orphans == {"libgtk-3.so.0", "libcairo.so.2"}
 
 
+def test_only_pythons_own_libraries_are_stripped(tmp_path, monkeypatch):
+    # Stripping a library that auditwheel patched (numpy's BLAS) makes it fail to load.
+    monkeypatch.setattr(sys, "base_prefix", str(tmp_path / "python"))
+    python = tmp_path / "python" / "lib"
+    assert contents.python_own_library(str(python / "libpython3.11.so.1.0"))
+    assert contents.python_own_library(str(python / "python3.11/lib-dynload/_decimal.so"))
+    for package in ("site-packages", "dist-packages"):
+        assert not contents.python_own_library(
+            str(python / "python3.11" / package / "numpy.libs" / "libscipy_openblas64_.so"))
+    assert not contents.python_own_library("/lib/x86_64-linux-gnu/libssl.so.3")
+
+
 def test_the_icon_is_drawn_at_every_size_for_every_platform(tmp_path):
     # As the spec runs it: in a process of its own (its QGuiApplication would stand in the
     # way of the QApplication that the app's tests need).
