@@ -116,6 +116,10 @@ for shot in shots:
 print(f"check_bundle: {len(shots)} screenshots, 1280x800")
 PY
 
+# Nothing went wrong unseen: an unexpected error anywhere above would be in the log file.
+LOG="$WORK/home/data/Meterbook/logs/meterbook.log"
+if [ -s "$LOG" ]; then cat "$LOG" >&2; fail "unexpected errors were logged"; fi
+
 # 6. The desktop entry and AppStream metadata the bundle ships (for install-desktop.sh) validate.
 SHARE="$BUNDLE/_internal/share"
 [ -f "$SHARE/icons/hicolor/512x512/apps/meterbook.png" ] || fail "no 512x512 icon in $SHARE/icons"
