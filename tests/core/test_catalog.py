@@ -1,14 +1,12 @@
 """The bundled price catalog: it loads, it is consistent, and its plans can be found by name."""
 
-import importlib.util
-import shutil
 from datetime import UTC, datetime
 from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
 
-import meterbook.core.catalog as catalog_module
+import meterbook.core.resources as resources
 from meterbook.core.catalog import (
     UnknownCatalogPlan,
     catalog_entry,
@@ -104,18 +102,12 @@ def test_catalog_prices_records_as_the_vendors_list_them():
     assert charges == [765_000_000, 3_000_000_000, 2_500_000_000]
 
 
-def test_the_catalog_is_found_in_an_installed_package_too(tmp_path: Path):
-    # A wheel has meterbook/resources/catalog beside meterbook/core: load catalog.py from such
-    # a tree and check that it reads the catalog there.
-    core = tmp_path / "meterbook" / "core"
-    core.mkdir(parents=True)
-    shutil.copy(catalog_module.__file__, core / "catalog.py")
+def test_the_catalog_is_found_in_an_installed_package_too(tmp_path: Path, monkeypatch):
+    # A wheel has meterbook/resources/catalog beside meterbook/core: with the package in such
+    # a tree, the catalog is read there (core/resources.py finds every resource).
     bundled = tmp_path / "meterbook" / "resources" / "catalog"
     bundled.mkdir(parents=True)
     (bundled / "x.toml").write_text('[[plan]]\nname = "X"\nvendor = "x"\n', encoding="utf-8")
-    spec = importlib.util.spec_from_file_location("installed_catalog", core / "catalog.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    assert module.catalog_path() == bundled
-    assert [p.name for p in module.catalog_plans()] == ["X"]
+    monkeypatch.setattr(resources, "_PACKAGE", tmp_path / "meterbook")
+    assert catalog_path() == bundled
+    assert [p.name for p in catalog_plans()] == ["X"]

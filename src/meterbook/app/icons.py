@@ -16,22 +16,18 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QWidget
 
-_PACKAGE = Path(__file__).resolve().parents[1]  # .../meterbook
-# Installed: pyproject force-includes the repo's resources/ as meterbook/resources. A source
-# checkout (or an editable install, whose copy is frozen at install time) reads the repo's own.
-_FOLDERS = (_PACKAGE / "resources" / "icons", _PACKAGE.parent.parent / "resources" / "icons")
+from meterbook.core.resources import resource_path
+
 _INK = "#000000"  # the one colour every icon file draws with
 _SIZES = (16, 20, 24, 32, 48)
 
 
 def icon_path(name: str) -> Path:
-    """The SVG file of an icon ("usage", "refresh"...), installed or in a source checkout."""
-    for folder in _FOLDERS:
-        path = folder / f"{name}.svg"
-        if path.is_file():
-            return path
-    raise FileNotFoundError(f"the icon {name!r} is missing (looked in "
-                            f"{', '.join(str(f) for f in _FOLDERS)})")
+    """The SVG file of an icon ("usage", "refresh"...): installed, bundled or in a checkout."""
+    path = resource_path("icons") / f"{name}.svg"
+    if not path.is_file():
+        raise FileNotFoundError(f"the icon {name!r} is missing (no {path})")
+    return path
 
 
 @cache

@@ -22,11 +22,11 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from meterbook import __version__
 from meterbook.app.context import AppContext
 from meterbook.app.window import MainWindow
+from meterbook.core.resources import resource_path
 from meterbook.logs import log_unexpected
 from meterbook.store.database import DatabaseError, open_database
 
 log = logging.getLogger("meterbook.app")
-ICON = Path(__file__).resolve().parent / "meterbook.svg"
 HEADLESS_PLATFORMS = ("offscreen", "minimal")
 
 
@@ -45,7 +45,9 @@ def application(headless: bool = False) -> QApplication:
     QCoreApplication.setOrganizationName("Meterbook")
     QCoreApplication.setApplicationName("Meterbook")
     QCoreApplication.setApplicationVersion(__version__)
-    app.setWindowIcon(QIcon(str(ICON)))
+    app.setWindowIcon(QIcon(str(resource_path("app-icon"))))
+    # Wayland matches a window to its desktop entry (menu name, icon) by this name.
+    QGuiApplication.setDesktopFileName("meterbook")
     sys.excepthook = functools.partial(_excepthook, headless=headless)
     # Imports and re-pricing run Python on worker threads; handing the interpreter lock round
     # every 0.5 ms instead of 5 keeps the window's longest stall during a million-line import

@@ -13,14 +13,7 @@ from pathlib import Path
 
 from meterbook.core.plan_files import read_plans
 from meterbook.core.plans import Plan
-
-_PACKAGE = Path(__file__).resolve().parents[1]  # .../meterbook
-# A built wheel puts the repo's resources/ at meterbook/resources (pyproject's force-include).
-_INSTALLED = _PACKAGE / "resources" / "catalog"
-# A source checkout, and an editable install, which imports the package from src/: the copy
-# that pip makes in site-packages beside the editable hook is frozen at install time (it holds
-# whatever resources/ held then), so the checkout's own folder is read instead.
-_CHECKOUT = _PACKAGE.parent.parent / "resources" / "catalog"
+from meterbook.core.resources import resource_path
 
 
 class UnknownCatalogPlan(KeyError):
@@ -37,11 +30,8 @@ class UnknownCatalogPlan(KeyError):
 
 
 def catalog_path() -> Path:
-    """The folder of the catalog's plan files, installed or in a source checkout."""
-    for folder in (_INSTALLED, _CHECKOUT):
-        if folder.is_dir():
-            return folder
-    raise FileNotFoundError(f"the price catalog is missing (looked in {_INSTALLED}, {_CHECKOUT})")
+    """The folder of the catalog's plan files: installed, bundled or in a source checkout."""
+    return resource_path("catalog")
 
 
 def catalog_plans() -> list[Plan]:

@@ -22,7 +22,9 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.pool import NullPool
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+from meterbook.core.resources import resource_path
+
+MIGRATIONS_DIR = resource_path("migrations")
 # The newest revision in migrations/versions (a test keeps the two in step). Knowing it here lets
 # an up-to-date database open without loading Alembic, which takes a noticeable part of a
 # second at every start of the command.
