@@ -55,6 +55,14 @@ def compact_money(amount: Decimal, currency: str) -> str:
     return text[:-1] if text.endswith("0") and places > 2 else text
 
 
+def readout_money(amount: Decimal, currency: str) -> str:
+    """An amount in a read-out or label: cents when it is a whole number of cents ($0.50,
+    $6.50), else the app's four places below one unit ($0.0031), never rounded to $0.00."""
+    if amount == amount.quantize(Decimal("0.01")) or abs(amount) >= 1:
+        return money(amount, currency, 2)
+    return money(amount, currency, 4)
+
+
 def _float_money(value: float) -> Decimal:
     """A tick position (a float the plot chose) as a Decimal for the label; display only."""
     return Decimal(repr(round(value, 9)))

@@ -14,11 +14,18 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
-from meterbook.app.charts.axes import BucketAxis, MoneyAxis, bucket_label, date_x, x_date
+from meterbook.app.charts.axes import (
+    SECONDS_PER_DAY,
+    BucketAxis,
+    MoneyAxis,
+    bucket_label,
+    date_x,
+    readout_money,
+    x_date,
+)
 from meterbook.app.charts.base import Chart
 from meterbook.app.charts.palette import OKABE_ITO
 from meterbook.app.formatting import plural, warning_color
-from meterbook.app.models.conversations_model import summary_money
 from meterbook.store.spend_series import SpendSeries
 
 LINE = OKABE_ITO[0]
@@ -110,7 +117,7 @@ class CumulativeSpend(Chart):
             self.budget_lines.append(line)
         for line, (label, amount) in zip(self.budget_lines, lines, strict=False):
             line.setValue(float(amount))
-            line.label.setFormat(f"{label}: {summary_money(amount, self.currency)}")
+            line.label.setFormat(f"{label}: {readout_money(amount, self.currency)}")
             line.setVisible(True)
         for line in self.budget_lines[len(lines):]:
             line.setVisible(False)
@@ -147,22 +154,27 @@ class CumulativeSpend(Chart):
     def describe(self, x: float, y: float) -> str:
         if not self.days:
             return ""
-        day = x_date(x - 1)  # a point stands at the end of its day
+        day = _day_at(x)
         if day in self.days:
             i = self.days.index(day)
             text = (f"by the end of {bucket_label(day, 'day', with_year=True)}: "
-                    f"{summary_money(self.sums[i], self.currency)} spent")
+                    f"{readout_money(self.sums[i], self.currency)} spent")
             if self.unpriced[i]:
                 text += f" · {plural(self.unpriced[i], 'request')} unpriced, not included"
             return text
         for d, v in self.forecast:
             if d == day:
                 return (f"forecast by the end of {bucket_label(day, 'day', with_year=True)}: "
-                        f"{summary_money(v, self.currency)}")
+                        f"{readout_money(v, self.currency)}")
         return ""
 
     def hit(self, x: float, y: float):
-        day = x_date(x - 1)
+        day = _day_at(x)
         if day in self.days:
             return day, day + timedelta(days=1), None
         return None
+
+
+def _day_at(x: float) -> date:
+    """The day whose point is nearest x: a day's point stands at its end (the next midnight)."""
+    return x_date(x + SECONDS_PER_DAY / 2) - timedelta(days=1)

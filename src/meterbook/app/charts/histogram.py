@@ -16,11 +16,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
-from meterbook.app.charts.axes import MoneyAxis
+from meterbook.app.charts.axes import MoneyAxis, readout_money
 from meterbook.app.charts.base import Chart
 from meterbook.app.charts.palette import OKABE_ITO
 from meterbook.app.formatting import plural, warning_color
-from meterbook.app.models.conversations_model import summary_money
 from meterbook.store.spend_series import Distribution, histogram_bins
 
 BARS = OKABE_ITO[4]
@@ -74,7 +73,7 @@ class CostHistogram(Chart):
             line.setVisible(shown)
             if shown:
                 line.setValue(math.log10(value))
-                line.label.setFormat(f"{word} {summary_money(value, d.currency)}")
+                line.label.setFormat(f"{word} {readout_money(value, d.currency)}")
         self._show_flat(logs)
         legend = [(self.bars, f"{noun} ({len(d.values):,})")]
         if d.unpriced:
@@ -100,7 +99,7 @@ class CostHistogram(Chart):
             x = math.log10(price)
             self.flat_line.setValue(x)
             currency = self.distribution.currency
-            self.flat_line.label.setFormat(f"flat price {summary_money(price, currency)}")
+            self.flat_line.label.setFormat(f"flat price {readout_money(price, currency)}")
             self.above_flat.setRegion((x, max(float(logs[-1]), x)))
 
     def describe(self, x: float, y: float) -> str:
@@ -110,7 +109,7 @@ class CostHistogram(Chart):
         for i, count in enumerate(self.counts):
             lo, hi = self.edges[i], self.edges[i + 1]
             if math.log10(lo) <= x < math.log10(hi):
-                text = (f"{summary_money(lo, d.currency)} to {summary_money(hi, d.currency)}: "
+                text = (f"{readout_money(lo, d.currency)} to {readout_money(hi, d.currency)}: "
                         f"{plural(count, d.kind)}")
                 if d.unpriced:
                     text += f" · {plural(d.unpriced, d.kind)} with unpriced usage not shown"

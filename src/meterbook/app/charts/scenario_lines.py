@@ -11,9 +11,15 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
-from meterbook.app.charts.axes import BucketAxis, MoneyAxis, bucket_label, date_x, x_date
+from meterbook.app.charts.axes import (
+    BucketAxis,
+    MoneyAxis,
+    bucket_label,
+    date_x,
+    readout_money,
+    x_date,
+)
 from meterbook.app.charts.base import Chart
-from meterbook.app.models.conversations_model import summary_money
 
 
 @dataclass(frozen=True)
@@ -76,7 +82,7 @@ class ScenarioLines(Chart):
         i = self._month_at(x)
         if i is None:
             return ""
-        parts = [f"{s.name} {summary_money(s.amounts[i], self.currency)}" for s in self.scenarios]
+        parts = [f"{s.name} {readout_money(s.amounts[i], self.currency)}" for s in self.scenarios]
         return f"{bucket_label(self.months[i], 'month', with_year=True)}: " + " · ".join(parts)
 
     def hit(self, x: float, y: float):

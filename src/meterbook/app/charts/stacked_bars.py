@@ -15,17 +15,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
-from meterbook.app.charts.axes import BucketAxis, MoneyAxis, bucket_label, date_x
+from meterbook.app.charts.axes import BucketAxis, MoneyAxis, bucket_label, date_x, readout_money
 from meterbook.app.charts.base import Chart
 from meterbook.app.formatting import plural, warning_color
-from meterbook.app.models.conversations_model import summary_money
 from meterbook.store.spend_series import FEES, OTHER, SpendSeries
 
 BAR_FILL = 0.8  # of a bucket's width: a gap between neighbours
-
-
-def money_text(amount: Decimal, currency: str) -> str:
-    return summary_money(amount, currency)
 
 
 class StackedBars(Chart):
@@ -135,10 +130,10 @@ class StackedBars(Chart):
         total = sum((s.amounts[n][i] for n in s.names), Decimal(0))
         parts = [when]
         if name is not None:
-            parts.append(f"{_legend_name(name, s)} {money_text(s.amounts[name][i], cur)}"
+            parts.append(f"{_legend_name(name, s)} {readout_money(s.amounts[name][i], cur)}"
                          + ("" if name == FEES else
                             f" ({plural(s.requests[name][i], 'request')})"))
-        parts.append(f"total {money_text(total, cur)}, "
+        parts.append(f"total {readout_money(total, cur)}, "
                      f"{plural(sum(s.requests[n][i] for n in s.names), 'request')}")
         unpriced = s.unpriced_per_bucket()[i]
         if unpriced:

@@ -10,11 +10,10 @@ import pyqtgraph as pg
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QWidget
 
-from meterbook.app.charts.axes import MoneyAxis
+from meterbook.app.charts.axes import MoneyAxis, readout_money
 from meterbook.app.charts.base import Chart
 from meterbook.app.charts.palette import chart_colours
 from meterbook.app.formatting import plural, warning_color
-from meterbook.app.models.conversations_model import summary_money
 from meterbook.store.spend_series import Ranking
 
 BAR_HEIGHT = 0.7
@@ -62,7 +61,7 @@ class TopBars(Chart):
                 if not ranking.amounts[i] and ranking.unpriced[i]:
                     label.setText(f" {plural(ranking.unpriced[i], 'request')} unpriced", amber)
                 else:
-                    label.setText(" " + summary_money(ranking.amounts[i], ranking.currency),
+                    label.setText(" " + readout_money(ranking.amounts[i], ranking.currency),
                                   text)
                 label.setPos(widths[i], ys[i])
         names = [(float(y), _short(name)) for y, name in zip(ys, ranking.names, strict=True)]
@@ -91,7 +90,7 @@ class TopBars(Chart):
         if i is None:
             return ""
         r = self.ranking
-        text = (f"{r.names[i]}: {summary_money(r.amounts[i], r.currency)}, "
+        text = (f"{r.names[i]}: {readout_money(r.amounts[i], r.currency)}, "
                 f"{plural(r.requests[i], 'request')}")
         if r.unpriced[i]:
             text += f" · {plural(r.unpriced[i], 'request')} unpriced, not included"
