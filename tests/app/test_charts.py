@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from PySide6.QtCore import QLocale, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from sqlmodel import Session
 
@@ -43,12 +43,7 @@ D = Decimal
 WAIT = 10_000
 
 
-@pytest.fixture(autouse=True)
-def english(qapp):
-    before = QLocale()
-    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
-    yield
-    QLocale.setDefault(before)
+pytestmark = pytest.mark.usefixtures("american")
 
 
 def three_days() -> SpendSeries:

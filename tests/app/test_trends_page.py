@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from PySide6.QtCore import QLocale, QSettings, Qt
+from PySide6.QtCore import QSettings, Qt
 
 from meterbook.app.charts.axes import date_x
 from meterbook.app.context import AppContext
@@ -24,12 +24,7 @@ D = Decimal
 WAIT = 10_000
 
 
-@pytest.fixture(autouse=True)
-def english(qapp):
-    before = QLocale()
-    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
-    yield
-    QLocale.setDefault(before)
+pytestmark = pytest.mark.usefixtures("american")
 
 
 @pytest.fixture
