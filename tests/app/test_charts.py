@@ -81,7 +81,9 @@ def test_stacked_bars_draw_each_series_on_the_ones_below(qtbot):
     assert list(fees.opts["height"]) == [5.0, 0.0, 0.0]
     # Day totals: 7.00, 6.50, 1.25 (money, from the Decimals)
     assert s.totals() == [D("7.00"), D("6.50"), D("1.25")]
-    assert chart.legend_names() == ["anthropic", "openai", "mistral", FEES]
+    # The amber marker of unpriced usage (March 2nd) has its own legend entry.
+    assert chart.legend_names() == ["anthropic", "openai", "mistral", FEES,
+                                    "unpriced requests (no plan)"]
     # Sorted names get the palette in order; the fee keeps its own colour.
     assert colours_of(anthropic) == OKABE_ITO[0] and colours_of(openai) == OKABE_ITO[2]
     assert colours_of(fees) == FEES_COLOUR.upper()
@@ -120,7 +122,8 @@ def test_a_refresh_updates_the_same_items(qtbot):
     s.names = ["anthropic", "openai"]
     chart.set_series(s, colours)
     assert chart.bars[2] is items[1][2] and not chart.bars[2].isVisible()
-    assert chart.legend_names() == ["anthropic", "openai"]
+    assert chart.legend_names() == ["anthropic", "openai"]  # mistral's unpriced gone too
+    assert chart.unpriced_marks() == []
 
 
 def test_a_click_on_a_bar_gives_its_day_and_series(qtbot):
@@ -178,7 +181,7 @@ def test_cumulative_spend_with_budget_lines_and_a_forecast(qtbot):
     chart.set_spend_series(s, title="Spent so far in March 2026")
     xs, ys = chart.line.getData()
     assert list(ys) == [7.0, 13.5, 14.75]
-    assert xs[0] == date_x(date(2026, 3, 2))  # a day's point stands at its end
+    assert xs[0] == date_x(date(2026, 3, 1)) + 43_200  # a day's point stands over its middle
     chart.set_budget_lines([("Everything 50 %", D("50")), ("Everything 100 %", D("100"))])
     lines = list(chart.budget_lines)
     assert [line.value() for line in lines] == [50.0, 100.0]
@@ -193,8 +196,9 @@ def test_cumulative_spend_with_budget_lines_and_a_forecast(qtbot):
     chart.set_budget_lines([("Everything 80 %", D("80"))])
     assert chart.budget_lines == lines and lines[0].value() == 80.0
     assert not lines[1].isVisible()
-    assert chart.unpriced_marker.data["x"].tolist() == [date_x(date(2026, 3, 3))]
-    assert "3 requests unpriced" in chart.describe(date_x(date(2026, 3, 3)) + 1, 13.5)
+    assert chart.unpriced_marker.data["x"].tolist() == [date_x(date(2026, 3, 2)) + 43_200]
+    assert chart.describe(date_x(date(2026, 3, 2)) + 43_200, 13.5) == (
+        "by the end of 2 Mar 2026: $13.50 spent · 3 requests unpriced, not included")
 
 
 def test_histogram_of_cost_per_request(qtbot):

@@ -71,7 +71,8 @@ def test_the_page_opens_on_the_last_90_days_of_usage(trends):
     s = trends.series
     assert (s.grouping, s.by) == ("day", "vendor")
     assert s.names == ["anthropic", "openai", "mistral"]  # 10.00, 3.00, unpriced only
-    assert trends.spend.legend_names() == ["anthropic", "openai", "mistral"]
+    assert trends.spend.legend_names() == ["anthropic", "openai", "mistral",
+                                           "unpriced requests (no plan)"]
     assert trends.spend.unpriced_marks() == [(date(2026, 3, 31), 1)]
     assert trends.spend.title_text() == "Spend per day by vendor, 1 Mar 2026 to 2 Apr 2026"
     # The other tabs: medians worked out in tests/store/test_spend_series.py.
@@ -84,6 +85,7 @@ def test_the_page_opens_on_the_last_90_days_of_usage(trends):
 
 def test_switching_to_months_by_model(qtbot, trends):
     bars = list(trends.spend.bars)
+    daily = trends._daily[1]
     trends.grouping.setFocus()
     qtbot.keyClick(trends.grouping, Qt.Key.Key_End)  # "Per month", the last choice
     qtbot.waitUntil(lambda: trends.series.grouping == "month", timeout=WAIT)
@@ -93,6 +95,7 @@ def test_switching_to_months_by_model(qtbot, trends):
     assert s.amounts["anthropic"] == [D("6.00"), D("4.00")]
     assert s.amounts["openai"] == [D("2.50"), D("0.50")]
     assert trends.spend.bars[:3] == bars[:3]  # the same items, updated in place
+    assert trends._daily[1] is daily  # the same days regrouped, not read again
     qtbot.keyClick(trends.dimension, Qt.Key.Key_Down)  # "By model"
     qtbot.waitUntil(lambda: trends.series.by == "model", timeout=WAIT)
     # claude-haiku 10.00, gpt-4o 2.00 + 0.50 = 2.50, gpt-4o-mini 0.50, mistral-large unpriced.

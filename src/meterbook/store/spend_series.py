@@ -201,28 +201,57 @@ class _Context:
         return tuple(sorted(self.rates.missing))
 
 
-def spend_series(conn: Connection, tz_name: str, first: date, after: date,
-                 grouping: str = "day", by: str = "vendor", top: int = TOP) -> SpendSeries:
-    """Spend over [first, after) (local dates) per bucket of `grouping` and series of `by`."""
+@dataclass(frozen=True)
+class DailySpend:
+    """What a range holds per local day and series, before grouping: a page keeps it, so that
+    changing between days, weeks and months regroups in memory instead of asking again."""
+
+    by: str
+    currency: str
+    first: date
+    after: date
+    days: dict[tuple[date, str], tuple[Decimal, int, int]]  # amount, requests, unpriced
+    fees: dict[date, Decimal]  # monthly fees per month's first day
+    missing_rates: Pairs = ()
+
+
+def daily_spend(conn: Connection, tz_name: str, first: date, after: date,
+                by: str = "vendor") -> DailySpend:
+    """Spend over [first, after) (local dates) per day and series of `by`."""
     if by not in DIMENSIONS:
         raise ValueError(f"unknown series {by!r}: expected vendor, model or project")
     c = _Context.open(conn, tz_name)
+    if first >= after:
+        return DailySpend(by, c.home, first, after, {}, {})
+    days = _daily_sums(c, first, after, by)
+    fees = _fees_per_month(c, first, after)
+    return DailySpend(by, c.home, first, after, days, fees, c.missing)
+
+
+def spend_series(conn: Connection, tz_name: str, first: date, after: date,
+                 grouping: str = "day", by: str = "vendor", top: int = TOP) -> SpendSeries:
+    """Spend over [first, after) (local dates) per bucket of `grouping` and series of `by`."""
+    return group_spend(daily_spend(conn, tz_name, first, after, by), grouping, top)
+
+
+def group_spend(daily: DailySpend, grouping: str = "day", top: int = TOP) -> SpendSeries:
+    """The days of `daily` in buckets of `grouping`; beyond `top` series, the smallest are
+    OTHER (ranked by what they cost over the whole range, names breaking ties)."""
+    first, after = daily.first, daily.after
     starts, ends = buckets(first, after, grouping)
-    out = SpendSeries(grouping, by, c.home, first, after, starts, ends)
+    out = SpendSeries(grouping, daily.by, daily.currency, first, after, starts, ends,
+                      missing_rates=daily.missing_rates)
     if not starts:
         return out
-    per_day = _daily_sums(c, first, after, by)
-    # Series ranked by what they cost over the whole range, names breaking ties.
     totals: dict[str, Decimal] = {}
-    for (_day, name), (amount, _r, _u) in per_day.items():
+    for (_day, name), (amount, _r, _u) in daily.days.items():
         totals[name] = totals.get(name, Decimal(0)) + amount
     ranked = sorted(totals, key=lambda n: (-totals[n], n))
     shown = ranked if len(ranked) <= top + 1 else ranked[:top]
     rest = tuple(sorted(n for n in ranked if n not in shown))
     names = shown + ([OTHER] if rest else [])
     slot = {n: n for n in shown} | {n: OTHER for n in rest}
-    fees = _fees_per_month(c, first, after)
-    if fees:
+    if daily.fees:
         names.append(FEES)
     n = len(starts)
     out.names = names
@@ -230,15 +259,14 @@ def spend_series(conn: Connection, tz_name: str, first: date, after: date,
     out.requests = {name: [0] * n for name in names}
     out.unpriced = {name: [0] * n for name in names}
     out.members = {OTHER: rest} if rest else {}
-    for (day, name), (amount, requests, unpriced) in per_day.items():
+    for (day, name), (amount, requests, unpriced) in daily.days.items():
         i = bisect_right(starts, day) - 1
         key = slot[name]
         out.amounts[key][i] += amount
         out.requests[key][i] += requests
         out.unpriced[key][i] += unpriced
-    for month_first, amount in fees.items():
+    for month_first, amount in daily.fees.items():
         out.amounts[FEES][bisect_right(starts, month_first) - 1] += amount
-    out.missing_rates = c.missing
     return out
 
 

@@ -109,36 +109,55 @@ def bucket_label(day: date, grouping: str, with_year: bool = False) -> str:
 
 
 class BucketAxis(pg.DateAxisItem):
-    """A DateAxisItem whose ticks are the buckets' starts (days, Mondays or firsts of the
-    month), thinned so that labels never overlap: at most one label per `min_gap` pixels."""
+    """A DateAxisItem with a tick under the middle of each bucket (day, week or month),
+    labelled with its first day, thinned so that labels never overlap: at most one label per
+    `min_gap` pixels."""
 
     min_gap = 64
 
     def __init__(self, orientation: str = "bottom"):
         super().__init__(orientation, utcOffset=0)
         self.starts: list[date] = []
+        self.ends: list[date] = []
         self.grouping = "day"
+        self._labels: dict[float, date] = {}
 
-    def set_buckets(self, starts: list[date], grouping: str) -> None:
+    def set_buckets(self, starts: list[date], grouping: str,
+                    ends: list[date] | None = None) -> None:
+        """The buckets' first days and (exclusive) ends; without ends each is a whole day,
+        week or month."""
         self.starts, self.grouping = list(starts), grouping
+        self.ends = list(ends) if ends is not None else [_bucket_end(d, grouping)
+                                                         for d in starts]
         self.picture = None
         self.update()
 
     def tickValues(self, minVal, maxVal, size):
         if not self.starts:
             return super().tickValues(minVal, maxVal, size)
-        visible = [d for d in self.starts if minVal <= date_x(d) <= maxVal] or self.starts
+        # A tick under each bucket's middle, where its bar stands.
+        centres = [(date_x(d) + date_x(e)) / 2 for d, e in zip(self.starts, self.ends,
+                                                                strict=True)]
+        shown = [(x, d) for x, d in zip(centres, self.starts, strict=True)
+                 if minVal <= x <= maxVal]
         room = max(int(size // self.min_gap), 1)
-        step = max(1, math.ceil(len(visible) / room))
+        step = max(1, math.ceil(len(shown) / room))
         if self.grouping == "day" and step > 1:
             step = next((s for s in (2, 7, 14, 28, 56, 91, 182, 364) if s >= step), step)
-        major = [date_x(d) for d in visible[::step]]
-        return [(SECONDS_PER_DAY * step, major)]
+        picked = shown[::step]
+        self._labels = {x: d for x, d in picked}
+        return [(SECONDS_PER_DAY * step, [x for x, _d in picked])]
 
     def tickStrings(self, values, scale, spacing):
         if not self.starts:
             return super().tickStrings(values, scale, spacing)
-        days = [x_date(v) for v in values]
+        days = [self._labels.get(v) or x_date(v) for v in values]
         years = {d.year for d in days}
         return [bucket_label(d, self.grouping, with_year=len(years) > 1 and (
             i == 0 or d.year != days[i - 1].year)) for i, d in enumerate(days)]
+
+
+def _bucket_end(start: date, grouping: str) -> date:
+    if grouping == "month":
+        return date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    return date.fromordinal(start.toordinal() + (7 if grouping == "week" else 1))

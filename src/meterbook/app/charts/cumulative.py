@@ -1,8 +1,9 @@
 """Spend so far in a period against its budget: "will this month stay inside the budget?".
 
-A line of the running total (a point at the end of each day), one labelled horizontal line per
-budget threshold, and the forecast as a dashed line to the period's end inside a shaded band.
-The budgets and the forecast come from their own modules; this chart only draws them.
+A line of the running total (a point per day: what was spent by its end), one labelled
+horizontal line per budget threshold, and the forecast as a dashed line to the period's end
+inside a shaded band. The budgets and the forecast come from their own modules; this chart
+only draws them.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ class CumulativeSpend(Chart):
         self.money_axis.currency = currency
         self.y_label = f"Spent so far ({currency})"
         self.apply_palette()
-        xs = [date_x(d + timedelta(days=1)) for d in days]
+        xs = [_day_x(d) for d in days]
         self.line.setData(xs, [float(s) for s in sums])
         where = [i for i, n in enumerate(self.unpriced) if n]
         self.unpriced_marker.setData(x=[xs[i] for i in where],
@@ -127,7 +128,7 @@ class CumulativeSpend(Chart):
                      high: list[Decimal]) -> None:
         """The forecast's running total at the end of each day (dashed), with its band."""
         self.forecast, self.forecast_low, self.forecast_high = list(points), list(low), list(high)
-        xs = [date_x(d + timedelta(days=1)) for d, _v in points]
+        xs = [_day_x(d) for d, _v in points]
         self.forecast_line.setData(xs, [float(v) for _d, v in points])
         self.low_line.setData(xs, [float(v) for v in low])
         self.high_line.setData(xs, [float(v) for v in high])
@@ -144,7 +145,7 @@ class CumulativeSpend(Chart):
             if self.forecast:
                 after = max(after, self.forecast[-1][0] + timedelta(days=1))
             self.plot.setXRange(date_x(first), date_x(after), padding=0.02)
-            starts = [first + timedelta(days=n) for n in range((after - first).days + 1)]
+            starts = [first + timedelta(days=n) for n in range((after - first).days)]
             self.axis.set_buckets(starts, "day")
         entries = [(self.line, "spent so far")]
         if self.forecast:
@@ -175,6 +176,10 @@ class CumulativeSpend(Chart):
         return None
 
 
+def _day_x(day: date) -> float:
+    """A day's point stands over its middle, under the day's tick (its total at its end)."""
+    return date_x(day) + SECONDS_PER_DAY / 2
+
+
 def _day_at(x: float) -> date:
-    """The day whose point is nearest x: a day's point stands at its end (the next midnight)."""
-    return x_date(x + SECONDS_PER_DAY / 2) - timedelta(days=1)
+    return x_date(x)

@@ -53,7 +53,7 @@ class StackedBars(Chart):
         unit = {"day": "day", "week": "week", "month": "month"}[series.grouping]
         self.y_label = f"Spend per {unit} ({series.currency})"
         self.money_axis.currency = series.currency
-        self.axis.set_buckets(series.starts, series.grouping)
+        self.axis.set_buckets(series.starts, series.grouping, series.ends)
         self.apply_palette()
         lefts = np.array([date_x(d) for d in series.starts])
         rights = np.array([date_x(d) for d in series.ends])
@@ -76,6 +76,8 @@ class StackedBars(Chart):
             bar.setVisible(False)
         self._tops = running
         self._place_unpriced(centres, running)
+        if self.unpriced_marks():
+            entries.append((self.unpriced_marker, "unpriced requests (no plan)"))
         self.set_legend(entries)
         if len(lefts):
             self.plot.setXRange(lefts[0], rights[-1], padding=0.01)

@@ -33,12 +33,14 @@ from meterbook.app.formatting import missing_rates_text, warning_color
 from meterbook.app.pages.base import Page
 from meterbook.app.tasks import Latest
 from meterbook.store.spend_series import (
+    DailySpend,
     Distribution,
     Ranking,
     SpendSeries,
     cost_per_conversation,
     cost_per_request,
-    spend_series,
+    daily_spend,
+    group_spend,
     top_spenders,
     usage_span,
 )  # fmt: skip
@@ -68,6 +70,7 @@ class TrendsPage(Page):
         super().__init__(ctx, parent)
         self.span: tuple[date, date] | None = None
         self.tz = "UTC"
+        self._daily: tuple[tuple, DailySpend] | None = None  # (what was asked, the days)
         self.series: SpendSeries | None = None
         self.details: _Details | None = None
         self._spend_reads = Latest(ctx.tasks, self, "read the spend per period")
@@ -175,6 +178,7 @@ class TrendsPage(Page):
     # -- reading ---------------------------------------------------------------------------------
 
     def refresh(self) -> None:
+        self._daily = None  # the data changed: read the days again
         ctx = self.ctx
 
         def job() -> tuple[str, tuple[date, date] | None]:
@@ -206,12 +210,25 @@ class TrendsPage(Page):
             return
         engine, tz = self.ctx.db.engine, self.tz
         grouping, by = self.grouping.currentData(), self.dimension.currentData()
+        # Days, weeks and months are the same days regrouped: a change of grouping alone
+        # reuses the days read last instead of asking the database again.
+        key = (tz, wanted, by)
+        kept = self._daily if self._daily is not None and self._daily[0] == key else None
 
-        def job() -> SpendSeries:
-            with engine.connect() as conn:
-                return spend_series(conn, tz, wanted[0], wanted[1], grouping, by)
+        def job() -> tuple[tuple, DailySpend, SpendSeries]:
+            if kept is not None:
+                daily = kept[1]
+            else:
+                with engine.connect() as conn:
+                    daily = daily_spend(conn, tz, wanted[0], wanted[1], by)
+            return key, daily, group_spend(daily, grouping)
 
-        self._spend_reads.read(job, self.show_spend, self._failed)
+        self._spend_reads.read(job, self._spend_read, self._failed)
+
+    def _spend_read(self, answer) -> None:
+        key, daily, series = answer
+        self._daily = (key, daily)
+        self.show_spend(series)
 
     def read_details(self) -> None:
         wanted = self.range()
