@@ -219,7 +219,8 @@ class DashboardPage(Page):
         self.cumulative_chart.clicked.connect(self._day_clicked)
         # The charts take the width of the page (a month of daily bars needs it); the latest
         # imports follow under them.
-        self.charts.setMinimumHeight(300)
+        self.charts.setMinimumHeight(280)
+        self.charts.setMaximumHeight(400)  # the rest of a tall window goes to the imports
         layout.addWidget(self.charts, 3)
         imports = self._build_imports()
         imports.setMinimumHeight(130)
