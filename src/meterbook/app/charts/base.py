@@ -13,10 +13,8 @@ from datetime import date
 from pathlib import Path
 
 import pyqtgraph as pg
-import pyqtgraph.exporters as exporters
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QPainter
-from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -161,7 +159,10 @@ class Chart(QWidget):
         if path.suffix.lower() == ".svg":
             return self._export_svg(path)
         if path.suffix.lower() == ".png":
-            exporter = exporters.ImageExporter(item)
+            # Imported when first used: the exporters are not needed to start the app.
+            from pyqtgraph.exporters import ImageExporter
+
+            exporter = ImageExporter(item)
             width = max(int(item.boundingRect().width()), 320)
             exporter.parameters()["width"] = width * PNG_SCALE
         else:
@@ -172,6 +173,8 @@ class Chart(QWidget):
     def _export_svg(self, path: Path) -> Path:
         """SVG through Qt's own generator: pyqtgraph 0.14's SVGExporter fails on the closed
         paths Qt 6 writes for the plot's clip rectangle ("not enough values to unpack")."""
+        from PySide6.QtSvg import QSvgGenerator  # when first used, as the PNG exporter
+
         rect = self.view.ci.sceneBoundingRect()
         generator = QSvgGenerator()
         generator.setFileName(str(path))
