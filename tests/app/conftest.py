@@ -27,6 +27,15 @@ def british(qapp):
 
 
 @pytest.fixture
+def american(qapp):
+    """Money and dates in the en_US locale ("$1,234.50")."""
+    before = QLocale()
+    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+    yield
+    QLocale.setDefault(before)
+
+
+@pytest.fixture
 def ctx(qtbot, db):
     """An AppContext on the module's `db`, its tasks shut down afterwards."""
     context = AppContext(db)

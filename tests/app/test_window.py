@@ -42,7 +42,7 @@ def window(qtbot, db, settings):
 
 def test_the_sidebar_lists_every_page_and_opens_it(window, qtbot):
     titles = [window.sidebar.item(i).text() for i in range(window.sidebar.count())]
-    assert titles[:8] == ["Dashboard", "Usage", "Conversations", "Plans", "Budgets",
+    assert titles[:9] == ["Dashboard", "Usage", "Conversations", "Trends", "Plans", "Budgets",
                           "Compare", "Reports", "Imports"]
     window.sidebar.setCurrentRow(titles.index("Budgets"))
     assert window.current_page().key == "budgets"
@@ -53,7 +53,7 @@ def test_the_sidebar_lists_every_page_and_opens_it(window, qtbot):
 def test_keyboard_shortcuts_switch_pages(window, qtbot):
     view = next(m for m in window.menuBar().actions() if m.text() == "&View").menu()
     plans = next(a for a in view.actions() if a.text() == "Plans")
-    assert plans.shortcut().toString() == "Ctrl+4"
+    assert plans.shortcut().toString() == "Ctrl+5"
     plans.trigger()
     assert window.current_page().key == "plans"
 

@@ -21,6 +21,9 @@ class AppContext(QObject):
     switch_database = Signal(str)
     closed = Signal()  # close() ran: nothing uses this database any more
     month_selected = Signal(object)  # a datetime.date, the first day of the month to show
+    # Show these records on the Usage page (a chart's bar clicked): (first day, last day,
+    # "vendor" | "model" | "project" | None, its name or None); dates are local.
+    usage_slice = Signal(object)
 
     def __init__(self, db: Database, parent: QObject | None = None):
         super().__init__(parent)
@@ -48,6 +51,11 @@ class AppContext(QObject):
         self.tasks.shutdown()
         self.db.close()
         self.closed.emit()
+
+    def show_usage(self, first, last, by: str | None = None, name: str | None = None) -> None:
+        """Open the Usage page on the records of [first, last] (dates) and one series."""
+        self.usage_slice.emit((first, last, by, name))
+        self.open_page.emit("usage")
 
     def select_month(self, first_day) -> None:
         """Ask the Dashboard and the status bar to show this month (first day, a date)."""

@@ -37,13 +37,14 @@ from meterbook.app.pages.dashboard import DashboardPage
 from meterbook.app.pages.imports import ImportsPage
 from meterbook.app.pages.plans import PlansPage
 from meterbook.app.pages.settings import SettingsPage
+from meterbook.app.pages.trends import TrendsPage
 from meterbook.app.pages.usage import UsagePage
 from meterbook.app.tasks import Latest
 from meterbook.app.view_state import restore_view_state, save_view_state
 from meterbook.store.overview import MonthStatus, month_status
 
 PAGES: tuple[type[Page], ...] = (
-    DashboardPage, UsagePage, ConversationsPage, PlansPage, BudgetsPage, ComparePage,
+    DashboardPage, UsagePage, ConversationsPage, TrendsPage, PlansPage, BudgetsPage, ComparePage,
     ReportsPage, ImportsPage, SettingsPage,
 )  # fmt: skip
 MAX_RECENT = 8

@@ -6,14 +6,15 @@ says how much of it the vendors billed. Unpriced usage is never shown as $0: it 
 its own, in amber, and the month's spend says how many requests it leaves out; money that needs
 a missing exchange rate is "unavailable", with every missing rate listed and a button to add
 them. The month is chosen with the picker (or `ctx.select_month`); by default this month, or the
-latest month with usage when this one has none. The area under the cards is kept for the
-charts (another issue): `charts_layout` is theirs to fill.
+latest month with usage when this one has none. Under the cards, the month's spend per day
+stacked by vendor and its cumulative spend (app/charts), read after the figures; clicking a
+day opens the Usage page on it.
 """
 
 from __future__ import annotations
 
 import html
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QPalette
@@ -34,6 +35,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )  # fmt: skip
 
+from meterbook.app.charts.cumulative import CumulativeSpend
+from meterbook.app.charts.palette import palette_of
+from meterbook.app.charts.stacked_bars import StackedBars
 from meterbook.app.context import AppContext
 from meterbook.app.formatting import (
     billed_note,
@@ -53,6 +57,7 @@ from meterbook.app.tasks import Latest
 from meterbook.core.periods import next_month, parse_month, zone
 from meterbook.core.records import to_epoch_us
 from meterbook.store.overview import Dashboard, MonthFigures, dashboard, previous_month
+from meterbook.store.spend_series import SpendSeries, spend_series
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
@@ -130,6 +135,8 @@ class DashboardPage(Page):
         self.month: str | None = None  # "2026-02"; None: this month or the latest with usage
         self.figures: Dashboard | None = None
         self._reads = Latest(ctx.tasks, self, "read the Dashboard's figures")
+        self._chart_reads = Latest(ctx.tasks, self, "read the Dashboard's charts")
+        self.series: SpendSeries | None = None  # what the charts show
         self._build()
         ctx.month_selected.connect(self.select_month)
 
@@ -200,18 +207,24 @@ class DashboardPage(Page):
 
         lower = QHBoxLayout()
         lower.setSpacing(12)
-        # Kept for the charts issue: a frame with an empty layout they fill.
         self.charts = QFrame()
         self.charts.setObjectName("dashboard-charts")
         self.charts.setFrameShape(QFrame.Shape.StyledPanel)
-        self.charts_layout = QVBoxLayout(self.charts)
-        self.charts_placeholder = QLabel("Charts of spend per day and per vendor will go here.")
-        self.charts_placeholder.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        self.charts_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.charts_layout.addWidget(self.charts_placeholder)
-        self.charts.setMinimumHeight(240)
-        lower.addWidget(self.charts, 3)
-        lower.addWidget(self._build_imports(), 2)
+        self.charts_layout = QHBoxLayout(self.charts)
+        self.daily_chart = StackedBars()
+        self.cumulative_chart = CumulativeSpend()
+        self.charts_layout.addWidget(self.daily_chart, 3)
+        self.charts_layout.addWidget(self.cumulative_chart, 2)
+        self.daily_chart.clicked.connect(self._day_clicked)
+        self.cumulative_chart.clicked.connect(self._day_clicked)
+        # The charts take the width of the page (a month of daily bars needs it); the latest
+        # imports follow under them.
+        self.charts.setMinimumHeight(280)
+        self.charts.setMaximumHeight(400)  # the rest of a tall window goes to the imports
+        layout.addWidget(self.charts, 3)
+        imports = self._build_imports()
+        imports.setMinimumHeight(130)
+        lower.addWidget(imports, 1)
         layout.addLayout(lower, 1)
 
         self.error = QLabel()
@@ -316,6 +329,7 @@ class DashboardPage(Page):
     # -- loading -----------------------------------------------------------------------------
 
     def refresh(self) -> None:
+        self.series = None
         ctx, now, month = self.ctx, self.now, self.month
 
         def job() -> Dashboard:
@@ -406,6 +420,31 @@ class DashboardPage(Page):
             self.unpriced.show_figure("None", f"Every request {in_month} has a price.")
         self.review_unpriced.setVisible(bool(this.unpriced_requests))
         self._show_imports(f)
+        self._read_charts(f)
+
+    # -- the charts ------------------------------------------------------------------------------
+
+    def _read_charts(self, f: Dashboard) -> None:
+        if self.ctx.tasks.stopped:  # the figures came in as the window closed
+            return
+        engine, tz, first = self.ctx.db.engine, f.timezone, first_day(f.month)
+        after = date(*next_month(first.year, first.month), 1)
+
+        def job() -> SpendSeries:
+            with engine.connect() as conn:
+                return spend_series(conn, tz, first, after, "day", "vendor")
+
+        self._chart_reads.read(job, self.show_charts)
+
+    def show_charts(self, series: SpendSeries) -> None:
+        self.series = series
+        title = month_title(f"{series.first:%Y-%m}")
+        colours = palette_of(self.ctx).colours("vendor", series.names)
+        self.daily_chart.set_series(series, colours, title=f"Spend per day, {title}")
+        self.cumulative_chart.set_spend_series(series, title=f"Spent so far in {title}")
+
+    def _day_clicked(self, start: date, end: date, vendor: str | None) -> None:
+        self.ctx.show_usage(start, end - timedelta(days=1), "vendor" if vendor else None, vendor)
 
     def _show_conversation_average(self, f: Dashboard, in_month: str) -> None:
         averaged = f.conversations - f.conversations_unpriced

@@ -186,6 +186,7 @@ class UsagePage(Page):
         self.model.loading.connect(self._loading)
         self.model.loaded.connect(self._loaded)
         self.model.counted.connect(self._counted)
+        ctx.usage_slice.connect(lambda wanted: self.show_slice(*wanted))
 
     # -- building ----------------------------------------------------------------------------------
 
@@ -365,6 +366,27 @@ class UsagePage(Page):
         self._fill_models()
         self.period.setCurrentIndex(0)
         self._show_dates(*self._span())
+        self.apply_filter()
+
+    def show_slice(self, first: date, last: date, by: str | None = None,
+                   name: str | None = None) -> None:
+        """Show the records of [first, last] and of one vendor, model or project (a chart's
+        bar); the name is offered in its list even before the choices are read."""
+        self._unpriced_only = False
+        self.search.clear()
+        for combo in (self.vendor, self.model_combo, self.project):
+            combo.setCurrentIndex(0)
+        combo = {"vendor": self.vendor, "model": self.model_combo, "project": self.project}.get(
+            by or "")
+        if combo is not None and name is not None:
+            value = "" if combo is self.project and name == NO_PROJECT else name
+            if combo.findData(value) < 0:
+                combo.addItem(name, value)
+            combo.setCurrentIndex(combo.findData(value))
+        if self.period.findData("custom") < 0:
+            self.period.addItem(CUSTOM, "custom")
+        self.period.setCurrentIndex(self.period.findData("custom"))
+        self._show_dates(first, last)
         self.apply_filter()
 
     def search_for(self, text: str) -> None:

@@ -1,0 +1,148 @@
+"""The charts on a million records over three years (issue 8, item 8), offscreen.
+
+usage: python benchmarks/bench_charts.py
+Builds benchmarks/out/charts-1000000.db (once): a million requests from December 2023 to
+November 2026, twenty models of five vendors, one plan per vendor. Then measures:
+  - start: a fresh process, from its start to the Dashboard showing its figures and both of
+    its charts (goal < 1.5 s), best of 3;
+  - regroup: the Trends page on the three years per day by model (twenty series: the top six
+    and "other"), then per week, per month and per day again: from the change to the chart
+    redrawn (goal < 200 ms each), and a change of series (by vendor), which reads again.
+Not a test: run it by hand.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+ROWS = 1_000_000
+START = datetime(2023, 12, 1, tzinfo=UTC)
+END = datetime(2026, 12, 1, tzinfo=UTC)
+VENDORS = ("openai", "anthropic", "google", "mistral", "deepseek")
+PLANS = "".join(f"""
+[[plan]]
+name = "{vendor}"
+vendor = "{vendor}"
+model = "*"
+token_unit = 1000
+input = "0.{n + 1}0"
+output = "{n + 1}.00"
+""" for n, vendor in enumerate(VENDORS))
+
+
+def build(db_path: Path) -> None:
+    from meterbook.core.plan_files import read_plans
+    from meterbook.importers.pipeline import import_files
+    from meterbook.store.database import open_database
+    from meterbook.store.plan_ops import save_plan_set
+
+    csv_path = OUT / "charts-usage.csv"
+    rng = random.Random(8)
+    step = (END - START).total_seconds() / ROWS
+    with csv_path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["timestamp", "vendor", "model", "request_id", "conversation_id", "project",
+                    "input_tokens", "output_tokens"])
+        for i in range(ROWS):
+            vendor = VENDORS[rng.randrange(5)]
+            t = START + timedelta(seconds=int(i * step))
+            w.writerow([t.strftime("%Y-%m-%dT%H:%M:%SZ"), vendor,
+                        f"{vendor}-model-{rng.randrange(4)}", f"q{i}", f"c{i // 7}",
+                        rng.choice(("support", "sales", "internal")), rng.randint(50, 20000),
+                        rng.randint(10, 4000)])
+    with open_database(str(db_path)) as db:
+        save_plan_set(db, read_plans(PLANS, "bench.toml"))
+        import_files(db, [csv_path])
+    csv_path.unlink()
+
+
+def wait(condition, timeout: float = 120.0) -> None:
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    end = time.perf_counter() + timeout
+    while not condition():
+        if time.perf_counter() > end:
+            raise SystemExit("timed out")
+        loop = QEventLoop()
+        QTimer.singleShot(1, loop.quit)
+        loop.exec()
+
+
+def start_up(db_path: Path) -> float:
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, __file__, "--child-start", str(db_path)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def _child_start(db_path: str) -> None:
+    from meterbook.app.launch import application, open_window
+
+    application()
+    window = open_window(db_path)
+    window.show_page("dashboard")
+    window.show()
+    page = window.pages["dashboard"]
+    wait(lambda: page.is_loaded() and page.series is not None
+         and page.daily_chart.series is page.series)
+    window.close()
+    # Straight out: the measure ends here, and Python's teardown of pyqtgraph's items after
+    # Qt's sometimes crashes a finished benchmark process.
+    os._exit(0)
+
+
+def regroup(db_path: Path) -> dict[str, float]:
+    from meterbook.app.launch import application, open_window
+
+    application()
+    window = open_window(str(db_path))
+    window.show()
+    window.show_page("trends")
+    page = window.pages["trends"]
+    wait(page.is_loaded)
+    page.period.setCurrentIndex(page.period.findData(None))  # all usage: three years
+    page._period_picked()
+    page.set_grouping("day", "model")
+    wait(lambda: page.series.by == "model" and len(page.series.starts) > 1000)
+    times = {}
+    for grouping, by in (("week", None), ("month", None), ("day", None), ("day", "vendor")):
+        t0 = time.perf_counter()
+        page.set_grouping(grouping, by)
+        wait(lambda g=grouping, b=by: page.series.grouping == g
+             and (b is None or page.series.by == b) and page.spend.series is page.series)
+        times[f"{grouping}" + (f" by {by}" if by else "")] = time.perf_counter() - t0
+    window.close()
+    return times
+
+
+def main() -> None:
+    OUT.mkdir(exist_ok=True)
+    db_path = OUT / f"charts-{ROWS}.db"
+    if not db_path.exists():
+        t0 = time.perf_counter()
+        build(db_path)
+        print(f"built {db_path.name} in {time.perf_counter() - t0:.0f} s")
+    starts = [start_up(db_path) for _ in range(3)]
+    print(f"start to Dashboard with its charts (1M records), best of 3: {min(starts):.2f} s"
+          "  (goal < 1.5 s)")
+    for what, seconds in regroup(db_path).items():
+        print(f"Trends, 3 years by model, regrouped to {what}: {seconds * 1000:.0f} ms"
+              + ("  (a new read: series changed)" if "by" in what else "  (goal < 200 ms)"))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--child-start":
+        _child_start(sys.argv[2])
+    else:
+        main()
