@@ -140,7 +140,7 @@ def run_cost_query(conn: Connection, q: CostQuery, saved: list[tuple[int, Plan]]
     else:
         plan_usage = _python_pass(conn, q, sheet, keyer, plan_list, meters)
     if q.source != "billed":
-        months = _covered_months(conn, q)
+        months = covered_months(conn, q)
         if months:
             if plan_usage is None:
                 with_minimum = {i: p for i, p in plans.items() if p.monthly_minimum}
@@ -311,7 +311,7 @@ def _python_pass(conn, q: CostQuery, sheet, keyer, plan_list, meters):
     start = q.from_us
     if q.whatif is not None:
         start = scope_start(q.from_us)  # whole billing months, for volume tiers
-        cond, params = _range_sql(CostQuery(from_us=start, to_us=_month_after(q.to_us)))
+        cond, params = _range_sql(CostQuery(from_us=start, to_us=month_after(q.to_us)))
     rows = fetch_all(conn, f"""
         SELECT id, timestamp_us, meter_id, requests, input_tokens, cached_input_tokens,
             cache_write_tokens, output_tokens, units_micro, charge_nano, plan_version_id,
@@ -356,7 +356,7 @@ def _python_pass(conn, q: CostQuery, sheet, keyer, plan_list, meters):
     return usage
 
 
-def _month_after(to_us: int | None) -> int | None:
+def month_after(to_us: int | None) -> int | None:
     if to_us is None:
         return None
     moment = from_epoch_us(to_us)
@@ -404,7 +404,7 @@ def _usage_span(conn) -> tuple[int | None, int | None]:
     return first, last
 
 
-def _covered_months(conn, q: CostQuery) -> list[str]:
+def covered_months(conn, q: CostQuery) -> list[str]:
     """Billing months whose first day lies in [from, to) (report zone); without a range, every
     month from the first to the last that holds a record."""
     if q.from_us is None and q.to_us is None:
