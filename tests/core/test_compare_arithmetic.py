@@ -11,7 +11,7 @@ from meterbook.core.compare import (
     equivalent_token_prices,
     flat_subsidy,
     is_flat_per_request,
-    per_request_costs,
+    per_request_nano,
     per_unit,
     spread,
 )
@@ -35,7 +35,7 @@ def test_break_even_is_cost_over_requests_and_not_computed_over_none():
 
 
 def test_spread_of_per_request_cost_small_and_large():
-    s = spread(per_request_costs(SMALL_AND_LARGE))
+    s = spread(per_request_nano(SMALL_AND_LARGE))
     # sorted 0.01 0.01 0.01 0.17; median (0.01 + 0.01) / 2 = 0.01;
     # p90: rank 3 x 0.9 = 2.7 -> 0.01 + 0.7 x 0.16 = 0.122; p99: rank 2.97 -> 0.01 + 0.97 x 0.16
     # = 0.1652; largest 0.17.
@@ -45,8 +45,10 @@ def test_spread_of_per_request_cost_small_and_large():
 
 
 def test_a_record_of_several_requests_costs_its_charge_per_request():
-    # 3 requests for 0.50 together: 0.1666... each; a record of no requests has none.
-    assert per_request_costs([(3, nano("0.60")), (0, nano("1"))]) == [D("0.2")]
+    # 3 requests for 0.60 together: 0.20 each; 2 for 0.000000001: half a nano, rounded to even
+    # (0); a record of no requests, or unpriced, has none.
+    assert per_request_nano([(3, nano("0.60")), (2, 1), (0, nano("1")), (1, None)]) == [
+        nano("0.2"), 0]
 
 
 def test_flat_price_at_break_even_moves_money_from_small_to_large():

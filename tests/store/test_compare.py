@@ -77,10 +77,10 @@ def test_subsidy_of_a_flat_price_on_small_and_large_records(db):
     # 0.50) pays 1.875, 1.375 above: 3 of 4 requests pay more, 1.375 moves.
     assert (m.flat.paying_more, m.flat.requests, m.flat.share_paying_more) == (3, 4, D("0.75"))
     assert m.flat.paid_more == m.flat.paid_less == D("1.375")
-    # Per request: r1 2.00, r5 0.50 / 3 = 0.166666666667 (12 places); the median of two is
-    # their mean: 2.166666666667 / 2.
+    # Per request: r1 2.00, r5 0.50 / 3 = 0.166666667 (to nano); the median of two is their
+    # mean: 2.166666667 / 2.
     assert m.spread.largest == D("2")
-    assert m.spread.median == D("1.0833333333335")
+    assert m.spread.median == D("1.0833333335")
 
 
 def test_compare_never_changes_saved_charges(db):
@@ -133,6 +133,6 @@ def test_an_alternative_in_a_currency_without_rates_names_it_and_the_months(db):
 def test_per_request_costs_for_the_histogram(db):
     flat = flat_per_request("openai", D("0.10"))
     m = run(db, [flat], vendor="openai").model("openai", "gpt-4o")
-    # Saved: r1 2.00, r5 0.50 / 3 (to 12 places); under the flat plan every request 0.10.
-    assert sorted(m.request_costs["saved"]) == [D("0.166666666667"), D("2")]
-    assert m.request_costs[flat.name] == [D("0.1"), D("0.1")]
+    # Saved: r1 2.00, r5 0.50 / 3 (to nano); under the flat plan every request 0.10.
+    assert sorted(m.request_costs("saved")) == [D("0.166666667"), D("2")]
+    assert m.request_costs(flat.name) == [D("0.1"), D("0.1")]

@@ -64,26 +64,31 @@ def difference(cost: Decimal, saved: Decimal) -> tuple[Decimal, Decimal | None]:
 class Spread:
     """Per-request cost of the records given: median, 90th and 99th percentile, largest."""
 
-    requests: int
+    records: int
     median: Decimal
     p90: Decimal
     p99: Decimal
     largest: Decimal
 
 
-def per_request_costs(records: Iterable[tuple[int, int]]) -> list[Decimal]:
-    """(requests, charge_nano) per record -> each record's cost per request; records of no
-    requests are left out. One value a record (not one per request), exact or to 12 places."""
-    return [per_unit(from_nano(charge), n) for n, charge in records if n]
+def per_request_nano(records: Iterable[tuple[int, int | None]]) -> list[int]:
+    """(requests, charge_nano or None) per record -> each priced record's cost per request in
+    nano-units (rounded half-to-even: money's own precision); records of no requests or
+    unpriced are left out. One value a record (not one per request)."""
+    return [c if n == 1 else div_round(c, n) for n, c in records if n and c is not None]
 
 
-def spread(costs: Sequence[Decimal]) -> Spread | None:
-    """The spread of per-request costs (core.stats, exact); None when there are none."""
-    if not costs:
+def spread(costs_nano: Sequence[int]) -> Spread | None:
+    """The spread of per-request costs (core.stats on exact integers); None when none."""
+    if not costs_nano:
         return None
-    ordered = sorted(costs)  # sorted once: percentile() of a sorted list sorts it cheaply
-    return Spread(len(ordered), median(ordered), percentile(ordered, 90),
-                  percentile(ordered, 99), ordered[-1])
+    ordered = sorted(costs_nano)  # sorted once: percentile() of a sorted list sorts it cheaply
+
+    def money(value: Decimal | int) -> Decimal:
+        return Decimal(value).scaleb(-9)
+
+    return Spread(len(ordered), money(median(ordered)), money(percentile(ordered, 90)),
+                  money(percentile(ordered, 99)), money(ordered[-1]))
 
 
 @dataclass(frozen=True)
@@ -109,13 +114,13 @@ class Subsidy:
             _SHARE_Q, rounding=ROUND_HALF_EVEN).normalize(EXACT)
 
 
-def flat_subsidy(records: Sequence[tuple[int, int]]) -> Subsidy:
+def flat_subsidy(records: Iterable[tuple[int, int | None]]) -> Subsidy:
     """(requests, token charge nano) per record, all charged the break-even flat price.
 
     The price is total / N exactly (a fraction): a record of n requests pays n x total / N, so
     its overpayment is (n x total - charge x N) / N, summed in integers and rounded once.
     """
-    counted = [(n, c) for n, c in records if n]
+    counted = [(n, c) for n, c in records if n and c is not None]
     total = sum(c for _, c in counted)
     requests = sum(n for n, _ in counted)
     more = less = paying_more = 0
@@ -132,12 +137,13 @@ def flat_subsidy(records: Sequence[tuple[int, int]]) -> Subsidy:
                    from_nano(div_round(less, requests)))
 
 
-def alternative_subsidy(records: Iterable[tuple[int, int, int]]) -> Subsidy:
+def alternative_subsidy(records: Iterable[tuple[int, int | None, int | None]]) -> Subsidy:
     """(requests, token charge nano, charge under an alternative nano) per record: the same
-    figures for any alternative (a size-tiered one, a flat price not at break-even)."""
+    figures for any alternative (a size-tiered one, a flat price not at break-even). Records
+    that either side leaves unpriced are not compared."""
     requests = paying_more = more = less = 0
     for n, charge, other in records:
-        if not n:
+        if not n or charge is None or other is None:
             continue
         requests += n
         if other > charge:

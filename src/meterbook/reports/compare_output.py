@@ -61,7 +61,7 @@ def _spread_json(m: ModelFigures) -> dict:
     sp: Spread | None = m.spread
     return {
         "vendor": m.vendor, "model": m.model, "requests": m.break_even.requests,
-        "records": 0 if sp is None else sp.requests,
+        "records": 0 if sp is None else sp.records,
         "median": None if sp is None else _exact(sp.median),
         "p90": None if sp is None else _exact(sp.p90),
         "p99": None if sp is None else _exact(sp.p99),

@@ -137,7 +137,11 @@ class ModelFigures:
     flat: calc.Subsidy  # under the break-even flat price
     alternatives: dict[str, calc.Subsidy]  # scenario name -> subsidy under it
     flat_equivalents: list[FlatEquivalent]
-    request_costs: dict[str, list[Decimal]]  # scenario -> per-request cost a record
+    request_nano: dict[str, list[int]]  # scenario -> cost per request of each record, nano
+
+    def request_costs(self, scenario: str = "saved") -> list[Decimal]:
+        """Each record's cost per request under a scenario, for a histogram."""
+        return [from_nano(v) for v in self.request_nano.get(scenario, ())]
 
 
 @dataclass
@@ -157,6 +161,20 @@ class Comparison:
         return next((m for m in self.models if (m.vendor, m.model) == (vendor, model)), None)
 
 
+@dataclass
+class _Picked:
+    """The records in scope, as positions in the rows read, with what every scenario needs."""
+
+    rows: list[tuple]
+    index: list[int]  # positions of the records in scope
+    month: list[str]  # each one's month (report zone), parallel to index
+    group: list[int]  # each one's (vendor, model) number, parallel to index
+    groups: list[tuple[str, str]]
+    months: list[str] = field(default_factory=list)  # the months of the records, in order
+    cell: list[int] = field(default_factory=list)  # month number x len(groups) + group
+    requests: Counter = field(default_factory=Counter)  # month -> requests
+
+
 def compare(conn: Connection, scope: Scope, saved: list[tuple[int, Plan]],
             alternatives: Sequence[Alternative], home_currency: str = "USD",
             rates: dict | None = None) -> Comparison:
@@ -165,40 +183,28 @@ def compare(conn: Connection, scope: Scope, saved: list[tuple[int, Plan]],
     noting = NotingRates(rates or {})
     meters = Meters(conn)
     info = meters.info()
-    in_scope = {mid for mid, key in meters.keys.items() if scope.holds(key)}
     rows = _read_rows(conn, scope)
-    lo = -_FAR if scope.from_us is None else scope.from_us
-    hi = _FAR if scope.to_us is None else scope.to_us
-    picked = [i for i, r in enumerate(rows) if r[2] in in_scope and lo <= r[1] < hi]
+    picked = _pick(rows, meters, scope)
     months = covered_months(conn, CostQuery(tz=scope.tz, from_us=scope.from_us,
-                                            to_us=scope.to_us)) if picked else []
-    index = MonthIndex(scope.tz, min(rows[i][1] for i in picked),
-                       max(rows[i][1] for i in picked) + 1) if picked else None
-    month_of = {i: index.label(rows[i][1]) for i in picked} if index else {}
-    conversations = _conversations(rows, picked, month_of)
-
-    scenario_charges = [(SAVED, dict(saved), [(r[_CHARGE], r[_PLAN]) for r in rows])]
+                                            to_us=scope.to_us)) if picked.index else []
+    conversations = _conversations(picked)
+    scenarios = [(SAVED, dict(saved), [(r[_CHARGE], r[_PLAN]) for r in rows])]
     for alt in alternatives:
-        plans = dict(enumerate(alt.plans))
-        scenario_charges.append((alt.name, plans, PricingEngine(alt.plans).price(rows, info)))
-
-    results, per_model = [], {}
-    for name, plans, charges in scenario_charges:
-        sheet = CostSheet(home_currency, noting)
-        model_sheet = CostSheet(home_currency, noting)
-        result = _tally(name, rows, picked, month_of, plans, charges, sheet, model_sheet,
-                        meters, scope, months, conversations)
-        results.append(result)
-        per_model[name] = (model_sheet, charges, plans)
+        scenarios.append((alt.name, dict(enumerate(alt.plans)),
+                          PricingEngine(alt.plans).price(rows, info)))
+    results, tallies = [], []
+    for name, plans, charges in scenarios:
+        tally = _Tally(picked, plans, charges, home_currency, noting)
+        tallies.append(tally)
+        results.append(tally.result(name, scope, months, conversations))
     if noting.missing:
         raise MissingRates(noting.missing, home_currency)
-    saved_result = results[0]
     for result in results[1:]:
         result.difference, result.difference_percent = calc.difference(result.cost,
-                                                                       saved_result.cost)
-    models = _model_figures(rows, picked, month_of, meters, per_model, noting, home_currency)
+                                                                       results[0].cost)
+    models = _model_figures(picked, [s[0] for s in scenarios], tallies)
     return Comparison(home_currency, _label(scope.from_us, scope.tz),
-                      _label(scope.to_us, scope.tz), results, models, len(picked))
+                      _label(scope.to_us, scope.tz), results, models, len(picked.index))
 
 
 def _read_rows(conn: Connection, scope: Scope) -> list[tuple]:
@@ -218,51 +224,113 @@ def _read_rows(conn: Connection, scope: Scope) -> list[tuple]:
         FROM usage_record LEFT JOIN usage_charge ON record_id = id{cond}"""), tuple(params))
 
 
-def _conversations(rows, picked, month_of) -> dict[str | None, int]:
+def _pick(rows: list[tuple], meters: Meters, scope: Scope) -> _Picked:
+    lo = -_FAR if scope.from_us is None else scope.from_us
+    hi = _FAR if scope.to_us is None else scope.to_us
+    group_of: dict[int, int] = {}  # meter id -> group number, for meters in scope
+    groups: list[tuple[str, str]] = []
+    for mid, key in sorted(meters.keys.items(), key=lambda item: item[1]):
+        if scope.holds(key):
+            if key[:2] not in groups:
+                groups.append(key[:2])
+            group_of[mid] = groups.index(key[:2])
+    index = [i for i, r in enumerate(rows) if r[2] in group_of and lo <= r[1] < hi]
+    if not index:
+        return _Picked(rows, [], [], [], [])
+    first = min(rows[i][1] for i in index)
+    months = MonthIndex(scope.tz, first, max(rows[i][1] for i in index) + 1)
+    month = [months.label(rows[i][1]) for i in index]
+    group = [group_of[rows[i][2]] for i in index]
+    number = {label: k for k, label in enumerate(months.labels)}
+    cell = [number[m] * len(groups) + g for m, g in zip(month, group, strict=True)]
+    requests: Counter = Counter()
+    for i, m in zip(index, month, strict=True):
+        requests[m] += rows[i][3]
+    return _Picked(rows, index, month, group, groups, months.labels, cell, requests)
+
+
+def _conversations(picked: _Picked) -> dict[str | None, int]:
     """Distinct conversations per month (None: the whole period); records without one count
     for none."""
     per_month: dict[str, set] = defaultdict(set)
-    for i in picked:
+    rows = picked.rows
+    for i, month in zip(picked.index, picked.month, strict=True):
         conv = rows[i][_CONVERSATION]
         if conv:
-            per_month[month_of[i]].add(conv)
+            per_month[month].add(conv)
     counts: dict[str | None, int] = {m: len(s) for m, s in per_month.items()}
     counts[None] = len(set().union(*per_month.values())) if per_month else 0
     return counts
 
 
-def _tally(name, rows, picked, month_of, plans, charges, sheet, model_sheet, meters, scope,
-           months, conversations) -> ScenarioResult:
-    keys = meters.keys
-    requests: Counter = Counter()
-    unpriced: Counter = Counter()
-    pricing_plans = set()
-    for i in picked:
-        row = rows[i]
-        charge, plan_id = charges[i]
-        month = month_of[i]
-        requests[month] += row[3]
-        plan = None if plan_id is None else plans.get(plan_id)
-        if plan is None:
-            unpriced[month] += row[3]
-            continue
-        pricing_plans.add(plan.name)
-        sheet.add_money(month, charge, plan.currency, month)
-        vendor, model = keys[row[2]][:2]
-        model_sheet.add_money(f"{vendor}\0{model}", charge, plan.currency, month)
-    for month in months:
-        sheet.row(month)  # a month of the period without usage still shows, at 0
-    usage = _usage_by_billing_month(rows, plans, charges)
-    fixed_plans = [p for p in plans.values() if p.name in pricing_plans
-                   and (scope.vendor is None or p.vendor.lower() == scope.vendor.lower())]
-    for charge in fixed_charges(fixed_plans, months, usage):
-        sheet.add_fixed(charge.month, charge.total, charge.currency, charge.month)
-    report = sheet.report("month", "computed")
-    figures = [MonthFigures(r.key, r.usage_cost, r.fixed_cost, requests[r.key],
-                            conversations.get(r.key, 0)) for r in report.rows]
-    total = report.total
-    return ScenarioResult(name, total.usage_cost, total.fixed_cost, sum(requests.values()),
-                          sum(unpriced.values()), conversations[None], figures)
+class _Tally:
+    """One scenario's sums over the records in scope: money per month and per (vendor, model)
+    in each plan currency, unpriced requests, and each record's charge in the home currency
+    (nano; None: unpriced) for the spread and subsidies. Written as list comprehensions and
+    integer-indexed sums: this runs over every record once per scenario."""
+
+    def __init__(self, picked: _Picked, plans: dict, charges: list, home: str, rates):
+        self.picked, self.plans, self.charges, self.home = picked, plans, charges, home
+        self.rates = rates
+        index = picked.index
+        self.record_nano: list[int | None] = [charges[i][0] for i in index]
+        plan_ids = [charges[i][1] for i in index]
+        self.pricing_plans = {plans[pid].name for pid in set(plan_ids) if pid in plans}
+        # Records priced per (vendor and model, plan): counted in C by Counter, not a loop.
+        self.plan_records = Counter(zip(picked.group, plan_ids, strict=True))
+        self.unpriced: Counter = Counter()
+        rows = picked.rows
+        for k in [k for k, c in enumerate(self.record_nano) if c is None]:
+            self.unpriced[picked.month[k]] += rows[index[k]][3]
+        currencies = {p.currency for p in plans.values()}
+        self.sheet = CostSheet(home, rates)
+        self.group_sheet = CostSheet(home, rates)
+        n_groups = len(picked.groups)
+        for cur in sorted(currencies):
+            wanted = None if len(currencies) == 1 else {
+                pid for pid, p in plans.items() if p.currency == cur}
+            sums = [0] * (len(picked.months) * n_groups)
+            for cell, charge, pid in zip(picked.cell, self.record_nano, plan_ids, strict=True):
+                if charge and (wanted is None or pid in wanted):
+                    sums[cell] += charge
+            for cell, nano in enumerate(sums):
+                if nano:
+                    month = picked.months[cell // n_groups]
+                    self.sheet.add_money(month, nano, cur, month)
+                    self.group_sheet.add_money(str(cell % n_groups), nano, cur, month)
+        if currencies - {home}:
+            self._convert_records({pid: p.currency for pid, p in plans.items()})
+
+    def _convert_records(self, currency: dict) -> None:
+        charges = self.charges
+        for k, (i, month) in enumerate(zip(self.picked.index, self.picked.month, strict=True)):
+            cur = currency.get(charges[i][1])
+            if cur is not None and cur != self.home and charges[i][0]:
+                rate = self.rates.get((cur, month)) or Decimal(0)
+                self.record_nano[k] = to_nano(EXACT.multiply(from_nano(charges[i][0]), rate))
+
+    def result(self, name: str, scope: Scope, months: list[str],
+               conversations: dict) -> ScenarioResult:
+        for month in months:
+            self.sheet.row(month)  # a month of the period without usage still shows, at 0
+        usage = _usage_by_billing_month(self.picked.rows, self.plans, self.charges)
+        fixed_plans = [p for p in self.plans.values() if p.name in self.pricing_plans
+                       and (scope.vendor is None or p.vendor.lower() == scope.vendor.lower())]
+        for charge in fixed_charges(fixed_plans, months, usage):
+            self.sheet.add_fixed(charge.month, charge.total, charge.currency, charge.month)
+        report = self.sheet.report("month", "computed")
+        requests = self.picked.requests
+        figures = [MonthFigures(r.key, r.usage_cost, r.fixed_cost, requests[r.key],
+                                conversations.get(r.key, 0)) for r in report.rows]
+        return ScenarioResult(name, report.total.usage_cost, report.total.fixed_cost,
+                              sum(requests.values()), sum(self.unpriced.values()),
+                              conversations[None], figures)
+
+    def main_plan(self, group: int) -> Plan | None:
+        """The plan that priced the most records of a (vendor, model)."""
+        counts = {pid: n for (g, pid), n in self.plan_records.items()
+                  if g == group and pid is not None}
+        return self.plans[max(counts, key=counts.__getitem__)] if counts else None
 
 
 def _usage_by_billing_month(rows, plans: dict, charges) -> dict[tuple[str, str], Decimal]:
@@ -287,69 +355,38 @@ def _usage_by_billing_month(rows, plans: dict, charges) -> dict[tuple[str, str],
     return {k: from_nano(v) for k, v in nano.items()}
 
 
-def _model_figures(rows, picked, month_of, meters, per_model, rates, home) -> list[ModelFigures]:
-    keys = meters.keys
-    saved_sheet, saved_charges, saved_plans = per_model[SAVED]
-    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for i in picked:
-        groups[keys[rows[i][2]][:2]].append(i)
+def _model_figures(picked: _Picked, names: list[str], tallies: list[_Tally]
+                   ) -> list[ModelFigures]:
+    rows = picked.rows
+    members: list[list[int]] = [[] for _ in picked.groups]  # positions in picked.index
+    for k, group in enumerate(picked.group):
+        members[group].append(k)
+    saved = tallies[0]
     out = []
-    for (vendor, model), indexes in sorted(groups.items()):
-        key = f"{vendor}\0{model}"
-        saved_nano = _home_nano(rows, indexes, month_of, saved_charges, saved_plans, rates, home)
-        priced = [(rows[i][3], saved_nano[i]) for i in indexes if i in saved_nano]
-        saved_cost = saved_sheet.usage_cost(key)
-        costs = {SAVED: calc.per_request_costs(priced)}
+    for group, (vendor, model) in enumerate(picked.groups):
+        ks = members[group]
+        n = [rows[picked.index[k]][3] for k in ks]
+        saved_nano = [saved.record_nano[k] for k in ks]
+        saved_cost = saved.group_sheet.usage_cost(str(group))
+        request_nano = {SAVED: calc.per_request_nano(zip(n, saved_nano, strict=True))}
         subsidies, equivalents = {}, []
-        for name, (sheet, charges, plans) in per_model.items():
-            if name == SAVED:
-                continue
-            alt_nano = _home_nano(rows, indexes, month_of, charges, plans, rates, home)
-            costs[name] = calc.per_request_costs((rows[i][3], alt_nano[i]) for i in indexes
-                                                 if i in alt_nano)
-            subsidies[name] = calc.alternative_subsidy(
-                (rows[i][3], saved_nano[i], alt_nano[i]) for i in indexes
-                if i in saved_nano and i in alt_nano)
-            flat = _main_plan(indexes, charges, plans, rows)
+        for name, tally in zip(names[1:], tallies[1:], strict=True):
+            alt_nano = [tally.record_nano[k] for k in ks]
+            request_nano[name] = calc.per_request_nano(zip(n, alt_nano, strict=True))
+            subsidies[name] = calc.alternative_subsidy(zip(n, saved_nano, alt_nano, strict=True))
+            flat = tally.main_plan(group)
             if flat is not None and calc.is_flat_per_request(flat):
-                base = _main_plan(indexes, saved_charges, saved_plans, rows)
-                cost = sheet.usage_cost(key)
+                base = saved.main_plan(group)
+                cost = tally.group_sheet.usage_cost(str(group))
                 prices = (None if base is None else
                           calc.equivalent_token_prices(base, saved_cost, cost))
                 equivalents.append(FlatEquivalent(name, cost, prices))
+        priced = sum(x for x, c in zip(n, saved_nano, strict=True) if c is not None)
         out.append(ModelFigures(
-            vendor, model, calc.BreakEven(sum(n for n, _ in priced), saved_cost),
-            calc.spread(costs[SAVED]), calc.flat_subsidy(priced), subsidies, equivalents,
-            costs))
+            vendor, model, calc.BreakEven(priced, saved_cost),
+            calc.spread(request_nano[SAVED]), calc.flat_subsidy(zip(n, saved_nano, strict=True)),
+            subsidies, equivalents, request_nano))
     return out
-
-
-def _home_nano(rows, indexes, month_of, charges, plans, rates, home) -> dict[int, int]:
-    """Each priced record's charge in nano-units of the home currency (converted at its
-    month's rate when its plan's currency is another)."""
-    out = {}
-    for i in indexes:
-        charge, plan_id = charges[i]
-        plan = None if plan_id is None else plans.get(plan_id)
-        if plan is None:
-            continue
-        if plan.currency != home and charge:
-            rate = rates.get((plan.currency, month_of[i]))
-            charge = to_nano(EXACT.multiply(from_nano(charge), rate))
-        out[i] = charge
-    return out
-
-
-def _main_plan(indexes, charges, plans, rows) -> Plan | None:
-    """The plan that priced the most requests of these records."""
-    counts: Counter = Counter()
-    for i in indexes:
-        plan_id = charges[i][1]
-        if plan_id is not None and plan_id in plans:
-            counts[plan_id] += rows[i][3] or 1
-    if not counts:
-        return None
-    return plans[counts.most_common(1)[0][0]]
 
 
 def _label(us: int | None, tz: ZoneInfo) -> str | None:
