@@ -13,8 +13,15 @@ from decimal import Decimal as D
 import pytest
 from tests.helpers import CHAT_CLAUDE_PLANS, WORKED_USAGE, usage_database
 
-from meterbook.core.plans import Plan, Volume, VolumeTier
-from meterbook.core.quick_plans import checked, fee_with_included, flat_per_request, per_token
+from meterbook.core.plans import Plan, PlanFileError, Volume, VolumeTier
+from meterbook.core.quick_plans import (
+    checked,
+    fee_with_included,
+    flat_per_request,
+    over_saved,
+    per_token,
+    volume_tiered,
+)
 from meterbook.store import readers
 from meterbook.store.compare import MissingRates, Scope, compare, save_alternative
 
@@ -136,3 +143,29 @@ def test_per_request_costs_for_the_histogram(db):
     # Saved: r1 2.00, r5 0.50 / 3 (to nano); under the flat plan every request 0.10.
     assert sorted(m.request_costs("saved")) == [D("0.166666667"), D("2")]
     assert m.request_costs(flat.name) == [D("0.1"), D("0.1")]
+
+
+def test_quick_forms_price_as_the_same_plans_saved(db):
+    # openai: r1 03-01 (1 request), r2 03-02 (1), r5 04-01 (3 requests).
+    tiers = volume_tiered("openai", [(2, D("0.30")), (None, D("0.10"))])
+    fee = fee_with_included("openai", D("3"), 2, D("0.40"))
+    _, tiered, included = run(db, [tiers, fee], vendor="openai").scenarios
+    # Graduated per billing month: March r1 r2 are the first 2 requests: 2 x 0.30 = 0.60;
+    # April r5's 3 requests: 2 x 0.30 + 1 x 0.10 = 0.70. 1.30 in all.
+    assert (tiered.usage_cost, tiered.fixed_cost) == (D("1.30"), D(0))
+    # 2 requests included a month: March free; April 1 x 0.40; 3.00 a month for 2 months.
+    assert (included.usage_cost, included.fixed_cost) == (D("0.40"), D("6"))
+    save_alternative(db, over_saved(fee, [p for _, p in readers_plans(db)]))
+    assert run(db, vendor="openai").scenarios[0].cost == included.cost == D("6.40")
+
+
+def test_a_quick_form_with_errors_is_refused_with_every_problem():
+    with pytest.raises(PlanFileError) as caught:
+        volume_tiered("openai", [(5, D("0.30")), (2, D("0.10")), (None, D("-1"))])
+    text = str(caught.value)
+    assert "up_to" in text and "price" in text  # falling bounds and a negative price
+
+
+def readers_plans(db):
+    with db.engine.connect() as conn:
+        return readers.load_plans(conn)

@@ -191,7 +191,7 @@ def compare(conn: Connection, scope: Scope, saved: list[tuple[int, Plan]],
     scenarios = [(SAVED, dict(saved), [(r[_CHARGE], r[_PLAN]) for r in rows])]
     for alt in alternatives:
         scenarios.append((alt.name, dict(enumerate(alt.plans)),
-                          PricingEngine(alt.plans).price(rows, info)))
+                          _price_alternative(alt, rows, picked, info)))
     results, tallies = [], []
     for name, plans, charges in scenarios:
         tally = _Tally(picked, plans, charges, home_currency, noting)
@@ -205,6 +205,26 @@ def compare(conn: Connection, scope: Scope, saved: list[tuple[int, Plan]],
     models = _model_figures(picked, [s[0] for s in scenarios], tallies)
     return Comparison(home_currency, _label(scope.from_us, scope.tz),
                       _label(scope.to_us, scope.tz), results, models, len(picked.index))
+
+
+def _price_alternative(alt: Alternative, rows: list[tuple], picked: _Picked,
+                       info: dict) -> list[tuple[int | None, int | None]]:
+    """(charge, plan index) per row read, priced by the engine: only the rows the alternative
+    can price (its vendors') and needs (those in scope, unless a volume tier or a monthly
+    minimum counts the plan's whole month); the others are unpriced."""
+    vendors = {p.vendor.lower() for p in alt.plans}
+    covered = {mid for mid, key in info.items() if key[0].lower() in vendors}
+    whole_months = any(p.volume is not None or p.monthly_minimum for p in alt.plans)
+    candidates = range(len(rows)) if whole_months else picked.index
+    positions = [i for i in candidates if rows[i][2] in covered]
+    engine = PricingEngine(alt.plans)
+    if len(positions) == len(rows):
+        return engine.price(rows, info)
+    out: list[tuple[int | None, int | None]] = [(None, None)] * len(rows)
+    for i, result in zip(positions, engine.price([rows[i] for i in positions], info),
+                         strict=True):
+        out[i] = result
+    return out
 
 
 def _read_rows(conn: Connection, scope: Scope) -> list[tuple]:
