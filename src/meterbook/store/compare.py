@@ -16,6 +16,7 @@ alternative to price.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -137,11 +138,15 @@ class ModelFigures:
     flat: calc.Subsidy  # under the break-even flat price
     alternatives: dict[str, calc.Subsidy]  # scenario name -> subsidy under it
     flat_equivalents: list[FlatEquivalent]
-    request_nano: dict[str, list[int]]  # scenario -> cost per request of each record, nano
+    record_requests: list[int]  # each record's requests
+    record_nano: dict[str, list[int | None]]  # scenario -> each record's charge (None: unpriced)
 
     def request_costs(self, scenario: str = "saved") -> list[Decimal]:
-        """Each record's cost per request under a scenario, for a histogram."""
-        return [from_nano(v) for v in self.request_nano.get(scenario, ())]
+        """Each priced record's cost per request under a scenario, for a histogram (worked
+        out when asked: only the page's chosen vendor and model needs it)."""
+        charges = self.record_nano.get(scenario, ())
+        pairs = zip(self.record_requests, charges, strict=False)
+        return [from_nano(v) for v in calc.per_request_nano(pairs)]
 
 
 @dataclass
@@ -259,10 +264,11 @@ def _pick(rows: list[tuple], meters: Meters, scope: Scope) -> _Picked:
         return _Picked(rows, [], [], [], [])
     first = min(rows[i][1] for i in index)
     months = MonthIndex(scope.tz, first, max(rows[i][1] for i in index) + 1)
-    month = [months.label(rows[i][1]) for i in index]
+    starts, labels = months.starts, months.labels  # MonthIndex.label, inlined: 1M calls
+    number = [bisect_right(starts, rows[i][1]) - 1 for i in index]
+    month = [labels[m] for m in number]
     group = [group_of[rows[i][2]] for i in index]
-    number = {label: k for k, label in enumerate(months.labels)}
-    cell = [number[m] * len(groups) + g for m, g in zip(month, group, strict=True)]
+    cell = [m * len(groups) + g for m, g in zip(number, group, strict=True)]
     requests: Counter = Counter()
     for i, m in zip(index, month, strict=True):
         requests[m] += rows[i][3]
@@ -388,11 +394,10 @@ def _model_figures(picked: _Picked, names: list[str], tallies: list[_Tally]
         n = [rows[picked.index[k]][3] for k in ks]
         saved_nano = [saved.record_nano[k] for k in ks]
         saved_cost = saved.group_sheet.usage_cost(str(group))
-        request_nano = {SAVED: calc.per_request_nano(zip(n, saved_nano, strict=True))}
+        record_nano = {SAVED: saved_nano}
         subsidies, equivalents = {}, []
         for name, tally in zip(names[1:], tallies[1:], strict=True):
-            alt_nano = [tally.record_nano[k] for k in ks]
-            request_nano[name] = calc.per_request_nano(zip(n, alt_nano, strict=True))
+            alt_nano = record_nano[name] = [tally.record_nano[k] for k in ks]
             subsidies[name] = calc.alternative_subsidy(zip(n, saved_nano, alt_nano, strict=True))
             flat = tally.main_plan(group)
             if flat is not None and calc.is_flat_per_request(flat):
@@ -404,8 +409,9 @@ def _model_figures(picked: _Picked, names: list[str], tallies: list[_Tally]
         priced = sum(x for x, c in zip(n, saved_nano, strict=True) if c is not None)
         out.append(ModelFigures(
             vendor, model, calc.BreakEven(priced, saved_cost),
-            calc.spread(request_nano[SAVED]), calc.flat_subsidy(zip(n, saved_nano, strict=True)),
-            subsidies, equivalents, request_nano))
+            calc.spread(calc.per_request_nano(zip(n, saved_nano, strict=True))),
+            calc.flat_subsidy(zip(n, saved_nano, strict=True)), subsidies, equivalents, n,
+            record_nano))
     return out
 
 
