@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import CHAT_CLAUDE_PLANS, WORKED_USAGE, write_file
+from tests.helpers import ANTHROPIC_COST_FEBRUARY, CHAT_CLAUDE_PLANS, WORKED_USAGE, write_file
 
 # Every openai request 0.25; anthropic 1.00 per 1k input and 2.00 per 1k output.
 ALTERNATIVE = """\
@@ -147,3 +147,16 @@ def test_csv_has_a_line_per_scenario_and_month_and_totals(saved, tmp_path):
         ["saved", "2026-03", "8.500000000"], ["saved", "2026-04", "4.500000000"],
         ["saved", "total", "13.000000000"]]
     assert lines[6].split(",")[:3] == ["cheaper", "total", "7.650000000"]
+
+
+def test_billed_cost_lines_are_said_not_compared(cli, tmp_path):
+    # Three lines of a vendor's cost export: money, no tokens for a plan to price.
+    assert cli("import", str(write_file(tmp_path, "cost.csv", ANTHROPIC_COST_FEBRUARY))).code == 0
+    flat = write_file(tmp_path, "flat.toml", '[[plan]]\nname = "F"\nvendor = "anthropic"\n'
+                      'request = "0.01"\n')
+    table = cli("compare", "--plans", str(flat))
+    assert table.code == 0
+    assert "3 record(s) in this scope are billed cost lines" in table.out
+    as_json = cli("compare", "--plans", str(flat), "--format", "json")
+    assert "3 record(s) in this scope are billed cost lines" in as_json.err
+    assert [s["cost"] for s in as_json.json["scenarios"]] == ["0", "0"]

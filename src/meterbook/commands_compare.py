@@ -45,8 +45,11 @@ def run(args: argparse.Namespace) -> int:
                              readers.home_currency(conn), readers.rates_for(conn))
         except MissingRates as exc:
             raise Refused(str(exc)) from None
-    if result.empty and args.format != "table":  # the table says so itself
-        print("No usage in this scope: nothing to compare (0 records).", file=sys.stderr)
+    if args.format != "table":  # the table says these itself; csv and json keep their shape
+        if result.empty:
+            print("No usage in this scope: nothing to compare (0 records).", file=sys.stderr)
+        if compare_output.billed_only_note(result):
+            print(compare_output.billed_only_note(result), file=sys.stderr)
     if args.format == "json":
         print(compare_output.as_json(result))
     elif args.format == "csv":

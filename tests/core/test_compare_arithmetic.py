@@ -77,6 +77,16 @@ def test_size_tiered_alternative_subsidy():
     assert (s.paid_more, s.paid_less) == (D("0.03"), D("0.07"))
 
 
+def test_a_request_that_costs_the_flat_price_does_not_pay_more():
+    # 0.05 + 0.05 + 0.20 over 3 requests: flat 0.10. The 0.05 ones pay 0.05 more each (0.10
+    # in all); one costing exactly 0.10 would pay nothing more: here the large one pays 0.10
+    # less. A fourth request at 0.10 keeps the price at 0.10 and pays no more than its cost.
+    s = flat_subsidy([(1, nano("0.05")), (1, nano("0.05")), (1, nano("0.20")),
+                      (1, nano("0.10"))])
+    assert (s.requests, s.paying_more) == (4, 2)
+    assert (s.paid_more, s.paid_less) == (D("0.10"), D("0.10"))
+
+
 def test_no_requests_no_share():
     assert flat_subsidy([(0, nano("1"))]).share_paying_more is None
 

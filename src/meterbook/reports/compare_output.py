@@ -125,6 +125,15 @@ def _per(value: Decimal | None, none: str, places: int = 4) -> str:
     return none if value is None else format_display(value, places)
 
 
+def billed_only_note(c: Comparison) -> str | None:
+    """Why a scope of vendor cost lines compares as nothing; None when none is in it."""
+    if not c.billed_only:
+        return None
+    return (f"{c.billed_only:,} record(s) in this scope are billed cost lines from a vendor's "
+            "cost export: they carry the vendor's money and no token counts, so no plan prices "
+            "them and no scenario counts them (see `meterbook cost --source billed`).")
+
+
 def as_table(c: Comparison, tz_name: str, width: int | None = None) -> str:
     period = f"{c.from_label or 'the start'} to {c.to_label or 'the end'} (to exclusive)"
     out = [f"Compare in {c.currency}, {period}, time zone {tz_name}", ""]
@@ -167,6 +176,8 @@ def as_table(c: Comparison, tz_name: str, width: int | None = None) -> str:
             "more than their token cost; MOVED: the money they would pay above it, which the "
             "larger requests pay less."]
     out += _alternative_lines(c)
+    note = billed_only_note(c)
+    out += ["", note] if note else []
     return "\n".join(out) + "\n"
 
 

@@ -46,7 +46,7 @@ SAVED = "saved"
 _FAR = 2**62
 # Row layout read here: the engine's first nine columns, then the stored charge and plan, then
 # the conversation.
-_CHARGE, _PLAN, _CONVERSATION = 9, 10, 11
+_CHARGE, _PLAN, _CONVERSATION, _BILLED = 9, 10, 11, 12
 
 
 class MissingRates(Exception):
@@ -157,6 +157,9 @@ class Comparison:
     scenarios: list[ScenarioResult]
     models: list[ModelFigures]
     records: int  # records in scope
+    # Records in scope that only carry a vendor's bill (a cost export's line): no tokens for
+    # any plan to price, so no scenario counts them.
+    billed_only: int = 0
 
     @property
     def empty(self) -> bool:
@@ -208,8 +211,11 @@ def compare(conn: Connection, scope: Scope, saved: list[tuple[int, Plan]],
         result.difference, result.difference_percent = calc.difference(result.cost,
                                                                        results[0].cost)
     models = _model_figures(picked, [s[0] for s in scenarios], tallies)
+    billed_only = sum(1 for i in picked.index
+                      if rows[i][_BILLED] is not None and rows[i][_CHARGE] is None)
     return Comparison(home_currency, _label(scope.from_us, scope.tz),
-                      _label(scope.to_us, scope.tz), results, models, len(picked.index))
+                      _label(scope.to_us, scope.tz), results, models, len(picked.index),
+                      billed_only)
 
 
 def _price_alternative(alt: Alternative, rows: list[tuple], picked: _Picked,
@@ -245,7 +251,7 @@ def _read_rows(conn: Connection, scope: Scope) -> list[tuple]:
     # No ORDER BY: the engine orders the rows of volume tiers itself (by instant, then id).
     return fetch_all(conn, sql(conn, f"""SELECT id, timestamp_us, meter_id, requests,
         input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, units_micro,
-        charge_nano, plan_version_id, conversation_id
+        charge_nano, plan_version_id, conversation_id, billed_nano
         FROM usage_record LEFT JOIN usage_charge ON record_id = id{cond}"""), tuple(params))
 
 
