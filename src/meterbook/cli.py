@@ -132,15 +132,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     cost = sub.add_parser("cost", help="what the usage cost")
     cost.add_argument("--by", choices=BY_KEYS, default="month")
-    cost.add_argument("--from", dest="from_", type=_date, metavar="DATE",
-                      help="first day, inclusive (YYYY-MM-DD)")
-    cost.add_argument("--to", type=_date, metavar="DATE", help="last day, exclusive")
-    cost.add_argument("--month", type=_month, metavar="YYYY-MM")
+    _period_arguments(cost)
     cost.add_argument("--source", choices=SOURCES, default="auto")
     cost.add_argument("--plans", metavar="FILE.toml",
                       help="price with these plans instead of the saved ones (nothing saved)")
     cost.add_argument("--tz", type=_tz, dest="cost_tz", metavar="ZONE")
     cost.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+    compare = sub.add_parser("compare", help="the saved plans and alternatives side by side")
+    compare.add_argument("--plans", action="append", required=True, metavar="FILE.toml",
+                         help="an alternative plan set (repeat for more); nothing is saved")
+    _period_arguments(compare)
+    for name in ("vendor", "model", "project"):
+        compare.add_argument(f"--{name}", metavar=name[0].upper())
+    compare.add_argument("--tz", type=_tz, dest="cost_tz", metavar="ZONE")
+    compare.add_argument("--format", choices=("table", "csv", "json"), default="table")
 
     settings = sub.add_parser("settings", help="show or change the home currency and time zone")
     settings.add_argument("--currency", metavar="CODE", help="home currency, e.g. EUR")
@@ -162,6 +168,13 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _period_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--from", dest="from_", type=_date, metavar="DATE",
+                        help="first day, inclusive (YYYY-MM-DD)")
+    parser.add_argument("--to", type=_date, metavar="DATE", help="last day, exclusive")
+    parser.add_argument("--month", type=_month, metavar="YYYY-MM")
+
+
 def _listing(parser: argparse.ArgumentParser) -> None:
     """Every list command prints a table for people, or JSON for programs (docs/json.md)."""
     parser.add_argument("--format", choices=("table", "json"), default="table")
@@ -170,7 +183,7 @@ def _listing(parser: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "cost" and args.month and (args.from_ or args.to):
+    if args.command in ("cost", "compare") and args.month and (args.from_ or args.to):
         parser.error("--month cannot be combined with --from/--to")
     try:
         status = _dispatch(args)
@@ -206,6 +219,12 @@ def _quiet_stdout() -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
+def _compare(args: argparse.Namespace) -> int:
+    from meterbook import commands_compare
+
+    return commands_compare.run(args)
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     from meterbook import commands
 
@@ -219,6 +238,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         "imports": commands.imports,
         "plans": commands.plans,
         "cost": commands.cost,
+        "compare": _compare,
         "settings": commands.settings,
         "rates": commands.rates,
         "plan-budget": commands_planner.plan_budget,

@@ -353,6 +353,19 @@ def _missing_rates(conn, query, plans) -> str:
             "`meterbook rates import FILE`")
 
 
+def period(args: argparse.Namespace, tz) -> tuple[int | None, int | None]:
+    """--month, or --from/--to (days in the report zone, --to exclusive), as instants."""
+    if args.month:
+        y, m = (int(x) for x in args.month.split("-"))
+        y2, m2 = (y + 1, 1) if m == 12 else (y, m + 1)
+        return parse_day(f"{y:04d}-{m:02d}-01", tz), parse_day(f"{y2:04d}-{m2:02d}-01", tz)
+    from_us = parse_day(args.from_, tz) if args.from_ else None
+    to_us = parse_day(args.to, tz) if args.to else None
+    if from_us is not None and to_us is not None and to_us <= from_us:
+        raise Refused("--to must be after --from (--to is exclusive)")
+    return from_us, to_us
+
+
 def _print_cost(args: argparse.Namespace, db: Database) -> int:
     from meterbook.core.plan_files import read_plans
     from meterbook.reports import cost_output
@@ -360,17 +373,7 @@ def _print_cost(args: argparse.Namespace, db: Database) -> int:
 
     tz_name = _report_tz(args, db)
     tz = zone(tz_name)
-    from_us = to_us = None
-    if args.month:
-        y, m = (int(x) for x in args.month.split("-"))
-        from_us = parse_day(f"{y:04d}-{m:02d}-01", tz)
-        y2, m2 = (y + 1, 1) if m == 12 else (y, m + 1)
-        to_us = parse_day(f"{y2:04d}-{m2:02d}-01", tz)
-    else:
-        from_us = parse_day(args.from_, tz) if args.from_ else None
-        to_us = parse_day(args.to, tz) if args.to else None
-    if from_us is not None and to_us is not None and to_us <= from_us:
-        raise Refused("--to must be after --from (--to is exclusive)")
+    from_us, to_us = period(args, tz)
     whatif = None
     if args.plans:
         path = Path(args.plans)

@@ -146,7 +146,7 @@ def run_cost_query(conn: Connection, q: CostQuery, saved: list[tuple[int, Plan]]
     else:
         plan_usage = _python_pass(conn, q, sheet, keyer, plan_list, meters)
     if q.source != "billed":
-        months = _covered_months(conn, q)
+        months = covered_months(conn, q)
         if months:
             if plan_usage is None:
                 plan_usage = _minimum_usage(conn, plans, months)
@@ -331,7 +331,7 @@ def _python_pass(conn, q: CostQuery, sheet, keyer, plan_list, meters):
     start = q.from_us
     if q.whatif is not None:
         start = scope_start(q.from_us)  # whole billing months, for volume tiers
-        cond, params = _range_sql(CostQuery(from_us=start, to_us=_month_after(q.to_us),
+        cond, params = _range_sql(CostQuery(from_us=start, to_us=month_after(q.to_us),
                                             meter_ids=q.meter_ids))
     rows = fetch_all(conn, f"""
         SELECT id, timestamp_us, meter_id, requests, input_tokens, cached_input_tokens,
@@ -377,7 +377,7 @@ def _python_pass(conn, q: CostQuery, sheet, keyer, plan_list, meters):
     return usage
 
 
-def _month_after(to_us: int | None) -> int | None:
+def month_after(to_us: int | None) -> int | None:
     if to_us is None:
         return None
     moment = from_epoch_us(to_us)
@@ -439,7 +439,7 @@ def _usage_span(conn) -> tuple[int | None, int | None]:
     return first, last
 
 
-def _covered_months(conn, q: CostQuery) -> list[str]:
+def covered_months(conn, q: CostQuery) -> list[str]:
     """Billing months whose first day lies in [from, to) (report zone); without a range, every
     month from the first to the last that holds a record."""
     if q.from_us is None and q.to_us is None:
