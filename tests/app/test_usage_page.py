@@ -60,8 +60,10 @@ def open_page(qtbot, ctx) -> UsagePage:
     qtbot.addWidget(page)
     page.resize(1200, 700)
     page.show()
-    qtbot.waitUntil(lambda: page.model.complete and bool(page.count_label.text()),
-                    timeout=WAIT)
+    # The count first reads "N records · adding up…" while the totals are summed in the
+    # background; a busy machine can leave it there for a moment, so wait for the sums.
+    qtbot.waitUntil(lambda: page.model.complete and bool(page.count_label.text())
+                    and "adding up" not in page.count_label.text(), timeout=WAIT)
     qtbot.waitUntil(lambda: page.vendor.count() > 1, timeout=WAIT)
     return page
 
