@@ -1313,3 +1313,13 @@ def test_imports_list_in_a_narrow_terminal_keeps_every_file_name_whole(cli, tmp_
         elif cell:
             shown.append(cell)
     assert shown == names
+
+
+def test_gui_without_a_screen_says_so_instead_of_a_qt_abort(cli, monkeypatch):
+    for name in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("sys.platform", "linux")
+    result = cli("gui")
+    assert result.code == 1
+    assert "no screen to show the window on" in result.err
+    assert "--screenshot DIR" in result.err

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,9 +54,20 @@ class _TerminalProgress:
 
 def gui(args: argparse.Namespace, demo: bool) -> int:
     """The desktop app; `--screenshot DIR` saves each page as a PNG and exits."""
+    screenshot = getattr(args, "screenshot", None)
+    if not os.environ.get("QT_QPA_PLATFORM"):
+        if screenshot:
+            # Photographing the pages needs no screen: without this a machine with no display
+            # (a server, CI, an SSH session) gets Qt's abort about the "xcb" plugin instead.
+            os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        elif sys.platform.startswith("linux") and not (
+                os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            raise Refused("there is no screen to show the window on (neither DISPLAY nor "
+                          "WAYLAND_DISPLAY is set): start it from a desktop session, or save "
+                          "the pages as pictures with `meterbook gui --screenshot DIR`")
     from meterbook.app.launch import run
 
-    return run(args.db, demo=demo, screenshot_dir=getattr(args, "screenshot", None),
+    return run(args.db, demo=demo, screenshot_dir=screenshot,
                size=getattr(args, "size", (1280, 800)))
 
 
