@@ -154,6 +154,14 @@ def build_parser() -> argparse.ArgumentParser:
     _listing(rates.add_parser("list", help="every saved rate"))
     rate_import = rates.add_parser("import", help="a CSV with columns currency,month,rate")
     rate_import.add_argument("file")
+
+    backup = sub.add_parser("backup", help="a consistent copy of the database (even while "
+                                           "the app runs)")
+    backup.add_argument("file", nargs="?", metavar="FILE",
+                        help="default: NAME-backup-YYYY-MM-DD.db beside the database")
+    restore = sub.add_parser("restore", help="put a backup back (a copy of what it replaces "
+                                             "is kept)")
+    restore.add_argument("file", metavar="FILE")
     return p
 
 
@@ -202,7 +210,7 @@ def _quiet_stdout() -> None:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from meterbook import commands
+    from meterbook import commands, commands_backup
 
     if args.command is None and not args.demo:
         return commands.gui(args, demo=False)
@@ -216,5 +224,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         "cost": commands.cost,
         "settings": commands.settings,
         "rates": commands.rates,
+        "backup": commands_backup.backup,
+        "restore": commands_backup.restore_backup,
     }
     return handlers[args.command](args)
