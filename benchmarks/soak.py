@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import time
@@ -55,13 +56,17 @@ def write_month(path: Path, month: int, lines: int, first: int) -> None:
                       f"{rng.randint(10, 4000)}\n")
 
 
-def database_size(url: str) -> int:
-    """Bytes the database takes: the SQLite file and its journal, or PostgreSQL's own count."""
+def database_size(url: str, checkpoint: bool = False) -> int:
+    """Bytes the database takes: the SQLite file and its journal (after moving the journal
+    into the file, when `checkpoint`), or PostgreSQL's own count."""
     from meterbook.store.database import open_database
 
     db = open_database(url)
     try:
         if db.path is not None:
+            if checkpoint:
+                with db.engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             return sum(Path(f"{db.path}{s}").stat().st_size for s in ("", "-wal")
                        if Path(f"{db.path}{s}").exists())
         with db.engine.connect() as conn:
@@ -87,8 +92,7 @@ def queries(url: str, stop: Path, result: Path) -> None:
 
     tz = zone("UTC")
     db = open_database(url)
-    slowest: dict[str, float] = {}
-    runs = 0
+    times: dict[str, list[float]] = {}
 
     def newest_month(conn) -> tuple[int, int] | None:
         last = conn.exec_driver_sql("SELECT max(timestamp_us) FROM usage_record").scalar()
@@ -128,10 +132,9 @@ def queries(url: str, stop: Path, result: Path) -> None:
         for name, ask in asks.items():
             t = time.perf_counter()
             ask(month)
-            slowest[name] = max(slowest.get(name, 0.0), time.perf_counter() - t)
-        runs += 1
+            times.setdefault(name, []).append(time.perf_counter() - t)
     db.close()
-    result.write_text(json.dumps({"runs": runs, "slowest": slowest}), encoding="utf-8")
+    result.write_text(json.dumps(times), encoding="utf-8")
 
 
 def meterbook(*args: str) -> tuple[float, float]:
@@ -184,7 +187,7 @@ def main() -> None:
     print(f"soak: {per_month * args.months:,} lines in {args.months} monthly imports into "
           f"{url}", flush=True)
     print(f"{'month':>7} {'lines':>10} {'seconds':>8} {'lines/s':>9} {'peak MB':>8} "
-          f"{'db MB':>8} {'MB/M rec':>9}", flush=True)
+          f"{'on disk MB':>11} (file and WAL)", flush=True)
     total_time, peak, imported = 0.0, 0.0, 0
     try:
         for month in range(1, args.months + 1):
@@ -197,18 +200,20 @@ def main() -> None:
             peak = max(peak, rss)
             size = database_size(url) / 1e6
             print(f"{YEAR}-{month:02d} {per_month:>10,} {seconds:>8.1f} "
-                  f"{per_month / seconds:>9,.0f} {rss:>8.0f} {size:>8.0f} "
-                  f"{size / (imported / 1e6):>9.1f}", flush=True)
+                  f"{per_month / seconds:>9,.0f} {rss:>8.0f} {size:>11,.0f}", flush=True)
     finally:
         stop.touch()
         reader.wait()
         stop.unlink(missing_ok=True)
-    seen = json.loads(result.read_text(encoding="utf-8"))
+    times = json.loads(result.read_text(encoding="utf-8"))
+    size = database_size(url, checkpoint=True) / 1e6
     print(f"total: {imported:,} lines in {total_time:.0f} s of imports, "
-          f"{imported / total_time:,.0f} lines/s; peak memory of an import {peak:.0f} MB")
-    print(f"queries, {seen['runs']} rounds while importing; slowest of each:")
-    for name, seconds in seen["slowest"].items():
-        print(f"  {name:32} {seconds:7.2f} s")
+          f"{imported / total_time:,.0f} lines/s; peak memory of an import {peak:.0f} MB; "
+          f"database {size:,.0f} MB ({size / (imported / 1e6):.0f} MB per million records)")
+    print("queries while importing:            runs   median  slowest")
+    for name, seconds in times.items():
+        print(f"  {name:32} {len(seconds):5} {statistics.median(seconds):7.2f} s "
+              f"{max(seconds):7.2f} s")
 
 
 if __name__ == "__main__":

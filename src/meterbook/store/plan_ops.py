@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from meterbook.core.pause_points import pause_point
 from meterbook.core.plan_checks import check_plan_set
 from meterbook.core.plan_files import read_plans, write_plans
 from meterbook.core.plans import Plan, PlanFileError
@@ -55,6 +56,7 @@ def save_plan_set(
         conn = session.connection()
         count = repricing.reprice(conn, load_plans(session), vendors, earliest,
                                   progress=progress)
+        pause_point("plans:before-commit")
         session.commit()
     return SavedPlans(len(plans), len(replaced) + len(removed), count)
 
