@@ -171,7 +171,11 @@ def import_sources(db: Database, sources: list, *, skip_bad_lines: bool = False,
             _run(conn, sources, summary, skip_bad_lines, progress, cancelled, now)
             if summary.batch is None:
                 raise _RollBack()  # refused, a dry run, or nothing new: keep nothing
+    except OverflowError:  # a charge beyond the store's 64-bit integers
+        raise _too_large(sources) from None
     except sqlite3.Error as exc:  # the staged writer's raw statements (a full disk...)
+        if "integer overflow" in str(exc):  # a sum of such charges
+            raise _too_large(sources) from None
         told = explain_sqlite_error(db.engine, exc)
         if told is None:
             raise
@@ -184,6 +188,16 @@ def import_sources(db: Database, sources: list, *, skip_bad_lines: bool = False,
             refused.summary = summary
             raise refused from None
     return summary
+
+
+def _too_large(sources) -> ImportRefused:
+    """Counts and prices whose charges (in billionths) no 64-bit integer holds: each is
+    possible alone (a count up to 2**53, any price), not together. The stage rows carry no
+    line numbers, so the files as a whole are refused."""
+    return ImportRefused([LineError(
+        source.name, 0, None, "a charge comes to more than Meterbook can store (over 9 billion "
+        "in the plan's currency): check the file's token counts and the plans' prices; "
+        "nothing was imported") for source in sources])
 
 
 def _run(conn: Connection, sources, summary, skip_bad_lines, progress, cancelled, now) -> None:
@@ -435,6 +449,8 @@ def _child_reads(reader: _Reader, send, receive=None, parent: int | None = None)
         send.send(("done", counts, state))
     except ImportRefused as exc:
         send.send(("refused", exc.errors))
+    except OverflowError:  # told as the writing side tells it
+        send.send(("refused", _too_large(reader.sources).errors))
     except (BrokenPipeError, ConnectionResetError):
         pass  # the parent is gone: nobody to tell
     except BaseException as exc:  # told to the parent, which raises it
