@@ -3,8 +3,9 @@
 usage: python benchmarks/soak.py [--lines 10000000] [--months 12] [--db URL_OR_PATH]
 Without --db a fresh SQLite file benchmarks/out/soak.db is used (removed first). With a
 PostgreSQL URL (`postgresql+psycopg://...`) the database given is used as it is: give it an
-empty one. Each month's canonical CSV (like ../shared/bench/gen_usage.py's, dated in 2025 so
-nothing is "in the future") is written, imported by `meterbook import` in a process of its own
+empty one. Each month's canonical CSV (like ../shared/bench/gen_usage.py's, from December 2025,
+when the benchmark plans of bench_cost.py start, so every record is priced; nothing is dated
+after the day of the run) is written, imported by `meterbook import` in a process of its own
 (as a person's monthly import would run), and deleted. Meanwhile another process asks, over and
 over, what the app's pages ask: the Dashboard overview, the Usage page's first page (ids, rows,
 count and totals), the Conversations page for the newest month, and `cost --by month`.
@@ -30,19 +31,29 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
-YEAR = 2025
+FIRST_MONTH = (2025, 12)  # bench_cost.START: the plans price every month from this one on
 MODELS = [("openai", "gpt-4o"), ("openai", "gpt-4o-mini"), ("anthropic", "claude-sonnet-4-5"),
           ("anthropic", "claude-haiku-4-5"), ("google", "gemini-2.5-flash")]
 HEADER = ("timestamp,vendor,model,request_id,conversation_id,project,input_tokens,"
           "cached_input_tokens,output_tokens\n")
 
 
-def write_month(path: Path, month: int, lines: int, first: int) -> None:
-    """A canonical CSV of `lines` requests spread over `month` of YEAR; request ids follow on
-    from `first`, so no line of one month repeats another's."""
-    rng = random.Random(month)
-    start = datetime(YEAR, month, 1, tzinfo=UTC)
-    end = datetime(YEAR + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+def months(count: int) -> list[tuple[int, int]]:
+    """`count` months (year, month) from FIRST_MONTH on."""
+    year, month = FIRST_MONTH
+    found = []
+    for _ in range(count):
+        found.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return found
+
+
+def write_month(path: Path, year: int, month: int, lines: int, first: int) -> None:
+    """A canonical CSV of `lines` requests spread over one month; request ids follow on from
+    `first`, so no line of one month repeats another's."""
+    rng = random.Random(year * 12 + month)
+    start = datetime(year, month, 1, tzinfo=UTC)
+    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
     step = (end - start).total_seconds() / lines
     with path.open("w", encoding="utf-8", newline="") as out:
         out.write(HEADER)
@@ -190,16 +201,16 @@ def main() -> None:
           f"{'on disk MB':>11} (file and WAL)", flush=True)
     total_time, peak, imported = 0.0, 0.0, 0
     try:
-        for month in range(1, args.months + 1):
-            csv_path = OUT / f"soak-{YEAR}-{month:02d}.csv"
-            write_month(csv_path, month, per_month, imported)
+        for year, month in months(args.months):
+            csv_path = OUT / f"soak-{year}-{month:02d}.csv"
+            write_month(csv_path, year, month, per_month, imported)
             seconds, rss = meterbook("--db", url, "import", str(csv_path))
             csv_path.unlink()
             imported += per_month
             total_time += seconds
             peak = max(peak, rss)
             size = database_size(url) / 1e6
-            print(f"{YEAR}-{month:02d} {per_month:>10,} {seconds:>8.1f} "
+            print(f"{year}-{month:02d} {per_month:>10,} {seconds:>8.1f} "
                   f"{per_month / seconds:>9,.0f} {rss:>8.0f} {size:>11,.0f}", flush=True)
     finally:
         stop.touch()
