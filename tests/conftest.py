@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from meterbook.cli import main
+from tests.network_guard import refuse_network
 
 # --- running the command ----------------------------------------------------------------------
 
@@ -36,6 +37,12 @@ def _isolated(tmp_path, monkeypatch):
     monkeypatch.delenv("METERBOOK_DB", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch):
+    """Meterbook works offline: a test that reaches past loopback fails (network_guard.py)."""
+    refuse_network(monkeypatch)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -170,3 +171,21 @@ def cost_of_month(db, first: str, after: str, source: str = "auto"):
             source=source, tz=tz, from_us=parse_day(first, tz), to_us=parse_day(after, tz),
             home_currency=readers.home_currency(conn), rates=readers.rates_for(conn)),
             readers.load_plans(conn)).total.cost
+
+
+def child_processes(pid: int) -> set[int]:
+    """The live child processes of pid (Linux: /proc/PID/task/*/children)."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found |= {int(n) for n in (task / "children").read_text().split()}
+    return found
+
+
+def running(pid: int) -> bool:
+    """True while pid exists and is not a zombie (which has stopped, unreaped)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

@@ -165,6 +165,14 @@ def build_parser() -> argparse.ArgumentParser:
     rate_import.add_argument("file")
     commands_planner.add_parser(sub, month=_month)
     add_budget_parser(sub, _month)
+
+    backup = sub.add_parser("backup", help="a consistent copy of the database (even while "
+                                           "the app runs)")
+    backup.add_argument("file", nargs="?", metavar="FILE",
+                        help="default: NAME-backup-YYYY-MM-DD.db beside the database")
+    restore = sub.add_parser("restore", help="put a backup back (a copy of what it replaces "
+                                             "is kept)")
+    restore.add_argument("file", metavar="FILE")
     return p
 
 
@@ -226,7 +234,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from meterbook import commands
+    from meterbook import commands, commands_backup
 
     if args.command is None and not args.demo:
         return commands.gui(args, demo=False)
@@ -244,5 +252,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         "plan-budget": commands_planner.plan_budget,
         "report": commands.report,
         "budget": budget,
+        "backup": commands_backup.backup,
+        "restore": commands_backup.restore_backup,
     }
     return handlers[args.command](args)

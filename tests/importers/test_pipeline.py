@@ -1,6 +1,5 @@
 """The import promises of usage-data.md: one batch or nothing, idempotent, cancellable."""
 
-import contextlib
 import csv
 import hashlib
 import json
@@ -12,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from tests.helpers import child_processes, running
 
 from meterbook.importers import pipeline
 from meterbook.importers.errors import ImportRefused
@@ -320,24 +320,6 @@ def test_a_mapped_file_opened_to_check_its_header_is_read_on_and_again_for_futur
     assert [(w.file, w.line) for w in summary.warnings] == [("mapped.csv", 3_002)]
 
 
-def _children(pid: int) -> set[int]:
-    """The live child processes of pid (Linux: /proc/PID/task/*/children)."""
-    found: set[int] = set()
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        with contextlib.suppress(OSError):
-            found |= {int(n) for n in (task / "children").read_text().split()}
-    return found
-
-
-def _running(pid: int) -> bool:
-    """True while pid exists and is not a zombie (which has stopped, unreaped)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux's /proc")
 def test_an_import_killed_outright_leaves_no_reading_process_behind(tmp_path):
     # kill -9 gives the importing process no chance to stop its forked reader: the reader must
@@ -354,7 +336,7 @@ def test_an_import_killed_outright_leaves_no_reading_process_behind(tmp_path):
                             stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
-        while not (readers := _children(proc.pid)) and time.monotonic() < deadline:
+        while not (readers := child_processes(proc.pid)) and time.monotonic() < deadline:
             assert proc.poll() is None, "the import ended before its reader could be seen"
             time.sleep(0.01)
         assert readers, "the import never started its reading process"
@@ -362,6 +344,6 @@ def test_an_import_killed_outright_leaves_no_reading_process_behind(tmp_path):
         proc.kill()
         proc.wait()
     deadline = time.monotonic() + 20
-    while any(_running(pid) for pid in readers) and time.monotonic() < deadline:
+    while any(running(pid) for pid in readers) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not any(_running(pid) for pid in readers)
+    assert not any(running(pid) for pid in readers)

@@ -122,6 +122,8 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         file_menu.addAction(self.backup_action)
+        file_menu.addAction(self._action("Re&store from a backup…",
+                                         lambda: self.restore_backup(None)))
         file_menu.addSeparator()
         file_menu.addAction(self.import_action)
         file_menu.addAction(self._action("&Export plans…", self.export_plans, "Ctrl+E"))
@@ -219,6 +221,42 @@ class MainWindow(QMainWindow):
         page = self.pages["settings"]
         if hasattr(page, "backup"):
             page.backup()
+
+    def restore_backup(self, path: str | None = None) -> None:
+        """File > Restore…: put a backup in place of this database (store/restore.py keeps a
+        copy of what it replaces), then open the restored database in a new window."""
+        database = self.ctx.db.path
+        if database is None or self.ctx.db.read_only:
+            QMessageBox.information(self, "Restore", (
+                "This database is on a server: restore it with the server's tools."
+                if database is None else
+                f"{database} is read-only: a backup cannot be restored into it."))
+            return
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Restore a backup", str(database.parent),
+                "Meterbook backup (*.db *.bak-*);;All files (*)")
+        if not path:
+            return
+        answer = QMessageBox.question(self, "Restore", (
+            f"Replace everything in {database.name} with the backup {Path(path).name}?\n\n"
+            f"A copy of {database.name} as it is now is kept beside it."))
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        from meterbook.store.restore import restore
+
+        self.ctx.tasks.write("Restoring the backup",
+                             lambda _p, _c: restore(database, Path(path), datetime.now()),
+                             self._restored,
+                             lambda exc: QMessageBox.warning(self, "Restore", str(exc)))
+
+    def _restored(self, done) -> None:
+        kept = (f"\n\nThe database it replaced is kept beside it as {done.kept.name}."
+                if done.kept else "")
+        QMessageBox.information(self, "Restore", (
+            f"Restored {done.backup.path.name} ({done.backup.records:,} records) into "
+            f"{done.database.name}.{kept}"))
+        self.ctx.switch_database.emit(str(done.database))
 
     def new_database(self) -> None:
         self.pages["settings"].new_database()

@@ -88,13 +88,21 @@ def recognise_json(document: object) -> Format | None:
 # A header is listed in messages up to this many columns, then counted: an unknown header of
 # hundreds of thousands of columns must still give a message a person can read.
 SHOWN_COLUMNS = 40
+# ...and each name up to this many characters: a file whose separator was not recognised has
+# one "column" holding the whole header line.
+SHOWN_NAME = 40
 
 
 def listing(header: list[str]) -> str:
     """"'a', 'b', 'c'" of a header's columns (as written), the first SHOWN_COLUMNS of them."""
-    shown = ", ".join(repr(name.strip().lstrip("\ufeff")) for name in header[:SHOWN_COLUMNS])
+    shown = ", ".join(repr(_shortened(name.strip().lstrip("\ufeff")))
+                      for name in header[:SHOWN_COLUMNS])
     hidden = len(header) - SHOWN_COLUMNS
     return shown if hidden <= 0 else f"{shown} and {hidden:,} more ({len(header):,} columns)"
+
+
+def _shortened(name: str) -> str:
+    return name if len(name) <= SHOWN_NAME else f"{name[:SHOWN_NAME - 1]}…"
 
 
 def has_columns(*required: str) -> Callable[[object], bool]:

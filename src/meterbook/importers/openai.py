@@ -275,7 +275,8 @@ def read_usage_json(document: object, file_name: str) -> Iterator[Item]:
             continue
         for result in results:
             position += 1
-            shown = [json.dumps(result, separators=(",", ":"))]
+            # Numbers are read as Decimal (exact): shown as their digits.
+            shown = [json.dumps(result, separators=(",", ":"), default=str)]
             if not isinstance(result, dict):
                 message = f"a result of bucket {number} is not an object"
                 yield position, LineError(file_name, position, None, message), shown

@@ -9,9 +9,12 @@ the same pipeline.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing
+import os
 import queue
 import signal
+import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Iterable
@@ -23,6 +26,7 @@ from pathlib import Path
 from sqlalchemy.engine import Connection
 
 from meterbook.core.bulk import gc_paused
+from meterbook.core.pause_points import pause_point
 from meterbook.core.pricing import PricingEngine
 from meterbook.core.records import UsageRecord, to_epoch_us
 from meterbook.importers.chunks import Chunks, last_hours
@@ -32,7 +36,7 @@ from meterbook.importers.sources import FileSource, RecordSource
 from meterbook.importers.stage_rows import StageRows
 from meterbook.store import readers, repricing, rollup
 from meterbook.store.alerts import check_alerts_safely
-from meterbook.store.database import Database
+from meterbook.store.database import Database, explain_sqlite_error
 from meterbook.store.sql import sql
 from meterbook.store.staging import (
     StagePacker,
@@ -168,6 +172,15 @@ def import_sources(db: Database, sources: list, *, skip_bad_lines: bool = False,
             _run(conn, sources, summary, skip_bad_lines, progress, cancelled, now)
             if summary.batch is None:
                 raise _RollBack()  # refused, a dry run, or nothing new: keep nothing
+    except OverflowError:  # a charge beyond the store's 64-bit integers
+        raise _too_large(sources) from None
+    except sqlite3.Error as exc:  # the staged writer's raw statements (a full disk...)
+        if "integer overflow" in str(exc):  # a sum of such charges
+            raise _too_large(sources) from None
+        told = explain_sqlite_error(db.engine, exc)
+        if told is None:
+            raise
+        raise told from exc
     except _RollBack:
         if summary.errors and not skip_bad_lines:
             refused = ImportRefused(summary.errors)
@@ -180,6 +193,16 @@ def import_sources(db: Database, sources: list, *, skip_bad_lines: bool = False,
     return summary
 
 
+def _too_large(sources) -> ImportRefused:
+    """Counts and prices whose charges (in billionths) no 64-bit integer holds: each is
+    possible alone (a count up to 2**53, any price), not together. The stage rows carry no
+    line numbers, so the files as a whole are refused."""
+    return ImportRefused([LineError(
+        source.name, 0, None, "a charge comes to more than Meterbook can store (over 9 billion "
+        "in the plan's currency): check the file's token counts and the plans' prices; "
+        "nothing was imported") for source in sources])
+
+
 def _run(conn: Connection, sources, summary, skip_bad_lines, progress, cancelled, now) -> None:
     """Parse, price and store every record, then the volume-tiered months.
 
@@ -187,6 +210,7 @@ def _run(conn: Connection, sources, summary, skip_bad_lines, progress, cancelled
     those of volume-tiered plans, which wait for their whole billing month (reprice_tiered).
     """
     batch_id = create_batch(conn, summary.files, summary.profile, now)
+    pause_point("import:batch-created")
     meters = Meters(conn)
     plans = readers.load_plans(conn)
     engine = PricingEngine([plan for _, plan in plans])
@@ -239,6 +263,7 @@ def _run(conn: Connection, sources, summary, skip_bad_lines, progress, cancelled
         if rebuild:
             rollup.rebuild(conn, sorted(rebuild), start)
         summary.batch = batch_id
+        pause_point("import:before-commit")
 
 
 class _Reader:
@@ -357,7 +382,8 @@ def _read_in_child(conn: Connection, reader: _Reader, batch_id: int,
     """
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_child_reads, args=(reader, send, receive), daemon=True)
+    child = context.Process(target=_child_reads, args=(reader, send, receive, os.getpid()),
+                            daemon=True)
     child.start()
     send.close()
     raw = conn.connection.dbapi_connection
@@ -378,6 +404,7 @@ def _read_in_child(conn: Connection, reader: _Reader, batch_id: int,
                 reader.meters.adopt(meters)
                 write_meters(conn, meters)
                 added += apply_stage(raw, data, first_id, batch_id, count)
+                pause_point("import:chunk-written")
                 if progress:
                     progress(position, total)
             elif message[0] == "done":
@@ -399,9 +426,11 @@ def _read_in_child(conn: Connection, reader: _Reader, batch_id: int,
         clear_stage(raw)
 
 
-def _child_reads(reader: _Reader, send, receive=None) -> None:
+def _child_reads(reader: _Reader, send, receive=None, parent: int | None = None) -> None:
     """The forked reader: chunks, then counts and what the chunks learnt, through the pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    if parent is not None:
+        _die_with(parent)
     # The fork copied the parent's end of the pipe: closed here, a parent that dies (kill -9)
     # leaves no reader of the pipe, so the next send fails and this process ends, instead of
     # waiting for ever on a full pipe.
@@ -413,6 +442,7 @@ def _child_reads(reader: _Reader, send, receive=None) -> None:
             constant: frozenset[int]) -> None:
         send.send(("chunk", meters, first_id, len(rows), reader.position))
         send.send_bytes(packer.pack(rows, prices, constant))
+        pause_point("import:reader-chunk")
 
     try:
         reader.run(put, None, None)
@@ -422,6 +452,8 @@ def _child_reads(reader: _Reader, send, receive=None) -> None:
         send.send(("done", counts, state))
     except ImportRefused as exc:
         send.send(("refused", exc.errors))
+    except OverflowError:  # told as the writing side tells it
+        send.send(("refused", _too_large(reader.sources).errors))
     except (BrokenPipeError, ConnectionResetError):
         pass  # the parent is gone: nobody to tell
     except BaseException as exc:  # told to the parent, which raises it
@@ -429,6 +461,21 @@ def _child_reads(reader: _Reader, send, receive=None) -> None:
     finally:
         with contextlib.suppress(OSError):
             send.close()
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with(parent: int) -> None:
+    """End this forked reader when the importing process ends, however it ends. A kill -9
+    gives the parent no chance to stop it, and a reader that is reading, not writing into the
+    pipe, would not notice the pipe's end: Linux kills it when its parent dies (prctl
+    PR_SET_PDEATHSIG; only forked where there is one thread, so the parent thread is the
+    process). A parent that died before that call is seen by its process id."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def staged(conn: Connection) -> bool:
@@ -483,6 +530,7 @@ class _StagedWriter:
             try:
                 write_meters(self.conn, meters)
                 self.added += apply_stage(self.raw, data, first_id, self.batch_id, count)
+                pause_point("import:chunk-written")
             except BaseException as exc:  # handed to the main thread
                 self.error = exc
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from decimal import Decimal
 from typing import NoReturn, TextIO
 
 from meterbook.core.records import UsageRecord
@@ -124,9 +125,10 @@ class DictLine(Line):
             return ""
         if isinstance(value, bool):
             return "true" if value else "false"
-        if isinstance(value, str | int | float):
+        if isinstance(value, str | int | float | Decimal):  # JSON numbers are read as Decimal
             return str(value)
-        return json.dumps(value)  # a list or object where a value belongs: shown, then refused
+        # A list or object where a value belongs: shown, then refused.
+        return json.dumps(value, default=str)
 
     def has(self, name: str) -> bool:
         return name in self.fields

@@ -129,14 +129,21 @@ class FileSource:
             raise ImportRefused([LineError(self.name, 1, None, message)])
         return found
 
-    def _choose_json(self) -> formats.Format:
+    def _load_json(self) -> object:
+        """The file's JSON document; ImportRefused, saying where, when it is not JSON."""
         try:
             with open(self.path, encoding="utf-8-sig") as f:
-                self.document = json.load(f, parse_float=Decimal)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                return json.load(f, parse_float=Decimal)
+        except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
             line = getattr(exc, "lineno", 0)
             raise ImportRefused([LineError(self.name, line, None,
-                                           f"is not valid JSON: {exc}")]) from None
+                                           f"is not valid JSON: {str(exc)[:200]}")]) from None
+        except RecursionError:
+            raise ImportRefused([LineError(self.name, 0, None, (
+                "is not valid JSON for Meterbook: it nests too deeply"))]) from None
+
+    def _choose_json(self) -> formats.Format:
+        self.document = self._load_json()
         found = formats.recognise_json(self.document)
         if found is None:
             raise ImportRefused([LineError(self.name, 0, None, (
@@ -155,8 +162,7 @@ class FileSource:
         if self.format.kind == "json":
             document = self.document
             if document is None:  # named by --profile: not read yet
-                with open(self.path, encoding="utf-8-sig") as f:
-                    document = json.load(f, parse_float=Decimal)
+                document = self._load_json()
             yield from self.format.read(document, self.name)
             return
         if self._opened is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from meterbook.core.pause_points import pause_point
 from meterbook.store import repricing
 from meterbook.store.alerts import check_alerts_safely
 from meterbook.store.database import Database
@@ -46,8 +47,10 @@ def undo_batch(db: Database, batch_id: int) -> int:
         conn.exec_driver_sql(sql(conn, "DELETE FROM refused_line WHERE batch_id = ?"),
                              (batch_id,))
         conn.exec_driver_sql(sql(conn, "DELETE FROM import_batch WHERE id = ?"), (batch_id,))
+        pause_point("undo:records-deleted")
         if vendors:
             repricing.reprice(conn, load_plans(session), vendors, earliest, rebuild_rollup=True)
+        pause_point("undo:before-commit")
         session.commit()
     check_alerts_safely(db)  # an undo may take spend back under a threshold: withdraw
     return removed

@@ -39,6 +39,9 @@ _SQLITE_PRAGMAS = (
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA cache_size=-65536",  # KiB: 64 MiB of page cache
+    # Another Meterbook writing (the app and an import, two windows): wait up to a minute for
+    # its turn, then refuse clearly (_sqlite_problem) rather than after the driver's 5 s.
+    "PRAGMA busy_timeout=60000",
 )
 
 
@@ -239,10 +242,25 @@ def _sqlite_problem(engine: Engine, exc: BaseException) -> str | None:
         return (f"{_describe(engine)} is read-only (the file or its folder cannot be written): "
                 "nothing was changed. To change it, make it writable or copy it somewhere you "
                 "can write and open the copy")
+    if "database is locked" in text:
+        return (f"{_describe(engine)} is busy: another Meterbook (the app, or an import) has "
+                "been writing to it for over a minute. Nothing was changed; try again once "
+                "it has finished")
+    if "database or disk is full" in text:
+        return (f"{_describe(engine)}: the disk is full, so SQLite could not write: nothing "
+                "was changed. Free some space on that disk, then try again")
     path = _sqlite_path(engine)
     if path is not None and _is_damaged(path, text):
         return damaged_message(path, text)
     return None
+
+
+def explain_sqlite_error(engine: Engine, exc: BaseException) -> DatabaseError | None:
+    """A DatabaseError for people about an error of a raw SQLite statement (the staged import
+    writes through the driver's own connection, below SQLAlchemy's error handling); None when
+    there is nothing to explain."""
+    message = _sqlite_problem(engine, exc)
+    return None if message is None else DatabaseError(message)
 
 
 def _is_damaged(path: Path, reason: str) -> bool:

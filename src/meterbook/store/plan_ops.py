@@ -8,9 +8,10 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from meterbook.core.pause_points import pause_point
 from meterbook.core.plan_checks import check_plan_set
 from meterbook.core.plan_files import read_plans, write_plans
-from meterbook.core.plans import Plan, PlanFileError
+from meterbook.core.plans import Plan, PlanFileError, PlanProblem
 from meterbook.core.records import to_epoch_us
 from meterbook.store import repricing
 from meterbook.store.alerts import check_alerts_safely
@@ -54,8 +55,14 @@ def save_plan_set(
         session.flush()
         vendors, earliest = repricing.plan_scope([*plans, *replaced, *removed])
         conn = session.connection()
-        count = repricing.reprice(conn, load_plans(session), vendors, earliest,
-                                  progress=progress)
+        try:
+            count = repricing.reprice(conn, load_plans(session), vendors, earliest,
+                                      progress=progress)
+        except OverflowError:  # a charge beyond the store's 64-bit integers: nothing saved
+            raise PlanFileError(source, [PlanProblem(
+                "", "", "with these prices a charge comes to more than Meterbook can store "
+                "(over 9 billion): check the prices")]) from None
+        pause_point("plans:before-commit")
         session.commit()
     check_alerts_safely(db)  # re-priced spend may cross a budget's threshold, or fall back
     return SavedPlans(len(plans), len(replaced) + len(removed), count)
@@ -66,7 +73,11 @@ def import_plan_file(db: Database, path: str | Path) -> SavedPlans:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise PlanFileError(str(path), []) from exc
+        # Told like every other problem (an empty list printed nothing at all).
+        line = path.read_bytes()[:exc.start].count(b"\n") + 1
+        raise PlanFileError(str(path), [PlanProblem(
+            "", "", f"the file is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} cannot "
+            "be read); save it as UTF-8", line)]) from exc
     return save_plan_set(db, read_plans(text, str(path)), str(path))
 
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Connection
 
 from meterbook.core.bulk import gc_paused
+from meterbook.core.pause_points import pause_point
 from meterbook.core.periods import zone
 from meterbook.core.plans import Plan
 from meterbook.core.pricing import PricingEngine, TierState
@@ -80,6 +81,7 @@ class ChargeWriter:
         if len(priced) < len(changes):
             self.conn.exec_driver_sql(self.delete, [(c[2],) for c in changes if c[1] is None])
         self.count += len(changes)
+        pause_point("reprice:charges-written")
 
 
 def reprice(
@@ -133,6 +135,7 @@ def reprice(
     if names:
         reprice_tiered(conn, engine, ids, names, start, None, writer)
     if writer.count or rebuild_rollup:
+        pause_point("reprice:before-rollup")
         rollup.rebuild(conn, meter_ids, start)
     return writer.count
 

@@ -48,6 +48,7 @@ from meterbook.store.backup import copy_database
 from meterbook.store.errors import RatesFileError
 from meterbook.store.overview import missing_rates
 from meterbook.store.readers import computer_timezone
+from meterbook.store.restore import default_backup_path
 
 
 def read_settings(db) -> tuple[str, str | None, list, str, int | None]:
@@ -378,7 +379,7 @@ class SettingsPage(Page):
             self.ctx.status.emit("This database is on a server: back it up with its tools.")
             return
         if path is None:
-            suggested = source.with_name(f"{source.stem}-backup-{date.today():%Y-%m-%d}.db")
+            suggested = default_backup_path(source, date.today())
             path, _ = QFileDialog.getSaveFileName(self, "Back up the database", str(suggested),
                                                   "Meterbook database (*.db)")
         if not path:
