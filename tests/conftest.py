@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from meterbook.cli import main
+from tests import pg_server
 
 # --- running the command ----------------------------------------------------------------------
 
@@ -55,3 +56,28 @@ def cli(tmp_path, capsys):
         return Result(code, out, err)
 
     return run
+
+
+# --- the store on both backends --------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL cluster for the whole run (tests/pg_server.py), stopped at the
+    end; the tests that need it skip, saying how to get it, where PostgreSQL is missing."""
+    reason = pg_server.why_not()
+    if reason is not None:
+        pytest.skip(reason)
+    cluster = pg_server.Cluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    """Where a test's database lives: a new SQLite file, then a new database on the test
+    cluster (every test that touches the store runs on both)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "t.db")
+    cluster = request.getfixturevalue("pg_cluster")
+    return cluster.url(cluster.new_database())

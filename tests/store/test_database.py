@@ -14,6 +14,7 @@ from sqlmodel import SQLModel
 import meterbook.store.database as database
 from meterbook.store.backup import backup_sqlite, copy_database
 from meterbook.store.database import (
+    SCHEMA_HEAD,
     DatabaseError,
     default_database_path,
     open_database,
@@ -101,7 +102,7 @@ def test_new_database_is_at_head_with_wal_and_foreign_keys(tmp_path):
             session.commit()
         with db.session() as session:
             assert session.get(Setting, "k").value == "v"
-    assert _revision(path) == "0001"
+    assert _revision(path) == SCHEMA_HEAD
     assert _backups(path) == []
 
 
@@ -200,8 +201,8 @@ _REVISION_0002 = """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002_team_database"
 branch_labels = None
 depends_on = None
 
@@ -230,9 +231,9 @@ def migrations_with_0002(tmp_path, monkeypatch):
         text = _REVISION_0002.replace(
             "    FAIL\n", "    raise RuntimeError('boom')\n" if fail else ""
         )
-        (folder / "versions" / "0002_test.py").write_text(text)
+        (folder / "versions" / "0003_test.py").write_text(text)
         monkeypatch.setattr(database, "MIGRATIONS_DIR", folder)
-        monkeypatch.setattr(database, "SCHEMA_HEAD", "0002")
+        monkeypatch.setattr(database, "SCHEMA_HEAD", "0003")
 
     return install
 
@@ -246,10 +247,10 @@ def test_upgrade_of_a_database_with_data_takes_a_backup_first(tmp_path, migratio
     migrations_with_0002(fail=False)
     with open_database(str(path)) as db, db.session() as session:
         assert session.get(Setting, "home_currency").value == "EUR"
-    assert _revision(path) == "0002"
+    assert _revision(path) == "0003"
     [backup] = _backups(path)
-    assert backup.name == "old.db.bak-0001"
-    assert _revision(backup) == "0001"
+    assert backup.name == "old.db.bak-0002_team_database"
+    assert _revision(backup) == SCHEMA_HEAD
     conn = sqlite3.connect(backup)
     try:
         assert conn.execute("SELECT key, value FROM setting").fetchall() == [
@@ -263,7 +264,7 @@ def test_brand_new_database_gets_every_revision_and_no_backup(tmp_path, migratio
     migrations_with_0002(fail=False)
     path = tmp_path / "new.db"
     open_database(str(path)).close()
-    assert _revision(path) == "0002"
+    assert _revision(path) == "0003"
     assert _backups(path) == []
 
 
@@ -271,10 +272,11 @@ def test_failed_upgrade_leaves_the_database_as_it_was(tmp_path, migrations_with_
     path = tmp_path / "old.db"
     open_database(str(path)).close()
     migrations_with_0002(fail=True)
-    with pytest.raises(DatabaseError, match=r"could not upgrade .* from schema 0001: boom"):
+    with pytest.raises(DatabaseError,
+                       match=r"could not upgrade .* from schema 0002_team_database: boom"):
         open_database(str(path))
     # One transaction: neither the new table nor the rebuilt setting table was kept.
-    assert _revision(path) == "0001"
+    assert _revision(path) == SCHEMA_HEAD
     conn = sqlite3.connect(path)
     try:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
@@ -284,7 +286,7 @@ def test_failed_upgrade_leaves_the_database_as_it_was(tmp_path, migrations_with_
     assert "extra" not in tables
     assert not any(name.startswith("_alembic_tmp") for name in tables)
     assert columns == ["key", "value"]
-    assert [b.name for b in _backups(path)] == ["old.db.bak-0001"]
+    assert [b.name for b in _backups(path)] == ["old.db.bak-0002_team_database"]
 
 
 @pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
@@ -418,7 +420,8 @@ def test_a_read_only_database_of_an_older_layout_is_refused_untouched(tmp_path,
     _with_a_setting(path)
     before = path.read_bytes()
     migrations_with_0002(fail=False)
-    with pytest.raises(DatabaseError, match=r"read-only and of an older layout \(schema 0001\)"):
+    with pytest.raises(DatabaseError,
+                       match=r"read-only and of an older layout \(schema 0002_team_database\)"):
         open_database(str(path), read_only=True)
     assert path.read_bytes() == before and _backups(path) == []
 

@@ -26,7 +26,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # The newest revision in migrations/versions (a test keeps the two in step). Knowing it here lets
 # an up-to-date database open without loading Alembic, which takes a noticeable part of a
 # second at every start of the command.
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002_team_database"
 DB_ENV_VAR = "METERBOOK_DB"
 
 # Applied to every SQLite connection. WAL lets the UI read while the writer writes; NORMAL is
