@@ -40,9 +40,10 @@ def _isolated(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def cli(tmp_path, capsys):
-    """cli(*args, tz="UTC", db=None): run `meterbook --db DB --tz TZ ARGS...`."""
-    default_db = tmp_path / "meterbook.db"
+def cli(tmp_path, capsys, store_url):
+    """cli(*args, tz="UTC", db=None): run `meterbook --db DB --tz TZ ARGS...`; DB is
+    `store_url` (tmp_path/meterbook.db, then a PostgreSQL database) unless given; cli.url."""
+    default_db = store_url
 
     def run(*args: str, tz: str = "UTC", db: Path | None = None) -> Result:
         argv = ["--db", str(db or default_db), "--tz", tz, *args]
@@ -55,6 +56,7 @@ def cli(tmp_path, capsys):
         assert "unexpected error" not in err
         return Result(code, out, err)
 
+    run.url = store_url
     return run
 
 
@@ -78,6 +80,6 @@ def store_url(request, tmp_path):
     """Where a test's database lives: a new SQLite file, then a new database on the test
     cluster (every test that touches the store runs on both)."""
     if request.param == "sqlite":
-        return str(tmp_path / "t.db")
+        return str(tmp_path / "meterbook.db")
     cluster = request.getfixturevalue("pg_cluster")
     return cluster.url(cluster.new_database())
