@@ -50,8 +50,8 @@ pytestmark = pytest.mark.usefixtures("british")
 
 
 @pytest.fixture
-def db(tmp_path):
-    with usage_database(tmp_path, PLANS, USAGE, now=NOW, utc=True) as database:
+def db(tmp_path, store_url):
+    with usage_database(tmp_path, PLANS, USAGE, now=NOW, utc=True, url=store_url) as database:
         yield database
 
 
@@ -60,8 +60,9 @@ def open_page(qtbot, ctx) -> UsagePage:
     qtbot.addWidget(page)
     page.resize(1200, 700)
     page.show()
-    qtbot.waitUntil(lambda: page.model.complete and bool(page.count_label.text()),
-                    timeout=WAIT)
+    # The totals come after the rows (a second read): "adding up…" until then.
+    qtbot.waitUntil(lambda: page.model.complete and bool(page.count_label.text())
+                    and "adding up" not in page.count_label.text(), timeout=WAIT)
     qtbot.waitUntil(lambda: page.vendor.count() > 1, timeout=WAIT)
     return page
 

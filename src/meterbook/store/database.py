@@ -97,7 +97,9 @@ class Database:
         path = self.path
         if path is not None:
             return str(path)
-        return self.engine.url.set(password=None).render_as_string(hide_password=False)
+        url = self.engine.url  # (URL.set(password=None) would leave the password as it is)
+        return URL.create(url.drivername, url.username, None, url.host, url.port,
+                          url.database, url.query).render_as_string(hide_password=False)
 
     def session(self):
         """An ORM session (SQLModel is imported here, not at start: read-only commands that
