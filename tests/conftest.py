@@ -80,6 +80,9 @@ def store_url(request, tmp_path):
     """Where a test's database lives: a new SQLite file, then a new database on the test
     cluster (every test that touches the store runs on both)."""
     if request.param == "sqlite":
-        return str(tmp_path / "meterbook.db")
+        yield str(tmp_path / "meterbook.db")
+        return
     cluster = request.getfixturevalue("pg_cluster")
-    return cluster.url(cluster.new_database())
+    name = cluster.new_database()
+    yield cluster.url(name)
+    cluster.give_back(name)

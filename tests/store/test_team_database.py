@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,11 @@ from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 from tests.helpers import save_plans, write_file
 
+from meterbook.cli import main
+from meterbook.importers.pipeline import import_files
+from meterbook.store.batches import undo_batch
 from meterbook.store.database import alembic_config, open_database
+from meterbook.store.postgres import lock_usage_writes
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 # For the tests that run the command (`cli`) on databases of their own, on the cluster.
@@ -139,6 +144,15 @@ def test_the_password_comes_from_pgpassword_and_is_never_shown(server, cli, monk
     assert cli("--db", url, "settings").code == 0
 
 
+def test_meterbook_db_names_the_team_database_for_every_command(server, monkeypatch, capsys):
+    url, password = server
+    monkeypatch.setenv("PGPASSWORD", password)
+    monkeypatch.setenv("METERBOOK_DB", url)
+    assert main(["demo", "--months", "1"]) == 0
+    assert main(["settings"]) == 0
+    assert f"database:      {url}\n" in capsys.readouterr().out
+
+
 @on_the_server
 def test_the_password_comes_from_a_pgpass_file(server, cli, monkeypatch, tmp_path):
     url, password = server
@@ -157,3 +171,24 @@ def test_a_wrong_password_is_told_without_showing_it(server, cli):
     result = cli("--db", url.replace("@", ":not-this-one@", 1), "cost")
     assert result.code != 0
     assert "not-this-one" not in result.err and "password authentication failed" in result.err
+
+
+def test_an_undo_waits_for_an_import_in_progress(pg_cluster, tmp_path):
+    url = pg_cluster.url(pg_cluster.new_database())
+    with open_database(url) as db:
+        import_files(db, [write_file(tmp_path, "u.csv", usage(0, 3))])
+        someone = create_engine(url, poolclass=NullPool)
+        undone = []
+        try:
+            with someone.begin() as conn:
+                lock_usage_writes(conn)  # what an import holds until it commits
+                undo = threading.Thread(target=lambda: undone.append(undo_batch(db, 1)))
+                undo.start()
+                while not conn.exec_driver_sql("SELECT count(*) FROM pg_locks WHERE "
+                                               "locktype = 'advisory' AND NOT granted").scalar():
+                    assert undo.is_alive()  # it must wait, not finish or fail
+                assert undone == []
+            undo.join(60)
+        finally:
+            someone.dispose()
+        assert undone == [3]  # then it removes the batch's three records
