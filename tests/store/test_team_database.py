@@ -13,14 +13,17 @@ from pathlib import Path
 
 import pytest
 from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
+from sqlmodel import SQLModel
 from tests.helpers import save_plans, write_file
 
 from meterbook.cli import main
 from meterbook.importers.pipeline import import_files
 from meterbook.store.batches import undo_batch
-from meterbook.store.database import alembic_config, open_database
+from meterbook.store.database import SCHEMA_HEAD, alembic_config, open_database
 from meterbook.store.postgres import lock_usage_writes
 
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -192,3 +195,26 @@ def test_an_undo_waits_for_an_import_in_progress(pg_cluster, tmp_path):
         finally:
             someone.dispose()
         assert undone == [3]  # then it removes the batch's three records
+
+
+def test_three_people_opening_a_new_team_database_at_once_make_its_tables_once(pg_cluster,
+                                                                                tmp_path):
+    url = pg_cluster.url(pg_cluster.new_database(empty=True))
+    env = {**os.environ, "PYTHONPATH": str(SRC), "XDG_DATA_HOME": str(tmp_path / "data"),
+           "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    people = [subprocess.Popen([sys.executable, "-m", "meterbook", "--db", url, "settings"],
+                               env=env, text=True, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE) for _ in range(3)]
+    outcomes = [person.communicate(timeout=300) for person in people]
+    assert [person.returncode for person in people] == [0, 0, 0], outcomes
+    assert scalars(url, "SELECT string_agg(version_num, ',') FROM alembic_version") == [
+        SCHEMA_HEAD]
+
+
+def test_the_models_match_the_migrated_postgresql_schema(pg_cluster):
+    """Fails when a column of tables.py says 64-bit and PostgreSQL's is not, or the reverse:
+    the ORM would cast to the wrong type."""
+    url = pg_cluster.url(pg_cluster.new_database())
+    with open_database(url) as db, db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, SQLModel.metadata) == []
