@@ -1,10 +1,12 @@
 """`meterbook import` of a big canonical CSV against the floor, with peak memory.
 
-usage: python benchmarks/bench_import.py [ROWS=1000000] [ROUNDS=2] [--year YYYY]
+usage: python benchmarks/bench_import.py [ROWS=1000000] [ROUNDS=2] [--year YYYY] [--db URL]
 Times ../shared/bench/import_floor.py and `meterbook import` on the same file, alternately, in
-fresh databases (the machine is shared: only the ratio of times taken in the same run means
-anything), and reads each process's peak memory (max RSS) from the kernel. Plans are saved
-first, so the import prices every record as it would for a user. Not a test: run by hand.
+fresh databases (with --db, also `meterbook --db URL import` into that PostgreSQL database,
+emptied of Meterbook's tables before each round, against the SQLite import) (the machine is
+shared: only the ratio of times taken in the same run means anything), and reads each
+process's peak memory (max RSS) from the kernel. Plans are saved first, so the import prices
+every record as it would for a user. Not a test: run by hand.
 
 The generated file spans 2026. Lines dated more than a day after the clock's now are imported
 with a warning, found by reading the file's dates a second time: `--year 2025` moves every date
@@ -58,6 +60,8 @@ def main() -> None:
     parser.add_argument("rows", type=int, nargs="?", default=1_000_000)
     parser.add_argument("rounds", type=int, nargs="?", default=2)
     parser.add_argument("--year", help="move the file's dates to this year first")
+    parser.add_argument("--db", help="a PostgreSQL URL to time the import into as well "
+                        "(its Meterbook tables are dropped before each round)")
     args = parser.parse_args()
     rows, rounds, year = args.rows, args.rounds, args.year
     OUT.mkdir(exist_ok=True)
@@ -73,7 +77,7 @@ def main() -> None:
     from meterbook.core.plan_files import write_plans
 
     plans.write_text(write_plans(bench_plans()), encoding="utf-8")
-    floor, ours = [], []
+    floor, ours, server = [], [], []
     for _ in range(rounds):
         floor.append(run([sys.executable, str(SHARED / "import_floor.py"), str(csv_path),
                           str(fresh(OUT / "floor.db"))]))
@@ -82,6 +86,12 @@ def main() -> None:
                         str(plans)], check=True, stdout=subprocess.DEVNULL)
         ours.append(run([sys.executable, "-m", "meterbook", "--db", db, "import",
                          str(csv_path)]))
+        if args.db:
+            emptied(args.db)
+            subprocess.run([sys.executable, "-m", "meterbook", "--db", args.db, "plans",
+                            "import", str(plans)], check=True, stdout=subprocess.DEVNULL)
+            server.append(run([sys.executable, "-m", "meterbook", "--db", args.db, "import",
+                               str(csv_path)]))
     best_floor = min(t for t, _ in floor)
     best_ours = min(t for t, _ in ours)
     print(f"{rows:,} lines{f' dated in {year}' if year else ''}, best of {rounds}")
@@ -89,6 +99,27 @@ def main() -> None:
     print(f"  floor (import_floor.py)   {best_floor:7.2f} s   peak {peak_floor:6.0f} MB")
     print(f"  meterbook import          {best_ours:7.2f} s   peak {peak_ours:6.0f} MB")
     print(f"  ratio                     {best_ours / best_floor:7.2f}x")
+    if server:
+        best_server = min(t for t, _ in server)
+        print(f"  meterbook import --db URL {best_server:7.2f} s   peak "
+              f"{max(m for _, m in server):6.0f} MB")
+        print(f"  ratio to the SQLite import {best_server / best_ours:6.2f}x")
+
+
+def emptied(url: str) -> None:
+    """Drop Meterbook's tables from the database at `url` (the next command makes them anew)."""
+    from sqlalchemy import create_engine
+    from sqlmodel import SQLModel
+
+    import meterbook.store.tables  # noqa: F401  (defines the tables)
+
+    engine = create_engine(url)
+    try:
+        SQLModel.metadata.drop_all(engine)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    finally:
+        engine.dispose()
 
 
 if __name__ == "__main__":

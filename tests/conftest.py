@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from meterbook.cli import main
+from tests import pg_server
 from tests.network_guard import refuse_network
 
 # --- running the command ----------------------------------------------------------------------
@@ -46,9 +47,10 @@ def _offline(monkeypatch):
 
 
 @pytest.fixture
-def cli(tmp_path, capsys):
-    """cli(*args, tz="UTC", db=None): run `meterbook --db DB --tz TZ ARGS...`."""
-    default_db = tmp_path / "meterbook.db"
+def cli(tmp_path, capsys, store_url):
+    """cli(*args, tz="UTC", db=None): run `meterbook --db DB --tz TZ ARGS...`; DB is
+    `store_url` (tmp_path/meterbook.db, then a PostgreSQL database) unless given; cli.url."""
+    default_db = store_url
 
     def run(*args: str, tz: str = "UTC", db: Path | None = None) -> Result:
         argv = ["--db", str(db or default_db), "--tz", tz, *args]
@@ -61,4 +63,33 @@ def cli(tmp_path, capsys):
         assert "unexpected error" not in err
         return Result(code, out, err)
 
+    run.url = store_url
     return run
+
+
+# --- the store on both backends --------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL cluster for the whole run (tests/pg_server.py), stopped at the
+    end; the tests that need it skip, saying how to get it, where PostgreSQL is missing."""
+    reason = pg_server.why_not()
+    if reason is not None:
+        pytest.skip(reason)
+    cluster = pg_server.Cluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    """Where a test's database lives: a new SQLite file, then a new database on the test
+    cluster (every test that touches the store runs on both)."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "meterbook.db")
+        return
+    cluster = request.getfixturevalue("pg_cluster")
+    name = cluster.new_database()
+    yield cluster.url(name)
+    cluster.give_back(name)

@@ -139,10 +139,10 @@ def report_in_utc(db) -> None:
 
 @contextmanager
 def usage_database(folder: Path, plans: str | None = None, usage: str | None = None, *,
-                   now=None, utc: bool = False) -> Iterator:
-    """Open folder/t.db; optionally save the report zone as UTC, save `plans` and import
-    `usage` (as folder/usage.csv, at `now`)."""
-    with open_database(str(folder / "t.db")) as database:
+                   now=None, utc: bool = False, url: str | None = None) -> Iterator:
+    """Open `url` (the store_url fixture's), else folder/t.db; optionally save the report zone
+    as UTC, save `plans` and import `usage` (as folder/usage.csv, at `now`)."""
+    with open_database(url or str(folder / "t.db")) as database:
         if utc:
             report_in_utc(database)
         if plans is not None:

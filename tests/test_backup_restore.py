@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from meterbook import commands_backup
+from meterbook.store.database import SCHEMA_HEAD
 
 DATA = Path(__file__).resolve().parent / "data"
 GOOD = DATA / "canonical" / "good.csv"  # 5 records
@@ -36,7 +37,8 @@ def test_backup_names_the_copy_after_the_day_beside_the_database(cli, tmp_path):
     first = cli("backup")
     assert first.code == 0, first.err
     copy = tmp_path / "meterbook-backup-2026-03-05.db"
-    assert first.out == (f"Backed up {tmp_path / 'meterbook.db'} (5 records, schema 0001) to "
+    assert first.out == (f"Backed up {tmp_path / 'meterbook.db'} (5 records, "
+                         f"schema {SCHEMA_HEAD}) to "
                          f"{copy}\n")
     assert records(copy) == 5
     # A second backup the same day keeps the first: it gets -2.
@@ -78,7 +80,8 @@ def test_restore_puts_the_backup_back_and_keeps_what_it_replaced(cli, tmp_path):
     result = cli("restore", str(tmp_path / "b.db"))
     assert result.code == 0, result.err
     kept = tmp_path / "meterbook.db.bak-before-restore-20260305-143000"
-    assert result.out == (f"Restored {tmp_path / 'b.db'} (5 records, schema 0001) into {db}; "
+    assert result.out == (f"Restored {tmp_path / 'b.db'} (5 records, "
+                          f"schema {SCHEMA_HEAD}) into {db}; "
                           f"the database it replaced is kept as {kept}\n")
     assert records(db) == 5
     assert records(kept) == 0

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import sqlite3
-from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -990,20 +988,14 @@ def test_help_and_no_subcommand_action(cli):
     assert cli("frobnicate").code == 2
 
 
-def _dump(path) -> list[str]:
-    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
-        return list(conn.iterdump())
-
-
 def test_demo_into_a_database_that_holds_records_is_refused_unless_forced(cli, tmp_path):
     assert cli("import", write(tmp_path, "usage.csv", USAGE)).code == 0
-    # Compared as SQL content, not bytes: SQLite may fold its write-ahead log into the file
-    # whenever a connection closes, which changes the bytes but not one row.
-    before = _dump(tmp_path / "meterbook.db")
+    before = cli("cost", "--format", "json").out, cli("imports", "list").out
     result = cli("demo", "--months", "1")
     assert result.code == 1  # USAGE holds 5 records
     assert "already holds 5 records:" in result.err and "--force" in result.err
-    assert _dump(tmp_path / "meterbook.db") == before  # nothing changed
+    # nothing changed
+    assert (cli("cost", "--format", "json").out, cli("imports", "list").out) == before
     forced = cli("demo", "--months", "1", "--force")
     assert forced.code == 0, forced.err
     assert "demo" in cli("imports", "list").out
@@ -1027,6 +1019,8 @@ output = "3.00"
 
 def test_a_read_only_database_is_read_and_writes_are_refused_plainly(loaded, tmp_path,
                                                                       monkeypatch):
+    if "://" in loaded.url:
+        pytest.skip("a fault of SQLite files")
     import meterbook.store.database as database
 
     path = tmp_path / "meterbook.db"
@@ -1055,6 +1049,8 @@ def test_a_read_only_database_is_read_and_writes_are_refused_plainly(loaded, tmp
 
 
 def test_a_damaged_database_is_called_damaged_with_its_backups(loaded, tmp_path):
+    if "://" in loaded.url:
+        pytest.skip("a fault of SQLite files")
     from meterbook.store.backup import backup_sqlite
 
     path = tmp_path / "meterbook.db"

@@ -129,6 +129,6 @@ def test_a_mapped_import_reads_the_header_of_its_file_once(cli, tmp_path, monkey
     assert result.code == 0, result.err
     assert result.json["added"] == 2
     assert (opens, len(header_reads)) == ([path], 1)  # it was two of each
-    with open_database(str(tmp_path / "meterbook.db")).engine.connect() as conn:
+    with open_database(cli.url).engine.connect() as conn:
         saved = mapping_profiles.load_profile(conn, "shop")
     assert saved.columns == {"Datum": "timestamp", "Dienst": "model", "Kosten": "billed_cost"}

@@ -83,7 +83,7 @@ def demo(args: argparse.Namespace) -> int:
                       "Nothing was changed. Give the demo a database of its own (meterbook "
                       "--db demo.db demo, or meterbook --demo for the app), or add --force")
     save_demo(db, args.months)
-    print(f"Demo data ({args.months} months) saved in {db.url}")
+    print(f"Demo data ({args.months} months) saved in {db.shown_url}")
     return 0
 
 
@@ -475,7 +475,7 @@ def settings(args: argparse.Namespace) -> int:
               "`meterbook rates list`.", file=sys.stderr)
     print(f"home currency: {home}")
     print(f"time zone:     {tz or 'not set (this computer’s zone is used)'}")
-    print(f"database:      {db.url}")
+    print(f"database:      {db.shown_url}")
     return 0
 
 

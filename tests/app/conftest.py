@@ -11,9 +11,10 @@ from meterbook.store.database import open_database
 
 
 @pytest.fixture
-def db(tmp_path):
-    """An empty database (modules that need data define their own `db`)."""
-    with open_database(str(tmp_path / "meterbook.db")) as database:
+def db(store_url):
+    """An empty database, SQLite then PostgreSQL (modules that need data define their own
+    `db`)."""
+    with open_database(store_url) as database:
         yield database
 
 

@@ -62,8 +62,8 @@ pytestmark = pytest.mark.usefixtures("british")
 
 
 @pytest.fixture
-def db(tmp_path):
-    with usage_database(tmp_path, utc=True) as database:
+def db(tmp_path, store_url):
+    with usage_database(tmp_path, utc=True, url=store_url) as database:
         import_files(database, [COST_EXPORT], now=NOW)
         yield database
 

@@ -65,8 +65,8 @@ pytestmark = pytest.mark.usefixtures("british")
 
 
 @pytest.fixture
-def db(tmp_path):
-    with usage_database(tmp_path, PLANS, USAGE, now=NOW, utc=True) as database:
+def db(tmp_path, store_url):
+    with usage_database(tmp_path, PLANS, USAGE, now=NOW, utc=True, url=store_url) as database:
         yield database
 
 

@@ -71,8 +71,8 @@ def english(qapp):
 
 
 @pytest.fixture
-def db(tmp_path):
-    with usage_database(tmp_path, utc=True) as database:
+def db(tmp_path, store_url):
+    with usage_database(tmp_path, utc=True, url=store_url) as database:
         yield database
 
 

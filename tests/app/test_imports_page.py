@@ -12,6 +12,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QToolBar
 
+from meterbook.core.records import from_epoch_us
 from meterbook.importers import pipeline
 from meterbook.importers.mapping_profiles import list_profiles, load_profile
 from meterbook.store.settings import set_home_currency, set_report_timezone
@@ -476,10 +477,12 @@ SHOP_LINES = ["Datum;Dienst;Anfragen;Kosten",
 
 
 def stored(db) -> list[tuple]:
+    """(UTC day, requests, billed nano-units, currency) of each record, in import order."""
     with db.engine.connect() as conn:
-        return conn.exec_driver_sql("""
-            SELECT date(r.timestamp_us / 1000000, 'unixepoch'), r.requests, r.billed_nano,
-                r.currency FROM usage_record r ORDER BY r.id""").fetchall()
+        rows = conn.exec_driver_sql("""
+            SELECT r.timestamp_us, r.requests, r.billed_nano, r.currency
+            FROM usage_record r ORDER BY r.id""").fetchall()
+    return [(f"{from_epoch_us(us):%Y-%m-%d}", *rest) for us, *rest in rows]
 
 
 def test_a_german_file_keeps_its_euros_requests_and_date_order(qtbot, window, db, tmp_path):

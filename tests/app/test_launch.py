@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
 
 import meterbook.store.database as database
 from meterbook.app import launch
@@ -162,6 +162,40 @@ def test_opening_another_database_replaces_the_window_and_closes_the_old_one(
         assert second.ctx.db.path == second_path and _records(second.ctx.db) == 5
         assert not first.isVisible() and first.ctx.is_closed
         assert settings.value("recent", [], list)[0] == str(second_path)
+    finally:
+        second.close()
+        second.ctx.close()
+
+
+def test_a_team_database_opens_by_its_url_and_its_password_is_shown_and_kept_nowhere(
+        qtbot, tmp_path, monkeypatch, settings, pg_cluster):
+    url = pg_cluster.url(pg_cluster.new_database())
+    with open_database(url) as team:
+        import_files(team, [DATA / "canonical" / "good.csv"])  # 5 records
+    first = launch.open_window(str(tmp_path / "first.db"), settings)
+    qtbot.addWidget(first)
+    first.show()
+    asked = []
+    monkeypatch.setattr(QInputDialog, "getText",
+                        lambda *a, **k: asked.append(a[1]) or (f" {url} ", True))
+    [open_server] = [a for a in first.menuBar().actions()[0].menu().actions()
+                     if a.text() == "Open database &server…"]
+    open_server.trigger()  # File > Open database server…
+    [second] = [w for w in QApplication.topLevelWidgets()
+                if isinstance(w, MainWindow) and w is not first and w.isVisible()]
+    qtbot.addWidget(second)
+    try:
+        assert asked == ["Open a database server"] and _records(second.ctx.db) == 5
+        password = pg_cluster.password
+        shown = [second.windowTitle(), second.db_label.text(),
+                 second.pages["settings"].db_label.text()]
+        assert all("meterbook_test:***@127.0.0.1" in text for text in shown), shown
+        assert not any(password in text for text in shown)
+        # Remembered without the password (PGPASSWORD or ~/.pgpass give it next time).
+        remembered = settings.value("recent", [], list)[0]
+        assert remembered == url.replace(f":{password}@", "@")
+        settings.sync()
+        assert password not in Path(settings.fileName()).read_text()
     finally:
         second.close()
         second.ctx.close()

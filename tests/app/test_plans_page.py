@@ -34,8 +34,8 @@ WAIT = 10_000  # ms
 
 
 @pytest.fixture
-def db(tmp_path):
-    database = open_database(str(tmp_path / "t.db"))
+def db(tmp_path, store_url):
+    database = open_database(store_url)
     save_plan_set(database, [ACME])
     usage = tmp_path / "usage.csv"
     usage.write_text(USAGE)

@@ -21,8 +21,8 @@ D = Decimal
 
 
 @pytest.fixture
-def db(tmp_path):
-    database = open_database(str(tmp_path / "t.db"))
+def db(store_url):
+    database = open_database(store_url)
     yield database
     database.close()
 
@@ -80,7 +80,7 @@ def test_the_status_bar_shows_the_database_the_months_spend_and_unpriced_usage(
     import_files(db, [path], now=NOW)
     win = MainWindow(AppContext(db), settings, now=NOW)
     qtbot.addWidget(win)
-    assert str(db.path) in win.db_label.text()
+    assert db.display_name in win.db_label.text()
     qtbot.waitUntil(lambda: win.unpriced_label.text() == "3 unpriced requests", timeout=5000)
     assert win.spend_label.text() == "This month: $0.00"
 

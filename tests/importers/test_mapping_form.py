@@ -31,8 +31,8 @@ SHOP_MARCH = ("Datum;Dienst;Anfragen;Kosten\n"
 
 
 @pytest.fixture
-def db(tmp_path):
-    with open_database(str(tmp_path / "meterbook.db")) as database:
+def db(store_url):
+    with open_database(store_url) as database:
         yield database
 
 

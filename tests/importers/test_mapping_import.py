@@ -20,8 +20,8 @@ SHOP_MAPPING = ColumnMapping({"Datum": "timestamp", "Dienst": "model", "Kosten":
 
 
 @pytest.fixture
-def db(tmp_path):
-    with open_database(str(tmp_path / "meterbook.db")) as database:
+def db(store_url):
+    with open_database(store_url) as database:
         yield database
 
 

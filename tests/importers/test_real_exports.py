@@ -27,8 +27,8 @@ UNRECOGNISED = ["aws/cur_2023-06-01.csv", "gcp/billing_export_2022-08-01.csv",
 
 
 @pytest.fixture
-def db(tmp_path):
-    database = open_database(str(tmp_path / "real.db"))
+def db(store_url):
+    database = open_database(store_url)
     yield database
     database.close()
 

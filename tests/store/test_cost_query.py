@@ -41,8 +41,8 @@ def us(text: str) -> int:
 
 
 @pytest.fixture
-def db(tmp_path):
-    with usage_database(tmp_path) as database:
+def db(tmp_path, store_url):
+    with usage_database(tmp_path, url=store_url) as database:
         yield database
 
 

@@ -14,6 +14,7 @@ from sqlmodel import SQLModel
 import meterbook.store.database as database
 from meterbook.store.backup import backup_sqlite, copy_database
 from meterbook.store.database import (
+    SCHEMA_HEAD,
     DatabaseError,
     default_database_path,
     open_database,
@@ -203,7 +204,7 @@ _REVISION_0002 = """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
+revision = "9999_test"
 down_revision = "HEAD"
 branch_labels = None
 depends_on = None
@@ -233,9 +234,9 @@ def migrations_with_0002(tmp_path, monkeypatch):
         text = _REVISION_0002.replace('"HEAD"', repr(_HEAD)).replace(
             "    FAIL\n", "    raise RuntimeError('boom')\n" if fail else ""
         )
-        (folder / "versions" / "0002_test.py").write_text(text)
+        (folder / "versions" / "9999_test.py").write_text(text)
         monkeypatch.setattr(database, "MIGRATIONS_DIR", folder)
-        monkeypatch.setattr(database, "SCHEMA_HEAD", "0002")
+        monkeypatch.setattr(database, "SCHEMA_HEAD", "9999_test")
 
     return install
 
@@ -249,7 +250,7 @@ def test_upgrade_of_a_database_with_data_takes_a_backup_first(tmp_path, migratio
     migrations_with_0002(fail=False)
     with open_database(str(path)) as db, db.session() as session:
         assert session.get(Setting, "home_currency").value == "EUR"
-    assert _revision(path) == "0002"
+    assert _revision(path) == "9999_test"
     [backup] = _backups(path)
     assert backup.name == f"old.db.bak-{_HEAD}"
     assert _revision(backup) == _HEAD
@@ -266,7 +267,7 @@ def test_brand_new_database_gets_every_revision_and_no_backup(tmp_path, migratio
     migrations_with_0002(fail=False)
     path = tmp_path / "new.db"
     open_database(str(path)).close()
-    assert _revision(path) == "0002"
+    assert _revision(path) == "9999_test"
     assert _backups(path) == []
 
 
@@ -315,7 +316,7 @@ def test_schema_head_constant_matches_the_newest_migration():
     # open_database skips Alembic when the file records SCHEMA_HEAD: they must agree.
     from alembic.script import ScriptDirectory
 
-    from meterbook.store.database import SCHEMA_HEAD, alembic_config
+    from meterbook.store.database import alembic_config
 
     assert ScriptDirectory.from_config(alembic_config()).get_current_head() == SCHEMA_HEAD
 

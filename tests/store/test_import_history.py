@@ -18,8 +18,8 @@ USAGE = """timestamp,vendor,model,input_tokens,output_tokens,billed_cost,currenc
 """
 
 
-def test_a_batch_summary_follows_the_auto_rule(tmp_path):
-    with usage_database(tmp_path, CHAT_CLAUDE_PLANS, USAGE, utc=True) as db:
+def test_a_batch_summary_follows_the_auto_rule(tmp_path, store_url):
+    with usage_database(tmp_path, CHAT_CLAUDE_PLANS, USAGE, utc=True, url=store_url) as db:
         summary = batch_summary(db, 1, "UTC")
     assert summary.records == 4
     assert (summary.first_month, summary.last_month) == (date(2026, 2, 1), date(2026, 3, 1))
@@ -30,9 +30,9 @@ def test_a_batch_summary_follows_the_auto_rule(tmp_path):
     assert summary.unpriced_requests == 1
 
 
-def test_months_are_in_the_report_zone(tmp_path):
+def test_months_are_in_the_report_zone(tmp_path, store_url):
     one_line = USAGE.splitlines()[0] + "\n2026-03-01T05:00:00Z,mistral,large-2,10,10,,\n"
-    with usage_database(tmp_path, None, one_line) as db:
+    with usage_database(tmp_path, None, one_line, url=store_url) as db:
         in_utc = batch_summary(db, 1, "UTC")
         in_honolulu = batch_summary(db, 1, "Pacific/Honolulu")
     # 2026-03-01T05:00Z is March 1 in UTC, and still February 28, 19:00 in Honolulu (UTC-10).
@@ -41,9 +41,9 @@ def test_months_are_in_the_report_zone(tmp_path):
     assert in_utc.amounts == {} and in_utc.unpriced_requests == 1  # no plans, no bill
 
 
-def test_history_rows_are_newest_first(tmp_path):
+def test_history_rows_are_newest_first(tmp_path, store_url):
     when = datetime(2026, 3, 5, 12, 30, tzinfo=UTC)
-    with usage_database(tmp_path, None, USAGE, now=when) as db:
+    with usage_database(tmp_path, None, USAGE, now=when, url=store_url) as db:
         import_text(db, tmp_path, USAGE.replace("2026-0", "2025-0"), "older.csv", now=when)
         rows = history_rows(db, "Europe/Berlin")
     assert rows == [(2, "2026-03-05 13:30", "older.csv", "canonical", 4, 4, 0, 0),

@@ -60,8 +60,8 @@ yesterday,openai,gpt-4o,r9,c5,1,10,0,0
 
 
 @pytest.fixture
-def db(tmp_path):
-    with open_database(str(tmp_path / "t.db")) as database:
+def db(store_url):
+    with open_database(store_url) as database:
         yield database
 
 

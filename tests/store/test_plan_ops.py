@@ -13,8 +13,8 @@ MARCH, APRIL = datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC
 
 
 @pytest.fixture
-def db(tmp_path):
-    database = open_database(str(tmp_path / "t.db"))
+def db(store_url):
+    database = open_database(store_url)
     yield database
     database.close()
 

@@ -16,8 +16,8 @@ from meterbook.store.tables import PlanSizeTier, PlanVolumeTier
 
 
 @pytest.fixture
-def db(tmp_path):
-    with open_database(str(tmp_path / "plans.db")) as database:
+def db(store_url):
+    with open_database(store_url) as database:
         yield database
 
 

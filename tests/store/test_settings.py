@@ -25,8 +25,8 @@ from meterbook.store.settings import (
 
 
 @pytest.fixture
-def db(tmp_path):
-    with open_database(str(tmp_path / "settings.db")) as database:
+def db(store_url):
+    with open_database(store_url) as database:
         yield database
 
 

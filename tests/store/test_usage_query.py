@@ -38,8 +38,8 @@ def us(text: str) -> int:
 
 
 @pytest.fixture
-def db(tmp_path):
-    with usage_database(tmp_path, PLANS, USAGE, now=NOW) as database:
+def db(tmp_path, store_url):
+    with usage_database(tmp_path, PLANS, USAGE, now=NOW, url=store_url) as database:
         yield database
 
 
@@ -215,8 +215,8 @@ def test_filter_choices(conn):
                                                    us("2026-04-02T12:00:00"))
 
 
-def test_an_empty_database(tmp_path):
-    with open_database(str(tmp_path / "empty.db")) as database, \
+def test_an_empty_database(store_url):
+    with open_database(store_url) as database, \
             database.engine.connect() as conn:
         assert list(usage_ids(conn, UsageFilter())) == []
         assert usage_totals(conn, UsageFilter()).records == 0

@@ -71,7 +71,7 @@ class MainWindow(QMainWindow):
         ctx.month_selected.connect(self._status_follows)
         ctx.tasks.busy_changed.connect(self._busy)
         self._restore()
-        self._remember_recent(ctx.db.display_name)
+        self._remember_recent(ctx.db.location)  # a server's URL without its password
         self.refresh_status()
 
     # -- layout ----------------------------------------------------------------------------------
@@ -119,6 +119,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self._action("&New database…", self.new_database,
                                          QKeySequence.StandardKey.New))
         file_menu.addAction(self._action("&Open database…", self.open_database, "Ctrl+Shift+O"))
+        file_menu.addAction(self._action("Open database &server…",
+                                         lambda: self.pages["settings"].open_database_url()))
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         file_menu.addAction(self.backup_action)

@@ -12,7 +12,6 @@ import contextlib
 import ctypes
 import multiprocessing
 import os
-import queue
 import signal
 import sqlite3
 import sys
@@ -37,6 +36,7 @@ from meterbook.importers.stage_rows import StageRows
 from meterbook.store import readers, repricing, rollup
 from meterbook.store.alerts import check_alerts_safely
 from meterbook.store.database import Database, explain_sqlite_error
+from meterbook.store.postgres import CopyWriter, lock_usage_writes
 from meterbook.store.sql import sql
 from meterbook.store.staging import (
     StagePacker,
@@ -53,6 +53,7 @@ from meterbook.store.usage_store import (
     record_tuple,
     write_meters,
 )  # fmt: skip
+from meterbook.store.writer_thread import WriterThread
 
 Progress = Callable[[int, int], None]  # (bytes read, bytes in all files)
 
@@ -209,6 +210,8 @@ def _run(conn: Connection, sources, summary, skip_bad_lines, progress, cancelled
     Records are priced as they are read (they need nothing but their own figures), except
     those of volume-tiered plans, which wait for their whole billing month (reprice_tiered).
     """
+    # In a shared PostgreSQL database: wait for other imports, then read the largest ids.
+    lock_usage_writes(conn)
     batch_id = create_batch(conn, summary.files, summary.profile, now)
     pause_point("import:batch-created")
     meters = Meters(conn)
@@ -224,7 +227,8 @@ def _run(conn: Connection, sources, summary, skip_bad_lines, progress, cancelled
         if staged(conn) and _fork_pays(sources):
             added = _read_in_child(conn, reader, batch_id, progress, cancelled)
         else:
-            writer_class = _StagedWriter if staged(conn) else _PortableWriter
+            writer_class = (_StagedWriter if staged(conn) else
+                            CopyWriter if conn.dialect.name == "postgresql" else _PortableWriter)
             with writer_class(conn, batch_id, chunks.plan_ids, meters) as writer:
                 reader.run(writer.put, progress, cancelled)
             added = writer.added
@@ -486,61 +490,34 @@ def staged(conn: Connection) -> bool:
 _STAGING = True  # tests turn it off to run the portable writer on SQLite
 
 
-class _StagedWriter:
+class _StagedWriter(WriterThread):
     """Writes chunks on a thread of its own while the next chunk is parsed (staging.py).
 
-    The parsing thread packs each chunk; this thread copies it into the store, in statements
-    during which SQLite holds no Python lock, so the two overlap on two cores. The queue holds
-    two chunks at most: memory stays flat. The main thread does not touch the connection
-    until the writer has finished (close()).
+    The parsing thread packs each chunk; the writing thread copies it into the store, in
+    statements during which SQLite holds no Python lock, so the two overlap on two cores.
     """
 
-    rollup_meters: frozenset[int] = frozenset()  # the copy keeps the rollup in step itself
-
     def __init__(self, conn: Connection, batch_id: int, plan_ids: list[int], _meters: Meters):
-        self.conn, self.batch_id = conn, batch_id
-        self.raw = conn.connection.dbapi_connection
+        super().__init__(conn, batch_id)
         self.packer = StagePacker(plan_ids)
-        self.queue: queue.Queue = queue.Queue(maxsize=2)
-        self.error: BaseException | None = None
-        self.added = 0  # records inserted (those already stored are skipped)
-        self.thread = threading.Thread(target=self._work, name="meterbook-import-writer",
-                                       daemon=True)
 
-    def __enter__(self) -> _StagedWriter:
+    def _start(self) -> None:
         attach_stage(self.raw)
-        self.thread.start()
-        return self
 
     def put(self, meters: list[tuple], rows: list[tuple], prices: list[tuple], first_id: int,
             constant: frozenset[int]) -> None:
-        if self.error is not None:
-            raise self.error
-        self.queue.put((meters, self.packer.pack(rows, prices, constant), first_id,
-                        len(rows)))
+        self.submit((meters, self.packer.pack(rows, prices, constant), first_id, len(rows)))
 
-    def _work(self) -> None:
-        while True:
-            job = self.queue.get()
-            if job is None:
-                return
-            if self.error is not None:
-                continue  # drain: the main thread will raise
-            meters, data, first_id, count = job
-            try:
-                write_meters(self.conn, meters)
-                self.added += apply_stage(self.raw, data, first_id, self.batch_id, count)
-                pause_point("import:chunk-written")
-            except BaseException as exc:  # handed to the main thread
-                self.error = exc
+    def _write(self, job) -> int:
+        meters, data, first_id, count = job
+        write_meters(self.conn, meters)
+        added = apply_stage(self.raw, data, first_id, self.batch_id, count)
+        pause_point("import:chunk-written")
+        return added
 
-    def __exit__(self, exc_type, exc, tb) -> None:
-        self.queue.put(None)
-        self.thread.join()
+    def _finish(self) -> None:
         self.packer.close()
         clear_stage(self.raw)
-        if exc_type is None and self.error is not None:
-            raise self.error
 
 
 class _PortableWriter:

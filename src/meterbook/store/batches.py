@@ -9,6 +9,7 @@ from meterbook.store import repricing
 from meterbook.store.alerts import check_alerts_safely
 from meterbook.store.database import Database
 from meterbook.store.plan_store import load_plans
+from meterbook.store.postgres import lock_usage_writes
 from meterbook.store.sql import sql
 from meterbook.store.tables import ImportBatch, RefusedLine
 
@@ -34,6 +35,7 @@ def undo_batch(db: Database, batch_id: int) -> int:
         if session.get(ImportBatch, batch_id) is None:
             raise KeyError(batch_id)
         conn = session.connection()
+        lock_usage_writes(conn)  # a team's database: not while someone imports
         vendors = {v for (v,) in conn.exec_driver_sql(sql(conn, """
             SELECT DISTINCT m.vendor FROM usage_record r JOIN meter m ON m.id = r.meter_id
             WHERE r.batch_id = ?"""), (batch_id,))}

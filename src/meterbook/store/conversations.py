@@ -153,9 +153,11 @@ def conversations_in(
     spans: dict[str, list[int]] = {}
     models: dict[str, set[str]] = defaultdict(set)
     lines: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # records, billed ones
-    # Grouped by the bare column, as in cost_query: SQLite walks the conversation index.
+    # Grouped by the bare column, as in cost_query: SQLite walks the conversation index. A
+    # meter has one model, so min() picks it; PostgreSQL refuses a column neither grouped by
+    # nor aggregated.
     for conv, model, first, last, records, billed in fetch_all(conn, f"""
-            SELECT r.conversation_id, m.model, min(r.timestamp_us), max(r.timestamp_us),
+            SELECT r.conversation_id, min(m.model), min(r.timestamp_us), max(r.timestamp_us),
                 count(*), count(r.billed_nano)
             FROM usage_record r JOIN meter m ON m.id = r.meter_id{cond}
             GROUP BY r.conversation_id, r.meter_id""", tuple(params)):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ MIGRATIONS_DIR = resource_path("migrations")
 # The newest revision in migrations/versions (a test keeps the two in step). Knowing it here lets
 # an up-to-date database open without loading Alembic, which takes a noticeable part of a
 # second at every start of the command.
-SCHEMA_HEAD = "0002_budgets"
+SCHEMA_HEAD = "0003_budgets"
 DB_ENV_VAR = "METERBOOK_DB"
 
 # Applied to every SQLite connection. WAL lets the UI read while the writer writes; NORMAL is
@@ -85,8 +86,25 @@ class Database:
 
     @property
     def display_name(self) -> str:
-        """How to show the database to people: its file, or its URL without the password."""
+        """How to show the database to people: its file, or its URL with the password masked
+        as ***."""
         return _describe(self.engine)
+
+    @property
+    def shown_url(self) -> str:
+        """The URL it was opened with, the password masked as ***."""
+        return masked(self.url)
+
+    @property
+    def location(self) -> str:
+        """What opens it again and may be kept (a recent-databases list): its file, or its URL
+        without any password (PGPASSWORD or ~/.pgpass supply it; Meterbook stores none)."""
+        path = self.path
+        if path is not None:
+            return str(path)
+        url = self.engine.url  # (URL.set(password=None) would leave the password as it is)
+        return URL.create(url.drivername, url.username, None, url.host, url.port,
+                          url.database, url.query).render_as_string(hide_password=False)
 
     def session(self):
         """An ORM session (SQLModel is imported here, not at start: read-only commands that
@@ -200,7 +218,7 @@ def _create_engine(url: str | URL, **options) -> Engine:
     try:
         shown = make_url(url).render_as_string(hide_password=True)
     except (sqlalchemy.exc.ArgumentError, ValueError) as exc:
-        raise DatabaseError(f"{url!r} is not a database path or URL: {exc}") from None
+        raise DatabaseError(f"{masked(url)!r} is not a database path or URL: {exc}") from None
     try:
         return create_engine(url, **options)
     except sqlalchemy.exc.NoSuchModuleError:
@@ -209,6 +227,15 @@ def _create_engine(url: str | URL, **options) -> Engine:
         raise DatabaseError(f"{shown} is not a database path or URL: {exc}") from None
     except ImportError as exc:
         raise DatabaseError(f"cannot open {shown}: its driver is not installed ({exc})") from None
+
+
+def masked(url: str) -> str:
+    """A database URL fit to show: any password as ***."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (sqlalchemy.exc.ArgumentError, ValueError):
+        # Not a URL SQLAlchemy reads: hide whatever stands between "user:" and "@".
+        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", str(url))
 
 
 def _set_sqlite_pragmas(dbapi_connection, _connection_record,
@@ -421,6 +448,8 @@ def _upgrade(
             # IMMEDIATE takes the write lock now, so two Meterbooks opening the same old file
             # upgrade one after the other; the second then finds nothing left to do.
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif conn.dialect.name == "postgresql":  # the same for a team opening a new database
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('meterbook schema'))")
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
         if sqlite:

@@ -22,6 +22,7 @@ from meterbook.core.plans import Plan
 from meterbook.core.pricing import PricingEngine, TierState
 from meterbook.core.records import from_epoch_us, to_epoch_us
 from meterbook.store import rollup
+from meterbook.store.postgres import lock_usage_writes
 from meterbook.store.sql import fetch_all, in_list, sql
 from meterbook.store.usage_store import Meters
 
@@ -97,6 +98,7 @@ def reprice(
 
     Runs in the caller's transaction; raise from `cancelled` (or roll back) to undo it.
     """
+    lock_usage_writes(conn)  # a team's database: not while someone imports
     meters = Meters(conn)
     meter_ids = None if vendors is None else meters.ids_for_vendors(vendors)
     if meter_ids == []:

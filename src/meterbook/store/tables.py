@@ -6,8 +6,15 @@ integer microseconds since the Unix epoch, UTC; `units` are integer micro-units 
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Integer
+import sqlalchemy as sa
+from sqlalchemy import BigInteger
 from sqlmodel import Field, SQLModel
+
+# Instants in microseconds, ids, token counts and money units need 64 bits (a timestamp is
+# about 1.8e15; a charge of $2.15 in nano-units passes 2^31). SQLite's INTEGER is 64-bit
+# already, and only "INTEGER PRIMARY KEY" makes a column SQLite's rowid: the variant keeps
+# SQLite's schema as it was (migration 0002 widens PostgreSQL's columns).
+BIG_INT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 # Named constraints let later Alembic batch migrations on SQLite drop or alter a foreign key or
 # unique constraint by name; SQLite itself keeps no names for unnamed ones. Must be set before
@@ -39,24 +46,24 @@ class PlanVersion(SQLModel, table=True):
     """One [[plan]] table of pricing-plans.md. Prices are decimal text; NULL means not given."""
 
     __tablename__ = "plan_version"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=BIG_INT)
     name: str = Field(index=True)
     vendor: str = Field(index=True)  # lower-case
     model: str = "*"
     project: str = "*"
     service_tier: str | None = None
     currency: str = "USD"
-    effective_from_us: int | None = None
+    effective_from_us: int | None = Field(default=None, sa_type=BIG_INT)
     priority: int = 0
     source: str | None = None
-    token_unit: int = 1_000_000
+    token_unit: int = Field(default=1_000_000, sa_type=BIG_INT)
     input: str = "0"
     cached_input: str | None = None
     cache_write: str | None = None
     output: str = "0"
     request: str = "0"
     unit_price: str = "0"
-    unit_size: int = 1
+    unit_size: int = Field(default=1, sa_type=BIG_INT)
     multiplier: str = "1"
     volume_meter: str | None = None
     volume_mode: str | None = None
@@ -68,10 +75,11 @@ class PlanVersion(SQLModel, table=True):
 
 class PlanSizeTier(SQLModel, table=True):
     __tablename__ = "plan_size_tier"
-    id: int | None = Field(default=None, primary_key=True)
-    plan_version_id: int = Field(foreign_key="plan_version.id", index=True, ondelete="CASCADE")
+    id: int | None = Field(default=None, primary_key=True, sa_type=BIG_INT)
+    plan_version_id: int = Field(foreign_key="plan_version.id", index=True, ondelete="CASCADE",
+                                 sa_type=BIG_INT)
     position: int
-    above_input_tokens: int
+    above_input_tokens: int = Field(sa_type=BIG_INT)
     input: str | None = None
     cached_input: str | None = None
     cache_write: str | None = None
@@ -82,31 +90,33 @@ class PlanSizeTier(SQLModel, table=True):
 
 class PlanVolumeTier(SQLModel, table=True):
     __tablename__ = "plan_volume_tier"
-    id: int | None = Field(default=None, primary_key=True)
-    plan_version_id: int = Field(foreign_key="plan_version.id", index=True, ondelete="CASCADE")
+    id: int | None = Field(default=None, primary_key=True, sa_type=BIG_INT)
+    plan_version_id: int = Field(foreign_key="plan_version.id", index=True, ondelete="CASCADE",
+                                 sa_type=BIG_INT)
     position: int
-    up_to: int | None = None  # NULL: the final, open tier
+    up_to: int | None = Field(default=None, sa_type=BIG_INT)  # NULL: the final, open tier
     price: str
 
 
 class ImportBatch(SQLModel, table=True):
     __tablename__ = "import_batch"
-    id: int | None = Field(default=None, primary_key=True)
-    created_us: int
+    id: int | None = Field(default=None, primary_key=True, sa_type=BIG_INT)
+    created_us: int = Field(sa_type=BIG_INT)
     files: str  # file names, one per line
     profile: str
-    lines: int = 0
-    added: int = 0
-    duplicates: int = 0
-    refused: int = 0
+    lines: int = Field(default=0, sa_type=BIG_INT)
+    added: int = Field(default=0, sa_type=BIG_INT)
+    duplicates: int = Field(default=0, sa_type=BIG_INT)
+    refused: int = Field(default=0, sa_type=BIG_INT)
 
 
 class RefusedLine(SQLModel, table=True):
     """A line refused under --skip-bad-lines, kept with its batch so nothing read is lost."""
 
     __tablename__ = "refused_line"
-    id: int | None = Field(default=None, primary_key=True)
-    batch_id: int = Field(foreign_key="import_batch.id", index=True, ondelete="CASCADE")
+    id: int | None = Field(default=None, primary_key=True, sa_type=BIG_INT)
+    batch_id: int = Field(foreign_key="import_batch.id", index=True, ondelete="CASCADE",
+                          sa_type=BIG_INT)
     file: str
     line: int
     message: str
@@ -121,7 +131,7 @@ class Meter(SQLModel, table=True):
     """
 
     __tablename__ = "meter"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=BIG_INT)
     vendor: str  # lower-case
     model: str
     project: str = ""  # "" when the record has none
@@ -133,23 +143,23 @@ class UsageRow(SQLModel, table=True):
     """A canonical usage record (usage-data.md), as imported; its charge is in usage_charge."""
 
     __tablename__ = "usage_record"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=BIG_INT)
     # No index on batch_id: only undo looks records up by batch, and one scan then is cheaper
     # than keeping an index up to date through every million-line import.
-    batch_id: int = Field(foreign_key="import_batch.id")
-    timestamp_us: int = Field(index=True)
-    meter_id: int = Field(foreign_key="meter.id")
-    requests: int = 1
-    input_tokens: int = 0
-    cached_input_tokens: int = 0
-    cache_write_tokens: int = 0
-    output_tokens: int = 0
-    units_micro: int = 0
+    batch_id: int = Field(foreign_key="import_batch.id", sa_type=BIG_INT)
+    timestamp_us: int = Field(index=True, sa_type=BIG_INT)
+    meter_id: int = Field(foreign_key="meter.id", sa_type=BIG_INT)
+    requests: int = Field(default=1, sa_type=BIG_INT)
+    input_tokens: int = Field(default=0, sa_type=BIG_INT)
+    cached_input_tokens: int = Field(default=0, sa_type=BIG_INT)
+    cache_write_tokens: int = Field(default=0, sa_type=BIG_INT)
+    output_tokens: int = Field(default=0, sa_type=BIG_INT)
+    units_micro: int = Field(default=0, sa_type=BIG_INT)
     request_id: str | None = None
     conversation_id: str | None = Field(default=None, index=True)
     user: str | None = None
     api_key: str | None = None
-    billed_nano: int | None = None
+    billed_nano: int | None = Field(default=None, sa_type=BIG_INT)
     currency: str | None = None  # of billed_nano
     # Identity for idempotent imports: "r:<vendor>:<request_id>" or "c:<hash>:<occurrence>".
     dedupe_key: str = Field(unique=True)
@@ -164,9 +174,10 @@ class UsageCharge(SQLModel, table=True):
     """
 
     __tablename__ = "usage_charge"
-    record_id: int = Field(primary_key=True, foreign_key="usage_record.id", ondelete="CASCADE")
-    charge_nano: int
-    plan_version_id: int
+    record_id: int = Field(primary_key=True, foreign_key="usage_record.id", ondelete="CASCADE",
+                           sa_type=BIG_INT)
+    charge_nano: int = Field(sa_type=BIG_INT)
+    plan_version_id: int = Field(sa_type=BIG_INT)
 
 
 class UsageRollup(SQLModel, table=True):
@@ -177,21 +188,24 @@ class UsageRollup(SQLModel, table=True):
     """
 
     __tablename__ = "usage_rollup"
-    hour: int = Field(primary_key=True)  # microseconds since epoch // 3_600_000_000
-    meter_id: int = Field(primary_key=True)
-    plan_version_id: int = Field(primary_key=True)
+    # microseconds since epoch // 3_600_000_000
+    hour: int = Field(primary_key=True, sa_type=BIG_INT)
+    meter_id: int = Field(primary_key=True, sa_type=BIG_INT)
+    plan_version_id: int = Field(primary_key=True, sa_type=BIG_INT)
     currency: str = Field(primary_key=True)
-    records: int = 0
-    requests: int = 0
-    input_tokens: int = 0
-    cached_input_tokens: int = 0
-    cache_write_tokens: int = 0
-    output_tokens: int = 0
-    units_micro: int = 0
-    charge_nano: int = 0  # computed charges
-    billed_nano: int = 0  # vendors' own charges
-    unbilled_charge_nano: int = 0  # computed charges of records that have no billed cost
-    unbilled_requests: int = 0  # requests of records without billed cost
+    records: int = Field(default=0, sa_type=BIG_INT)
+    requests: int = Field(default=0, sa_type=BIG_INT)
+    input_tokens: int = Field(default=0, sa_type=BIG_INT)
+    cached_input_tokens: int = Field(default=0, sa_type=BIG_INT)
+    cache_write_tokens: int = Field(default=0, sa_type=BIG_INT)
+    output_tokens: int = Field(default=0, sa_type=BIG_INT)
+    units_micro: int = Field(default=0, sa_type=BIG_INT)
+    charge_nano: int = Field(default=0, sa_type=BIG_INT)  # computed charges
+    billed_nano: int = Field(default=0, sa_type=BIG_INT)  # vendors' own charges
+    # computed charges of records that have no billed cost
+    unbilled_charge_nano: int = Field(default=0, sa_type=BIG_INT)
+    # requests of records without billed cost
+    unbilled_requests: int = Field(default=0, sa_type=BIG_INT)
 
 
 class MappingProfile(SQLModel, table=True):
@@ -200,19 +214,14 @@ class MappingProfile(SQLModel, table=True):
     __tablename__ = "mapping_profile"
     name: str = Field(primary_key=True)
     mapping: str  # ColumnMapping.to_json()
-    created_us: int  # when it was saved, microseconds since the epoch
-
-
-# 64-bit ids and instants (microseconds overflow 32 bits; PostgreSQL keeps INTEGER to 32). On
-# SQLite a primary key must be INTEGER to number itself, hence the variant.
-_ID_TYPE = BigInteger().with_variant(Integer(), "sqlite")
+    created_us: int = Field(sa_type=BIG_INT)  # when it was saved, microseconds since the epoch
 
 
 class BudgetRow(SQLModel, table=True):
     """A budget (core/budgets.py Budget): amount as decimal text in the home currency."""
 
     __tablename__ = "budget"
-    id: int | None = Field(default=None, primary_key=True, sa_type=_ID_TYPE)
+    id: int | None = Field(default=None, primary_key=True, sa_type=BIG_INT)
     name: str = Field(unique=True)
     amount: str
     period: str = "month"
@@ -230,7 +239,7 @@ class BudgetAlert(SQLModel, table=True):
     limit_amount; no budget). Standing while withdrawn_at_us is NULL; money is decimal text."""
 
     __tablename__ = "budget_alert"
-    id: int | None = Field(default=None, primary_key=True, sa_type=_ID_TYPE)
+    id: int | None = Field(default=None, primary_key=True, sa_type=BIG_INT)
     kind: str
     budget_id: int | None = Field(default=None, foreign_key="budget.id", index=True,
                                   ondelete="CASCADE", sa_type=BigInteger)

@@ -85,10 +85,14 @@ def write_meters(conn: Connection, meters: list[tuple]) -> None:
 
 def create_batch(conn: Connection, files: list[str], profile: str, now: datetime | None = None
                  ) -> int:
+    """A new batch, numbered after the largest: as SQLite numbers rows, and so on PostgreSQL
+    too, whose sequences would skip the numbers of refused imports (the caller holds
+    postgres.lock_usage_writes there)."""
     created = to_epoch_us(now or datetime.now(UTC))
     return conn.exec_driver_sql(
-        sql(conn, "INSERT INTO import_batch (created_us, files, profile, lines, added, "
-            "duplicates, refused) VALUES (?, ?, ?, 0, 0, 0, 0) RETURNING id"),
+        sql(conn, "INSERT INTO import_batch (id, created_us, files, profile, lines, added, "
+            "duplicates, refused) SELECT coalesce(max(id), 0) + 1, ?, ?, ?, 0, 0, 0, 0 "
+            "FROM import_batch RETURNING id"),
         (created, "\n".join(files), profile)).scalar_one()
 
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QMessageBox,
     QPushButton,
@@ -180,10 +181,12 @@ class SettingsPage(Page):
         self.db_label = QLabel(self.ctx.db.display_name)
         self.db_label.setWordWrap(True)
         self.db_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(QLabel("Everything Meterbook knows is kept in this file:"))
+        where = "file" if self.ctx.db.path is not None else "database (password not shown)"
+        layout.addWidget(QLabel(f"Everything Meterbook knows is kept in this {where}:"))
         layout.addWidget(self.db_label)
         row = QHBoxLayout()
         _button("Open…", self.open_database, row)
+        _button("Server…", lambda: self.open_database_url(), row)
         _button("New…", self.new_database, row)
         self.move_button = _button("Move…", self.move_database, row)
         self.backup_button = _button("Back up…", lambda: self.backup(), row)
@@ -365,6 +368,21 @@ class SettingsPage(Page):
                                               "Meterbook database (*.db);;All files (*)")
         if path:
             self.ctx.switch_database.emit(path)
+
+    def open_database_url(self, url: str | None = None) -> None:
+        """A team's database on a server, by its URL (File > Open database server…). The
+        password is best left out of it: the driver reads PGPASSWORD or ~/.pgpass, and
+        Meterbook remembers the URL without it."""
+        if url is None:
+            url, ok = QInputDialog.getText(
+                self, "Open a database server",
+                "The database's URL, e.g. postgresql+psycopg://ana@db.example.com/meterbook\n"
+                "(leave the password out: it is read from PGPASSWORD or ~/.pgpass)")
+            if not ok:
+                return
+        url = url.strip()
+        if url:
+            self.ctx.switch_database.emit(url)
 
     def new_database(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "New Meterbook database", "meterbook.db",

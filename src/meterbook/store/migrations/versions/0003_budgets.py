@@ -1,7 +1,7 @@
 """Budgets and their alerts (issue 8): tables `budget` and `budget_alert`.
 
-Revision ID: 0002_budgets
-Revises: 0001
+Revision ID: 0003_budgets
+Revises: 0002_team_database
 Create Date: 2026-12-06 22:10:00
 
 Every id and instant is 64-bit (BigInteger): microsecond timestamps overflow 32 bits, and
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002_budgets"
-down_revision: str | None = "0001"
+revision: str = "0003_budgets"
+down_revision: str | None = "0002_team_database"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
