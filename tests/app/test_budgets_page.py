@@ -78,7 +78,7 @@ def test_a_budget_added_in_the_form_shows_what_budget_status_prints(qtbot, page,
     assert not dialog.isVisible()
     qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=WAIT)
     name, period, scope, amount, spent, percent, _forecast, _bar = row(page.table, 0)
-    assert (name, period, scope, amount) == ("All AI", "2026-01-01 – 2026-01-31",
+    assert (name, period, scope, amount) == ("All AI", "Jan 2026",
                                              "everything", "$20.00")
     assert (spent, percent) == ("$11.00", "55.00 %")
     status = cli("budget", "status", "--month", "2026-01", "--format", "json",

@@ -49,7 +49,7 @@ from meterbook.store.budgets import (
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 COLUMNS = ("Budget", "Period", "Scope", "Amount", "Spent", "Percent", "Forecast",
-           "Forecast of amount")
+           "Forecast %")
 ALERT_COLUMNS = ("When", "Kind", "Alert", "Seen")
 
 
@@ -57,6 +57,15 @@ ALERT_COLUMNS = ("When", "Kind", "Alert", "Seen")
 class BudgetsView:
     status: BudgetStatus
     settings: ForecastSettings
+
+
+def period_label(period: str, first: date) -> str:
+    """Short, for a narrow column: "Dec 2026", "Q4 2026", "2026" (the tooltip has the days)."""
+    if period == "month":
+        return f"{first:%b %Y}"
+    if period == "quarter":
+        return f"Q{(first.month - 1) // 3 + 1} {first.year}"
+    return str(first.year)
 
 
 def _when(alert):
@@ -122,10 +131,10 @@ class BudgetsPage(Page):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         for column in (5, 7):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
-            self.table.setColumnWidth(column, 150)
+            self.table.setColumnWidth(column, 120)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(lambda _i: self.edit_budget())
-        layout.addWidget(self.table, 3)
+        layout.addWidget(self.table, 1)
         self.empty = QLabel("No budgets yet: Add budget… sets an amount for a month, quarter "
                             "or year, over everything or one vendor, model or project.")
         self.empty.setForegroundRole(QPalette.ColorRole.PlaceholderText)
@@ -153,7 +162,7 @@ class BudgetsPage(Page):
         alerts_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         alerts_header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.alerts.itemSelectionChanged.connect(self._alert_selection_changed)
-        layout.addWidget(self.alerts, 2)
+        layout.addWidget(self.alerts, 1)
         self._selection_changed()
         self._alert_selection_changed()
 
@@ -199,10 +208,12 @@ class BudgetsPage(Page):
         for row, f in enumerate(status.budgets):
             b = f.budget
             amber_from = min(b.thresholds)
-            cells = [b.name, f"{f.first} – {f.last}", b.scope, money(b.amount, home),
+            cells = [b.name, period_label(b.period, f.first), b.scope, money(b.amount, home),
                      money(f.spent, home), f"{f.percent} %", self._forecast_text(f, home), ""]
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
+                if column == 1:
+                    item.setToolTip(f"{f.first} – {f.last}")
                 if column in (3, 4, 6):
                     item.setTextAlignment(_RIGHT)
                 self.table.setItem(row, column, item)
