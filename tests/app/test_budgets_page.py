@@ -5,7 +5,7 @@ and the Dashboard's banner."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
@@ -159,3 +159,13 @@ def test_the_page_is_walked_with_tab_one_stop_per_table(qtbot, page):
     assert_in_order(seen, page.add_button, page.edit_button, page.remove_button,
                     page.forecast_button, page.table, page.acknowledge_button,
                     page.acknowledge_all_button, page.alerts)
+
+
+def test_the_page_follows_the_month_the_dashboard_shows(qtbot, page):
+    fill_budget(qtbot, page, "All AI", "20")
+    qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=WAIT)
+    page.ctx.select_month(date(2025, 12, 1))  # the Dashboard's picker says this
+    # December 2025: its own 5.00 fee (owed from December 1st), no usage: 25.00 %.
+    qtbot.waitUntil(lambda: row(page.table, 0)[1] == "Dec 2025", timeout=WAIT)
+    assert "December 2025" in page.subtitle.text()
+    assert row(page.table, 0)[4:6] == ["$5.00", "25.00 %"]
