@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
 from meterbook.app.context import AppContext
 from meterbook.app.window import MainWindow
@@ -169,3 +169,26 @@ def test_the_page_follows_the_month_the_dashboard_shows(qtbot, page):
     qtbot.waitUntil(lambda: row(page.table, 0)[1] == "Dec 2025", timeout=WAIT)
     assert "December 2025" in page.subtitle.text()
     assert row(page.table, 0)[4:6] == ["$5.00", "25.00 %"]
+
+
+def test_editing_the_amount_withdraws_the_alert_it_no_longer_reaches_and_remove(qtbot, page,
+                                                                               db):
+    fill_budget(qtbot, page, "All AI", "20")
+    qtbot.waitUntil(lambda: page.alerts.rowCount() == 1, timeout=WAIT)  # 50 % of 20.00
+    page.table.selectRow(0)
+    qtbot.mouseClick(page.edit_button, Qt.MouseButton.LeftButton)
+    dialog = page.dialog
+    assert dialog.name.isReadOnly() and dialog.amount.text() == "20"
+    dialog.amount.clear()
+    qtbot.keyClicks(dialog.amount, "40")
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok),
+                     Qt.MouseButton.LeftButton)
+    # 11.00 of 40.00 = 27.50 %: under 50 % (20.00), the alert is withdrawn.
+    qtbot.waitUntil(lambda: row(page.table, 0)[5] == "27.50 %", timeout=WAIT)
+    qtbot.waitUntil(lambda: page.alerts.rowCount() == 0, timeout=WAIT)
+    page.table.selectRow(0)
+    qtbot.mouseClick(page.remove_button, Qt.MouseButton.LeftButton)
+    page.dialog.button(QMessageBox.StandardButton.Yes).click()
+    qtbot.waitUntil(lambda: page.table.rowCount() == 0, timeout=WAIT)
+    with db.engine.connect() as conn:
+        assert load_budgets(conn) == []
