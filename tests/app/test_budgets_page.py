@@ -40,17 +40,22 @@ def db(tmp_path, monkeypatch):
         yield database
 
 
-@pytest.fixture
-def page(qtbot, db, tmp_path):
+def open_page(qtbot, db, tmp_path, now=NOW):
     settings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(AppContext(db), settings, now=NOW)
+    win = MainWindow(AppContext(db), settings, now=now)
     qtbot.addWidget(win)
     win.show()
     win.show_page("budgets")
     budgets = win.pages["budgets"]
     qtbot.waitUntil(lambda: budgets.view is not None, timeout=WAIT)
+    return budgets
+
+
+@pytest.fixture
+def page(qtbot, db, tmp_path):
+    budgets = open_page(qtbot, db, tmp_path)
     yield budgets
-    win.close()
+    budgets.window().close()
 
 
 def row(table, n: int) -> list[str]:
@@ -175,7 +180,9 @@ def test_editing_the_amount_withdraws_the_alert_it_no_longer_reaches_and_remove(
                                                                                db):
     fill_budget(qtbot, page, "All AI", "20")
     qtbot.waitUntil(lambda: page.alerts.rowCount() == 1, timeout=WAIT)  # 50 % of 20.00
+    qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=WAIT)
     page.table.selectRow(0)
+    assert page.edit_button.isEnabled()
     qtbot.mouseClick(page.edit_button, Qt.MouseButton.LeftButton)
     dialog = page.dialog
     assert dialog.name.isReadOnly() and dialog.amount.text() == "20"
@@ -187,8 +194,20 @@ def test_editing_the_amount_withdraws_the_alert_it_no_longer_reaches_and_remove(
     qtbot.waitUntil(lambda: row(page.table, 0)[5] == "27.50 %", timeout=WAIT)
     qtbot.waitUntil(lambda: page.alerts.rowCount() == 0, timeout=WAIT)
     page.table.selectRow(0)
+    assert page.remove_button.isEnabled()
     qtbot.mouseClick(page.remove_button, Qt.MouseButton.LeftButton)
     page.dialog.button(QMessageBox.StandardButton.Yes).click()
     qtbot.waitUntil(lambda: page.table.rowCount() == 0, timeout=WAIT)
     with db.engine.connect() as conn:
         assert load_budgets(conn) == []
+
+
+def test_it_opens_on_the_dashboards_month_the_latest_with_usage(qtbot, db, tmp_path):
+    # February 10th: February holds no record yet, so the Dashboard opens on January.
+    page = open_page(qtbot, db, tmp_path, now=datetime(2026, 2, 10, tzinfo=UTC))
+    dashboard = page.window().pages["dashboard"]
+    qtbot.waitUntil(lambda: dashboard.month_combo.currentData() == "2026-01", timeout=WAIT)
+    fill_budget(qtbot, page, "All AI", "20")
+    qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=WAIT)
+    assert row(page.table, 0)[1] == "Jan 2026" and "January 2026" in page.subtitle.text()
+    page.window().close()

@@ -4,7 +4,7 @@ to add, edit and remove budgets and to set how forecasts are made, and the stand
 Figures come from store/budget_status.py, the function `meterbook budget status` prints, read
 on a worker thread (latest answer wins); writes go through the writer thread and end with an
 alert check (store/alerts.py) and `ctx.changed()`, so the Dashboard's banner follows. The
-month shown follows the Dashboard's (ctx.month_selected); by default the running one.
+month shown follows the Dashboard's (ctx.month_selected); by default the one it opens on.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from meterbook.app.context import AppContext
 from meterbook.app.formatting import money, month_title
 from meterbook.app.pages.base import Page
 from meterbook.app.pages.budget_dialogs import BAR_ROLE, BarDelegate, BudgetDialog, ForecastDialog
+from meterbook.app.pages.dashboard import first_day
 from meterbook.app.tables import configure_table
 from meterbook.app.tasks import Latest
 from meterbook.core.forecast import ForecastSettings
@@ -46,6 +47,7 @@ from meterbook.store.budgets import (
     save_budget,
     save_forecast_settings,
 )  # fmt: skip
+from meterbook.store.overview import month_status
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 COLUMNS = ("Budget", "Period", "Scope", "Amount", "Spent", "Percent", "Forecast",
@@ -184,7 +186,9 @@ class BudgetsPage(Page):
         def job() -> BudgetsView:
             tz_name = ctx.report_timezone()
             today = (now or datetime.now(UTC)).astimezone(zone(tz_name)).date()
-            shown = month or today
+            # No month picked yet: the one the Dashboard opens on (this one, or the latest
+            # with usage when this one has none).
+            shown = month or first_day(month_status(ctx.db, tz_name, now).choice.month)
             with ctx.db.engine.connect() as conn:
                 status = budget_status(conn, shown.year, shown.month, today, tz_name)
                 return BudgetsView(status, forecast_settings(conn))
@@ -257,6 +261,7 @@ class BudgetsPage(Page):
 
     def _show_alerts(self, standing: Standing) -> None:
         self.standing = standing
+        chosen = self._selected_alert()  # kept chosen across a re-read
         # Waiting ones first, each group newest first.
         shown = sorted(standing.alerts, key=lambda a: (a.acknowledged, -_when(a).timestamp()))
         self.alerts.setRowCount(len(shown))
@@ -270,6 +275,8 @@ class BudgetsPage(Page):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, alert.id)
                 self.alerts.setItem(row, column, item)
+            if alert.id == chosen:
+                self.alerts.selectRow(row)
         self.alerts.setToolTip(f"Times in {standing.tz.key}; a threshold's time is the record "
                                "that reached it, another alert's the check that raised it")
         self._alert_selection_changed()
