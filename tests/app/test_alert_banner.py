@@ -119,5 +119,6 @@ def test_acknowledge_on_the_banner_takes_the_alert_off(qtbot, db, tmp_path):
     assert alert.acknowledged  # stands, seen: off the banner, still on the Budgets page
     budgets = window.pages["budgets"]
     window.show_page("budgets")
+    budgets.show_seen.setChecked(True)
     qtbot.waitUntil(lambda: budgets.alerts.rowCount() == 1, timeout=WAIT)
-    assert budgets.alerts.item(0, 3).text() != ""  # its "Seen" time
+    assert budgets.alerts.item(0, 3).text() == "2026-01-20 12:00"  # its "Seen" time

@@ -146,11 +146,14 @@ def test_acknowledging_an_alert_takes_it_off_the_list_and_the_banner(qtbot, page
     assert not page.acknowledge_button.isEnabled()  # nothing chosen yet
     page.alerts.selectRow(0)
     qtbot.mouseClick(page.acknowledge_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: page.alerts.item(0, 3).text() != "", timeout=WAIT)
-    assert banner.isHidden() and banner.lines == []
+    qtbot.waitUntil(lambda: page.alerts.rowCount() == 0, timeout=WAIT)  # off the list
+    assert banner.isHidden() and banner.lines == []  # and off the banner
     assert not page.acknowledge_all_button.isEnabled()  # nothing waits any more
     [alert] = alerts.standing_alerts(db)
     assert alert.acknowledged_at == NOW
+    page.show_seen.setChecked(True)  # it still stands: listed when asked, with when it was seen
+    assert row(page.alerts, 0)[2:] == ["Budget 'All AI' passed 50 % on 5 Jan at 09:40",
+                                       "2026-01-20 12:00"]
 
 
 def test_the_page_is_walked_with_tab_one_stop_per_table(qtbot, page):
@@ -162,7 +165,7 @@ def test_the_page_is_walked_with_tab_one_stop_per_table(qtbot, page):
     window = page.window()
     seen = tab_round(qtbot, window, window.sidebar)
     assert_in_order(seen, page.add_button, page.edit_button, page.remove_button,
-                    page.forecast_button, page.table, page.acknowledge_button,
+                    page.forecast_button, page.table, page.show_seen, page.acknowledge_button,
                     page.acknowledge_all_button, page.alerts)
 
 

@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -149,6 +150,11 @@ class BudgetsPage(Page):
         alerts_top = QHBoxLayout()
         alerts_top.addWidget(QLabel("<h3>Alerts</h3>"))
         alerts_top.addStretch(1)
+        self.show_seen = QCheckBox("Show acknowledged")
+        self.show_seen.setToolTip("Alerts you acknowledged stand until spend falls back under "
+                                  "them; they are listed here when this is ticked")
+        self.show_seen.toggled.connect(self._list_again)
+        alerts_top.addWidget(self.show_seen)
         self.acknowledge_button = self._button("A&cknowledge", self.acknowledge, alerts_top)
         self.acknowledge_all_button = self._button(
             "Acknowledge a&ll", lambda: self.watch.acknowledge("all"), alerts_top)
@@ -259,11 +265,16 @@ class BudgetsPage(Page):
             return money(fc.value, home)
         return f"{money(fc.value, home)} ({money(fc.low, home)}–{money(fc.high, home)})"
 
+    def _list_again(self) -> None:
+        if self.standing is not None:
+            self._show_alerts(self.standing)
+
     def _show_alerts(self, standing: Standing) -> None:
         self.standing = standing
         chosen = self._selected_alert()  # kept chosen across a re-read
-        # Waiting ones first, each group newest first.
-        shown = sorted(standing.alerts, key=lambda a: (a.acknowledged, -_when(a).timestamp()))
+        # Waiting ones first, each group newest first; acknowledged ones only when asked.
+        listed = standing.alerts if self.show_seen.isChecked() else standing.waiting
+        shown = sorted(listed, key=lambda a: (a.acknowledged, -_when(a).timestamp()))
         self.alerts.setRowCount(len(shown))
         for row, alert in enumerate(shown):
             when = _when(alert)
