@@ -73,7 +73,7 @@ class BarDelegate(QStyledItemDelegate):
         color.setAlpha(150)
         width = int(rect.width() * min(percent, Decimal(100)) / 100)
         painter.fillRect(QRect(rect.left(), rect.top(), width, rect.height()), color)
-        if low is not None and high is not None and high > low:
+        if low is not None and high is not None and high > low and low < 100:
             left = rect.left() + int(rect.width() * min(low, Decimal(100)) / 100)
             right = rect.left() + int(rect.width() * min(high, Decimal(100)) / 100)
             painter.fillRect(QRect(left, rect.bottom() - 2, max(right - left, 1), 3),

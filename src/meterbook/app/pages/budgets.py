@@ -274,6 +274,7 @@ class BudgetsPage(Page):
         chosen = self._selected_alert()  # kept chosen across a re-read
         # Waiting ones first, each group newest first; acknowledged ones only when asked.
         listed = standing.alerts if self.show_seen.isChecked() else standing.waiting
+        self.alerts.setColumnHidden(3, not self.show_seen.isChecked())  # "Seen": when asked
         shown = sorted(listed, key=lambda a: (a.acknowledged, -_when(a).timestamp()))
         self.alerts.setRowCount(len(shown))
         for row, alert in enumerate(shown):
