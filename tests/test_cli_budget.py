@@ -48,7 +48,8 @@ def test_status_json_is_exactly_as_cli_md(books):
         "budgets": [{"name": "All AI", "amount": "20.00", "period": "month", "vendor": None,
                      "project": None, "spent": "11.000000000", "percent": "55.00",
                      "forecast": "11.000000000",
-                     "alerts": [{"threshold": 50, "crossed_at": "2026-01-05T09:40:00Z"}]}]}
+                     "alerts": [{"threshold": 50, "crossed_at": "2026-01-05T09:40:00Z"}]}],
+        "spikes": []}  # three records: no norm to be far above
 
 
 def test_spent_in_status_equals_cost_for_the_month_and_vendor(books):

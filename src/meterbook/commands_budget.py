@@ -167,7 +167,7 @@ def _status(args: argparse.Namespace, db: Database) -> int:
     status = budget_status(db, year, month, today, tz_name)
     alerts = standing_alerts(db)
     if args.format == "json":
-        print(json.dumps(status_json(status), indent=2, ensure_ascii=False))
+        print(json.dumps(status_json(status, alerts), indent=2, ensure_ascii=False))
     else:
         _print_lines(_status_table(status, alerts))
     if args.fail_on_alert and any(not a.acknowledged for a in alerts):
@@ -175,9 +175,10 @@ def _status(args: argparse.Namespace, db: Database) -> int:
     return 0
 
 
-def status_json(status) -> dict:
+def status_json(status, alerts=()) -> dict:
     """`budget status --format json` exactly as cli.md; "model" is added only for a budget
-    narrowed to a model (cli.md's example has none)."""
+    narrowed to a model (cli.md's example has none), and the standing spike alerts (of any
+    month: a spike is a day, not a budget's period) follow under "spikes" (docs/json.md)."""
     out = []
     for f in status.budgets:
         b = f.budget
@@ -189,10 +190,19 @@ def status_json(status) -> dict:
             "spent": format_exact(f.spent), "percent": str(f.percent),
             "forecast": None if f.forecast.value is None else format_exact(f.forecast.value),
             "alerts": [{"threshold": c.threshold,
-                        "crossed_at": f"{c.crossed_at:%Y-%m-%dT%H:%M:%S}Z"}
+                        "crossed_at": _utc(c.crossed_at)}
                        for c in f.crossings]})
         out.append(entry)
-    return {"month": status.month, "currency": status.currency, "budgets": out}
+    spikes = [{"id": a.id, "vendor": a.vendor, "day": a.day, "spent": format_exact(a.amount),
+               "usual": format_exact(a.norm), "limit": format_exact(a.limit),
+               "raised_at": _utc(a.raised_at), "acknowledged": a.acknowledged}
+              for a in alerts if a.kind == "spike"]
+    return {"month": status.month, "currency": status.currency, "budgets": out,
+            "spikes": spikes}
+
+
+def _utc(moment: datetime) -> str:
+    return f"{moment.astimezone(UTC):%Y-%m-%dT%H:%M:%S}Z"
 
 
 def _status_table(status, alerts) -> list[str]:

@@ -38,3 +38,6 @@ def test_the_demo_budgets_and_their_standing_alerts(tmp_path):
     # "All AI" is a quarter above the bigger of last month and this month so far
     assert every.percent < D("80")
     assert not any(a.budget == "All AI" and a.threshold == 100 for a in standing)
+    # The runaway script's day (core/demo.py: about 8x Anthropic's usual) stands as a spike.
+    assert [(a.vendor, a.day) for a in standing if a.kind == "spike"] == [
+        ("anthropic", "2026-11-25")]

@@ -27,11 +27,13 @@ from PySide6.QtWidgets import (
 )  # fmt: skip
 
 from meterbook import __version__
+from meterbook.app.alert_banner import AlertTray
 from meterbook.app.context import AppContext
 from meterbook.app.formatting import billed_note, month_title, warning_color
 from meterbook.app.icons import draw_icons
 from meterbook.app.models.conversations_model import summary_money
-from meterbook.app.pages.base import BudgetsPage, ComparePage, Page, ReportsPage
+from meterbook.app.pages.base import ComparePage, Page, ReportsPage
+from meterbook.app.pages.budgets import BudgetsPage
 from meterbook.app.pages.conversations import ConversationsPage
 from meterbook.app.pages.dashboard import DashboardPage
 from meterbook.app.pages.imports import ImportsPage
@@ -62,7 +64,8 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.pages: dict[str, Page] = {}
         self._build_body()
-        self.pages["dashboard"].now = now
+        self.pages["dashboard"].now = self.pages["budgets"].now = now
+        self.alert_tray = AlertTray(ctx, parent=self)  # new alerts pop up where there is a tray
         self._build_actions()
         self._build_status()
         ctx.open_page.connect(self.show_page)
@@ -329,6 +332,7 @@ class MainWindow(QMainWindow):
             save_view_state(self.settings, key, page)
         # Cancelling an import rolls it back: the database stays as it was.
         self.ctx.tasks.shutdown()
+        self.alert_tray.close()
         super().closeEvent(event)
 
     def open_url(self, url: str) -> None:

@@ -4,13 +4,15 @@ falls back under (an undo, a re-price, a plan change), and raised again if it is
 
 `check_alerts` runs after every import, undo, re-price and plan change (the jobs call
 `check_alerts_safely`: a failed check is logged and never fails the job). The same table holds
-spike alerts (vendor, day, amount, norm, limit), which `record_spike` raises.
+spike alerts (vendor, day, amount, norm, limit: core/spikes.py's rule over
+store/daily_spend.py's series), raised by the same check, once per vendor and day, and
+withdrawn like thresholds when the day falls back under its limit.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy.engine import Connection
@@ -21,6 +23,7 @@ from meterbook.core.records import from_epoch_us, to_epoch_us
 from meterbook.store import readers
 from meterbook.store.budget_status import BudgetFigures, budget_status
 from meterbook.store.budgets import load_budgets
+from meterbook.store.daily_spend import spikes_in
 from meterbook.store.database import Database
 from meterbook.store.sql import sql
 
@@ -130,38 +133,65 @@ def check_alerts_safely(db: Database, now: datetime | None = None) -> list[Alert
 def check_alerts(db: Database, now: datetime | None = None, tz_name: str | None = None
                  ) -> list[Alert]:
     """Raise the alerts that now stand and were not raised yet; withdraw those that no longer
-    stand. Looks at the period holding `now`, the one holding the latest record (an import of
-    last month's export) and those of the alerts standing. Returns the alerts raised now."""
+    stand. Budgets: looks at the period holding `now`, the one holding the latest record (an
+    import of last month's export) and those of the alerts standing. Spikes: the last
+    SPIKE_DAYS days up to `now`. Returns the alerts raised now."""
     now = now or clock()
     at = to_epoch_us(now)
-    raised_ids = []
     with db.engine.begin() as conn:
-        budgets = load_budgets(conn)
-        if not budgets:
-            return []
         tz = zone(tz_name or readers.effective_timezone(conn))
         today = now.astimezone(tz).date()
-        standing = {(bid, kind, start, threshold): aid for aid, kind, bid, threshold, start in
-                    conn.exec_driver_sql("""SELECT id, kind, budget_id, threshold, period_start
-                        FROM budget_alert WHERE withdrawn_at_us IS NULL
-                        AND kind IN ('threshold', 'forecast')""")}
-        months = {(today.year, today.month)}
-        latest = conn.exec_driver_sql("SELECT max(timestamp_us) FROM usage_record").scalar()
-        if latest is not None:
-            moment = from_epoch_us(latest).astimezone(tz)
-            months.add((moment.year, moment.month))
-        months |= {(int(start[:4]), int(start[5:7])) for _, _, start, _ in standing}
-        seen = set()
-        for year, month in sorted(months):
-            status = budget_status(conn, year, month, today, str(tz), budgets)
-            for figures in status.budgets:
-                key = (figures.budget_id, figures.first)
-                if key in seen:
-                    continue  # two months of one quarter or year: the same period
-                seen.add(key)
-                raised_ids += _settle(conn, figures, today, standing, at)
+        raised_ids = _settle_spikes(conn, today, str(tz), at)
+        budgets = load_budgets(conn)
+        if budgets:
+            raised_ids += _settle_budgets(conn, budgets, tz, today, at)
     found = {a.id: a for a in standing_alerts(db)}
     return [found[i] for i in raised_ids if i in found]
+
+
+# Spike alerts look back this many days: a runaway script is news for a month; an import of
+# an old export does not raise alarms about last year's days.
+SPIKE_DAYS = 35
+
+
+def _settle_spikes(conn: Connection, today: date, tz_name: str, at: int) -> list[int]:
+    """Raise each spike of the recent days not standing yet; withdraw a standing one whose day
+    is no longer a spike (an undo, a re-price took it back under its limit)."""
+    first = today - timedelta(days=SPIKE_DAYS - 1)
+    found = {(s.vendor, s.day.isoformat()): s for s in spikes_in(conn, first, today, tz_name)}
+    standing = conn.exec_driver_sql(sql(conn, """SELECT id, vendor, day FROM budget_alert
+        WHERE kind = 'spike' AND withdrawn_at_us IS NULL AND day >= ? AND day <= ?"""),
+        (first.isoformat(), today.isoformat())).all()
+    for aid, vendor, day in standing:
+        if (vendor, day) not in found:
+            _withdraw(conn, aid, at)
+    raised = [_raise_spike(conn, s.vendor, s.day.isoformat(), s.amount, s.norm, s.limit, at)
+              for s in found.values()]
+    return [aid for aid in raised if aid is not None]
+
+
+def _settle_budgets(conn: Connection, budgets, tz, today: date, at: int) -> list[int]:
+    raised_ids: list[int] = []
+    standing = {(bid, kind, start, threshold): aid for aid, kind, bid, threshold, start in
+                conn.exec_driver_sql("""SELECT id, kind, budget_id, threshold, period_start
+                    FROM budget_alert WHERE withdrawn_at_us IS NULL
+                    AND kind IN ('threshold', 'forecast')""")}
+    months = {(today.year, today.month)}
+    latest = conn.exec_driver_sql("SELECT max(timestamp_us) FROM usage_record").scalar()
+    if latest is not None:
+        moment = from_epoch_us(latest).astimezone(tz)
+        months.add((moment.year, moment.month))
+    months |= {(int(start[:4]), int(start[5:7])) for _, _, start, _ in standing}
+    seen = set()
+    for year, month in sorted(months):
+        status = budget_status(conn, year, month, today, str(tz), budgets)
+        for figures in status.budgets:
+            key = (figures.budget_id, figures.first)
+            if key in seen:
+                continue  # two months of one quarter or year: the same period
+            seen.add(key)
+            raised_ids += _settle(conn, figures, today, standing, at)
+    return raised_ids
 
 
 def _settle(conn: Connection, figures: BudgetFigures, today, standing, at: int) -> list[int]:
@@ -206,11 +236,20 @@ def record_spike(db: Database, vendor: str, day: str, amount: Decimal, norm: Dec
                  limit: Decimal, now: datetime | None = None) -> Alert | None:
     """Raise a spike alert for a vendor's day, unless one stands already; the alert raised."""
     with db.engine.begin() as conn:
-        exists = conn.exec_driver_sql(sql(conn, """SELECT id FROM budget_alert WHERE
-            kind = 'spike' AND vendor = ? AND day = ? AND withdrawn_at_us IS NULL"""),
-            (vendor, day)).first()
-        if exists:
-            return None
-        aid = _insert(conn, SPIKE, None, to_epoch_us(now or clock()), vendor=vendor, day=day,
-                      amount=str(amount), norm=str(norm), limit_amount=str(limit))
+        aid = _raise_spike(conn, vendor, day, amount, norm, limit, to_epoch_us(now or clock()))
+    if aid is None:
+        return None
     return next(a for a in standing_alerts(db) if a.id == aid)
+
+
+def _raise_spike(conn: Connection, vendor: str, day: str, amount: Decimal, norm: Decimal,
+                 limit: Decimal, at: int) -> int | None:
+    """The id of the spike alert raised, or None when one stands for this vendor and day
+    (acknowledged or not: never twice)."""
+    exists = conn.exec_driver_sql(sql(conn, """SELECT id FROM budget_alert WHERE
+        kind = 'spike' AND vendor = ? AND day = ? AND withdrawn_at_us IS NULL"""),
+        (vendor, day)).first()
+    if exists:
+        return None
+    return _insert(conn, SPIKE, None, at, vendor=vendor, day=day, amount=str(amount),
+                   norm=str(norm), limit_amount=str(limit))

@@ -94,7 +94,13 @@ def spikes_between(db: Database, first: date, last: date, tz_name: str | None = 
     before it. A vendor whose money lacks an exchange rate is not judged (its spend is not
     known); the Dashboard already names the missing rates."""
     with db.engine.connect() as conn:
-        series = daily_spend(conn, first - timedelta(days=rule.window), last, tz_name,
-                             lacking_rates=set())
+        return spikes_in(conn, first, last, tz_name, rule=rule)
+
+
+def spikes_in(conn: Connection, first: date, last: date, tz_name: str | None = None, *,
+              rule: SpikeRule = DEFAULT_RULE) -> list[Spike]:
+    """spikes_between on a connection already open (the alert check's transaction)."""
+    series = daily_spend(conn, first - timedelta(days=rule.window), last, tz_name,
+                         lacking_rates=set())
     return find_spikes_by_vendor(series, rule=rule, since=first)
 

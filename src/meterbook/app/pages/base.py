@@ -58,12 +58,6 @@ class ComingPage(Page):
         layout.addStretch(1)
 
 
-class BudgetsPage(ComingPage):
-    key, title = "budgets", "Budgets"
-    coming = ("Budgets per month, vendor or project, with alerts at the thresholds you choose "
-              "and a forecast of the month's end, are coming in a later release.")
-
-
 class ComparePage(ComingPage):
     key, title = "compare", "Compare"
     coming = ("Compare will price your own usage under other plans side by side: pay per "

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from meterbook.app.charts.cumulative import CumulativeSpend
 from meterbook.app.charts.palette import palette_of
 from meterbook.app.charts.stacked_bars import StackedBars
+from meterbook.app.alert_banner import AlertBanner
 from meterbook.app.context import AppContext
 from meterbook.app.formatting import (
     billed_note,
@@ -182,6 +183,8 @@ class DashboardPage(Page):
         self.missing_rates.hide()
         self.add_rates.hide()
         layout.addLayout(rates_row)
+        self.alert_banner = AlertBanner(self.ctx)  # the standing alerts (app/alert_banner.py)
+        layout.addWidget(self.alert_banner)
 
         grid = QGridLayout()
         grid.setSpacing(12)
