@@ -245,7 +245,8 @@ class AlternativePicker(QWidget):
             self._say("Not added:\n" + "\n".join(exc.problems), warn=True)
             return
         except PlanFileError as exc:
-            self._say("Not added, the plan has problems:\n"
+            where = exc.path if self.kind.currentData() == "file" else "the plan"
+            self._say(f"Not added, {where} has problems:\n"
                       + "\n".join(describe(p) for p in exc.problems), warn=True)
             return
         if chosen is None:  # the file dialog was cancelled
