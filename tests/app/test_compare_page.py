@@ -56,16 +56,6 @@ def remove_every_alternative(qtbot, page) -> None:
         qtbot.mouseClick(page.remove_button, Qt.MouseButton.LeftButton)
 
 
-def add_flat(qtbot, page, vendor: str, price: str) -> None:
-    picker = page.picker
-    picker.kind.setCurrentIndex(picker.kind.findData("flat"))
-    fields = picker.fields["flat"]
-    fields["vendor"].setCurrentText(vendor)
-    fields["price"].clear()
-    qtbot.keyClicks(fields["price"], price)
-    qtbot.mouseClick(picker.add_button, Qt.MouseButton.LeftButton)
-
-
 def add_file(qtbot, page, monkeypatch, folder, name: str, prices: str) -> None:
     """With no other alternative: a plan file for every openai model with these `prices`
     lines; pick "A plan file", click Add and choose it in the file dialog."""
@@ -86,7 +76,7 @@ def test_a_flat_price_typed_in_the_form_is_compared_with_the_saved_plans(
     assert [page.alternatives.item(i).text() for i in range(page.alternatives.count())] == [
         "anthropic flat 3.3 per request"]
     remove_every_alternative(qtbot, page)
-    add_flat(qtbot, page, "openai", "0.40")
+    fill(qtbot, page, "flat", price="0.40")
     assert page.alternatives.item(0).text() == FLAT
     compare_now(qtbot, page)
     rows = scenario_rows(page)
@@ -110,7 +100,7 @@ def test_the_totals_agree_with_meterbook_compare_json(qtbot, window, db, cli, tm
                                                        american):
     page = opened(qtbot, window)
     remove_every_alternative(qtbot, page)
-    add_flat(qtbot, page, "openai", "0.40")
+    fill(qtbot, page, "flat", price="0.40")
     page.vendor.setCurrentIndex(page.vendor.findData("openai"))
     compare_now(qtbot, page)
     rows = scenario_rows(page)
@@ -136,7 +126,7 @@ def test_save_as_plan_then_it_prices_as_any_plan_and_the_plans_page_lists_it(
         qtbot, window, american):
     page = opened(qtbot, window)
     remove_every_alternative(qtbot, page)
-    add_flat(qtbot, page, "openai", "0.40")
+    fill(qtbot, page, "flat", price="0.40")
     compare_now(qtbot, page)
     page.alternatives.setCurrentRow(0)
     qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
@@ -153,10 +143,41 @@ def test_save_as_plan_then_it_prices_as_any_plan_and_the_plans_page_lists_it(
         FLAT, Qt.MatchFlag.MatchExactly | Qt.MatchFlag.MatchRecursive)), timeout=WAIT)
 
 
+def fill(qtbot, page, kind: str, **typed: str) -> None:
+    """Pick a quick form, type each field, Add."""
+    picker = page.picker
+    picker.kind.setCurrentIndex(picker.kind.findData(kind))
+    fields = picker.fields[kind]
+    fields["vendor"].setCurrentText("openai")
+    for name, text in typed.items():
+        fields[name].clear()
+        qtbot.keyClicks(fields[name], text)
+    qtbot.mouseClick(picker.add_button, Qt.MouseButton.LeftButton)
+
+
+def test_volume_tiers_and_a_fee_with_requests_included_per_billing_month(
+        qtbot, window, american):
+    page = opened(qtbot, window)
+    remove_every_alternative(qtbot, page)
+    fill(qtbot, page, "tiers", tiers="1 at 0.5, 0.1")
+    fill(qtbot, page, "fee", fee="1.00", included="2", then="0.10")
+    names = [page.alternatives.item(i).text() for i in range(page.alternatives.count())]
+    assert names == ["openai volume tiers", "openai 1.00 a month, 2 requests included"]
+    compare_now(qtbot, page)
+    rows = scenario_rows(page)
+    # openai has 2 requests in March (r1, r2) and 3 in April (r5); anthropic keeps 10.00.
+    # Tiers, each month: the first request 0.50, the others 0.10:
+    #   March 0.50 + 0.10 = 0.60; April 0.50 + 2 x 0.10 = 0.70; 1.30 + 10.00 = 11.30.
+    assert rows["openai volume tiers"][1:3] == ["$11.30", "-$1.70"]
+    # Fee: 1.00 a month for March and April = 2.00; March's 2 requests are included, April's
+    # third costs 0.10: 2.10 + 10.00 = 12.10.
+    assert rows[names[1]][1:3] == ["$12.10", "-$0.90"]
+
+
 def test_what_was_typed_wrong_is_said_and_nothing_is_added(qtbot, window):
     page = opened(qtbot, window)
     remove_every_alternative(qtbot, page)
-    add_flat(qtbot, page, "openai", "abc")
+    fill(qtbot, page, "flat", price="abc")
     assert page.alternatives.count() == 0
     assert "Price per request: type a number such as 0.002 (not 'abc')." in (
         page.picker.message.text())
