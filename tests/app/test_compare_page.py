@@ -13,13 +13,21 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QFileDialog
 
+from meterbook.app.context import AppContext
 from meterbook.app.formatting import money
+from meterbook.app.window import MainWindow
 from meterbook.store.compare import SAVED
 from tests.app.test_keyboard import assert_in_order, tab_round
-from tests.helpers import CHAT_CLAUDE_PLANS, WORKED_USAGE, usage_database, write_file
+from tests.helpers import (
+    ANTHROPIC_COST_FEBRUARY,
+    CHAT_CLAUDE_PLANS,
+    WORKED_USAGE,
+    usage_database,
+    write_file,
+)
 
 WAIT = 15_000  # ms
 FLAT = "openai flat 0.40 per request"
@@ -41,7 +49,7 @@ def scenario_rows(page) -> dict[str, list[str]]:
 def opened(qtbot, window):
     window.show_page("compare")
     page = window.pages["compare"]
-    qtbot.waitUntil(lambda: page.is_loaded() and page.totals.rowCount() >= 1, timeout=WAIT)
+    qtbot.waitUntil(lambda: page.answer is not None and page.is_loaded(), timeout=WAIT)
     return page
 
 
@@ -228,7 +236,22 @@ def test_a_period_with_no_usage_says_so(qtbot, window):
     page.to_date.setDate(page.to_date.date().fromString("2025-01-31", "yyyy-MM-dd"))
     compare_now(qtbot, page)
     assert page.note.text().startswith("No usage in this period and scope")
-    assert page.totals.rowCount() == 0
+    assert page.totals.rowCount() == 0 and not page.tabs.isVisible()
+
+
+def test_a_cost_export_alone_says_why_there_is_nothing_to_compare(qtbot, tmp_path):
+    # Three billed lines (ANTHROPIC_COST_FEBRUARY): money, no tokens for a plan to price.
+    with usage_database(tmp_path, CHAT_CLAUDE_PLANS, ANTHROPIC_COST_FEBRUARY, utc=True) as db:
+        settings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(AppContext(db), settings)
+        qtbot.addWidget(window)
+        window.show()
+        page = opened(qtbot, window)
+        assert page.note.text().startswith("The 3 records here hold no requests or priced "
+                                           "usage: they are lines of a vendor's cost export")
+        assert page.alternatives.count() == 0  # nothing to suggest a price from
+        assert not page.totals.isVisible() and not page.tabs.isVisible()
+        window.close()
 
 
 def test_a_month_is_compared_on_its_own(qtbot, window, american):

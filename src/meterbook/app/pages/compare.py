@@ -15,8 +15,8 @@ page opens on an answer rather than on empty forms.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date
+from decimal import Decimal
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
@@ -30,8 +30,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -44,27 +42,34 @@ from meterbook.app.context import AppContext
 from meterbook.app.formatting import count, missing_rates_text, money, warning_color
 from meterbook.app.pages.base import Page
 from meterbook.app.pages.compare_forms import AlternativePicker, Chosen
+from meterbook.app.pages.compare_tables import (
+    BREAK_EVEN_COLUMNS,
+    TOTAL_COLUMNS,
+    as_saved,
+    break_even_rows,
+    equivalents_text,
+    fill,
+    make_table,
+    per_conversation_rows,
+    priced_as,
+    scope_of,
+    suggestion,
+    totals_rows,
+)  # fmt: skip
 from meterbook.app.pages.plans import describe
-from meterbook.app.tables import configure_table
 from meterbook.app.tasks import Latest
-from meterbook.core.compare import NO_REQUESTS, is_flat_per_request
+from meterbook.core.compare import is_flat_per_request
 from meterbook.core.glob import matches
-from meterbook.core.periods import zone
 from meterbook.core.plans import Plan, PlanFileError
-from meterbook.core.quick_plans import Alternative, over_saved
-from meterbook.core.records import to_epoch_us
-from meterbook.reports.compare_output import billed_only_note
 from meterbook.store import readers
-from meterbook.store.compare import SAVED, Comparison, MissingRates, Scope, compare
+from meterbook.store.compare import SAVED, Comparison, MissingRates, compare
 from meterbook.store.compare import save_alternative as save_plan
 from meterbook.store.spend_series import Distribution, usage_span
 from meterbook.store.usage_store import Meters
 
 ALL = "All"
-TOTAL_COLUMNS = ("Scenario", "Cost", "Difference", "%", "Requests", "Unpriced", "Per request",
-                 "Per conversation")
-BREAK_EVEN_COLUMNS = ("Vendor", "Model", "Requests", "Saved cost", "Break-even per request",
-                      "Median", "90th pct", "Pay more at break-even", "Money moved")
+NOTHING_TO_PRICE = ("No usage in this period and scope: nothing to compare. Pick another period "
+                    "or scope above, or import usage files on the Imports page.")
 
 
 @dataclass
@@ -178,11 +183,24 @@ class ComparePage(Page):
         self.note.setWordWrap(True)
         self.note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         column.addWidget(self.note)
-        self.totals = self._table(TOTAL_COLUMNS)
+        self.totals = make_table(TOTAL_COLUMNS)
         column.addWidget(self.totals)
         self.tabs = QTabWidget()
         self.lines = ScenarioLines()
-        self.break_even = self._table(BREAK_EVEN_COLUMNS)
+        self.break_even = make_table(BREAK_EVEN_COLUMNS)
+        self.equivalents = QLabel("")
+        self.equivalents.setWordWrap(True)
+        self.equivalents.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        break_even = QWidget()
+        break_column = QVBoxLayout(break_even)
+        break_column.addWidget(self.break_even, 1)
+        legend = QLabel("Break-even: the flat price per request that would have cost what "
+                        "your saved plans cost. Pay more: the share of requests that flat price "
+                        "would charge more than their token cost; money moved: what they would "
+                        "pay above it.")
+        legend.setWordWrap(True)  # never wider than a small screen
+        break_column.addWidget(legend)
+        break_column.addWidget(self.equivalents)
         histogram = QWidget()
         hist_column = QVBoxLayout(histogram)
         self.histogram_model = QComboBox()
@@ -193,23 +211,14 @@ class ComparePage(Page):
         # A long vendor and model name must wrap, not widen the window past a small screen.
         self.histogram.title.setWordWrap(True)
         hist_column.addWidget(self.histogram, 1)
-        self.per_conversation = self._table(("Month",))
+        self.per_conversation = make_table(("Month",))
         for widget, name in ((self.lines, "Cost per month"),
                              (histogram, "Per-request cost"),
-                             (self.break_even, "Break-even"),
+                             (break_even, "Break-even"),
                              (self.per_conversation, "Per conversation")):
             self.tabs.addTab(widget, name)
         column.addWidget(self.tabs, 1)
         return box
-
-    @staticmethod
-    def _table(columns: tuple[str, ...]) -> QTableWidget:
-        table = QTableWidget(0, len(columns))
-        table.setHorizontalHeaderLabels(list(columns))
-        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        table.verticalHeader().setVisible(False)
-        configure_table(table)
-        return table
 
     # -- the question --------------------------------------------------------------------------
 
@@ -343,12 +352,15 @@ class ComparePage(Page):
         if c is None:
             self._warn(answer.problem)
             return self._clear()
-        if c.empty:
+        saved = c.scenarios[0]
+        if c.empty or not (saved.requests or saved.cost):
+            # Nothing any plan could price: say why instead of a table of zeros.
             self._clear()
-            self.note.setText("No usage in this period and scope: nothing to compare. Pick "
-                              "another period or scope above, or import usage files on the "
-                              "Imports page." + (f"\n{billed_only_note(c)}"
-                                                 if c.billed_only else ""))
+            self.note.setText(NOTHING_TO_PRICE if c.empty else (
+                f"The {count(c.records)} records here hold no requests or priced usage"
+                + (": they are lines of a vendor's cost export, which carry the vendor's money "
+                   "but no token counts" if c.billed_only else "")
+                + ". Import usage exports (with requests and tokens) to compare pricing."))
             return
         if not self.suggested and not self.chosen and self._suggest(c):
             return
@@ -356,40 +368,33 @@ class ComparePage(Page):
         self._show(c)
 
     def _suggest(self, c: Comparison) -> bool:
-        """The first visit's alternative: a flat price per request for the costliest model's
-        vendor, a round figure near its break-even (two significant digits)."""
+        """Add the first visit's alternative (compare_tables.suggestion) and compare again."""
         self.suggested = True
-        top = max(c.models, key=lambda m: m.break_even.cost, default=None)
-        if top is None:
+        found = suggestion(c)
+        if found is None:
             return False
-        # The vendor's break-even over all its models: what the vendor's requests cost on
-        # average today, so the suggestion asks "what if it charged per request?".
-        same = [m.break_even for m in c.models if m.vendor == top.vendor]
-        requests = sum(b.requests for b in same)
-        if not requests:
-            return False
-        price = sum(b.cost for b in same) / requests
-        if not price:
-            return False
-        rounded = price.quantize(Decimal(1).scaleb(price.adjusted() - 1), ROUND_HALF_UP)
+        vendor, price = found
         self.picker.kind.setCurrentIndex(self.picker.kind.findData("flat"))
         fields = self.picker.fields["flat"]
-        fields["vendor"].setCurrentText(top.vendor)
+        fields["vendor"].setCurrentText(vendor)
         fields["model"].setText("*")
-        fields["price"].setText(f"{rounded.normalize():f}")
+        fields["price"].setText(f"{price.normalize():f}")
         self.picker.add()
         if not self.chosen:
             return False
-        shown = money(rounded, c.currency, 4)
-        self.picker._say(f"Suggested to start with: {top.vendor} at a flat {shown} per request,"
-                         " near what its requests cost you now. Change the price and "
-                         "Add, or pick another kind of alternative.")
+        shown = money(price, c.currency, 4)
+        self.picker._say(f"Suggested to start with: {vendor} at a flat {shown} per request, "
+                         "near what its requests cost you now. Change the price and Add, or "
+                         "pick another kind of alternative.")
         self.run_compare()
         return True
 
     # -- the answer ----------------------------------------------------------------------------
 
     def _clear(self) -> None:
+        """Nothing to show: no table or chart of an earlier answer stays in view."""
+        self.totals.setVisible(False)
+        self.tabs.setVisible(False)
         self.totals.setRowCount(0)
         self.break_even.setRowCount(0)
         self.per_conversation.setRowCount(0)
@@ -402,22 +407,13 @@ class ComparePage(Page):
                  "against your saved plans; nothing is saved until you say so."]
         if not self.chosen:
             parts.append("Add an alternative on the left to see what it would have cost.")
-        note = billed_only_note(c)
-        if note:
-            parts.append(note)
+        if c.billed_only:
+            parts.append(f"{count(c.billed_only)} billed cost lines (money from a vendor's "
+                         "cost export, no token counts) are left out: no plan can price them.")
         self.note.setText("\n".join(parts))
-        self.totals.setRowCount(len(c.scenarios))
-        for row, s in enumerate(c.scenarios):
-            first = row == 0
-            diff = "" if first else ("+" if s.difference > 0 else "") + money(s.difference, cur)
-            pct = "" if first or s.difference_percent is None else (
-                f"{'+' if s.difference_percent > 0 else ''}{s.difference_percent}%")
-            cells = ("saved plans" if first else s.name, money(s.cost, cur), diff, pct,
-                     count(s.requests), count(s.unpriced_requests),
-                     _per(s.cost_per_request, cur, NO_REQUESTS),
-                     _per(s.cost_per_conversation, cur, "no conversations"))
-            self._row(self.totals, row, cells)
-        self.totals.resizeColumnsToContents()
+        fill(self.totals, totals_rows(c))
+        self.totals.setVisible(True)
+        self.tabs.setVisible(True)
         # As tall as its rows: the charts below get the rest.
         height = (self.totals.horizontalHeader().height() + 4
                   + self.totals.horizontalScrollBar().sizeHint().height()
@@ -437,14 +433,6 @@ class ComparePage(Page):
         self.histogram_model.blockSignals(False)
         self._show_histogram()
 
-    @staticmethod
-    def _row(table: QTableWidget, row: int, cells) -> None:
-        for col, text in enumerate(cells):
-            item = QTableWidgetItem(text)
-            if col > 0:
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            table.setItem(row, col, item)
-
     def _show_months(self, c: Comparison) -> None:
         labels = [m.month for m in c.scenarios[0].months]
         months = [date(int(x[:4]), int(x[5:7]), 1) for x in labels]
@@ -453,30 +441,11 @@ class ComparePage(Page):
         self.lines.set_scenarios(months, [
             Scenario(s.name, tuple(m.cost for m in s.months), saved=s.name == SAVED)
             for s in c.scenarios], colours, c.currency, "Cost per month under each pricing")
-        table = self.per_conversation
-        table.setColumnCount(1 + len(names))
-        table.setHorizontalHeaderLabels(["Month", *names])
-        table.setRowCount(len(labels))
-        for row, label in enumerate(labels):
-            self._row(table, row, [label] + [
-                _per(s.months[row].cost_per_conversation, c.currency, "no conversations")
-                for s in c.scenarios])
-        table.resizeColumnsToContents()
+        fill(self.per_conversation, per_conversation_rows(c), ["Month", *names])
 
     def _show_break_even(self, c: Comparison) -> None:
-        cur = c.currency
-        self.break_even.setRowCount(len(c.models))
-        for row, m in enumerate(c.models):
-            sp, flat = m.spread, m.flat
-            share = flat.share_paying_more
-            self._row(self.break_even, row, (
-                m.vendor, m.model, count(m.break_even.requests), money(m.break_even.cost, cur),
-                _per(m.break_even.price, cur, NO_REQUESTS),
-                _per(sp.median if sp else None, cur, "-"),
-                _per(sp.p90 if sp else None, cur, "-"),
-                NO_REQUESTS if share is None else f"{share * 100:.1f}%",
-                money(flat.paid_more, cur)))
-        self.break_even.resizeColumnsToContents()
+        fill(self.break_even, break_even_rows(c))
+        self.equivalents.setText(equivalents_text(c))
 
     def _show_histogram(self) -> None:
         c = self.answer.comparison if self.answer else None
@@ -511,13 +480,8 @@ class ComparePage(Page):
         if not 0 <= row < len(self.chosen):
             return
         alternative = self.chosen[row].alternative
-        db, saved = self.ctx.db, self.answer.saved if self.answer else []
-        # The versions as compared: raised above the saved plans for its vendor, so that once
-        # saved it prices what it priced here.
-        names = {p.name for p in alternative.plans}
-        compared = priced_as(self.chosen[row], saved)
-        to_save = Alternative(alternative.name,
-                              tuple(p for p in compared.plans if p.name in names))
+        db = self.ctx.db
+        to_save = as_saved(self.chosen[row], self.answer.saved if self.answer else [])
         self.save_button.setEnabled(False)
 
         def done(result) -> None:
@@ -537,35 +501,3 @@ class ComparePage(Page):
 
         self.ctx.tasks.write(f"Saving {alternative.name} as a plan",
                              lambda progress, _c: save_plan(db, to_save), done, failed)
-
-
-def scope_of(asked: tuple, tz_name: str) -> Scope:
-    """The Scope of the values `asked` read: "all", "YYYY-MM" or "custom" (first and last
-    day), each day starting at midnight in the report zone."""
-    value, first, last, vendor, model, project = asked
-    tz = zone(tz_name)
-
-    def start(day: date) -> int:
-        return to_epoch_us(datetime(day.year, day.month, day.day, tzinfo=tz))
-
-    from_us = to_us = None
-    if value == "custom":
-        last = max(first, last)
-        from_us, to_us = start(first), start(date.fromordinal(last.toordinal() + 1))
-    elif value not in (None, "all"):
-        y, m = (int(x) for x in value.split("-"))
-        from_us, to_us = start(date(y, m, 1)), start(date(y + m // 12, m % 12 + 1, 1))
-    return Scope(from_us, to_us, tz, vendor, model, project)
-
-
-def priced_as(chosen: Chosen, saved: list[Plan]):
-    """The alternative as compared: over the saved plans when it covers only its vendor (the
-    other vendors keep their saved prices), without the saved versions it repeats."""
-    if not chosen.over_saved:
-        return chosen.alternative
-    names = {p.name for p in chosen.alternative.plans}
-    return over_saved(chosen.alternative, [p for p in saved if p.name not in names])
-
-
-def _per(value: Decimal | None, currency: str, none: str) -> str:
-    return none if value is None else money(value, currency, 4 if value >= 1 else 6)
