@@ -102,6 +102,10 @@ def test_a_flat_price_typed_in_the_form_is_compared_with_the_saved_plans(
     assert cells[("openai", "gpt-4o")] == "$0.625000"
     assert cells[("anthropic", "claude-haiku")] == "$3.3333"
     assert cells[("mistral", "mistral-large")] == "no requests"
+    # The inverse for the flat price: gpt-4o's 4 requests cost 4 x 0.40 = 1.60 flat against
+    # 2.50 saved, so Chat's prices x 1.60 / 2.50 = 0.64: 0.50 -> 0.32 in, 2.00 -> 1.28 out.
+    assert ("openai gpt-4o: openai flat 0.40 per request costs what Chat's prices x 0.64 "
+            "would: input $0.3200, output $1.2800 per 1,000 tokens.") in page.equivalents.text()
 
 
 def test_the_totals_agree_with_meterbook_compare_json(qtbot, window, db, cli, tmp_path,

@@ -218,6 +218,7 @@ class ComparePage(Page):
                              (self.per_conversation, "Per conversation")):
             self.tabs.addTab(widget, name)
         column.addWidget(self.tabs, 1)
+        column.addStretch(0)  # takes the room only when the tabs are hidden: the note stays up
         return box
 
     # -- the question --------------------------------------------------------------------------

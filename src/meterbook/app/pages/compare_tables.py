@@ -125,9 +125,10 @@ def equivalents_text(c: Comparison) -> str:
             p = e.prices
             if p is None:
                 continue
-            unit = f"{p.token_unit:,} tokens"
+            unit, cur = f"{p.token_unit:,} tokens", c.currency
             lines.append(f"{m.vendor} {m.model}: {e.scenario} costs what {p.based_on}'s prices "
-                         f"x {p.factor} would: input {p.input}, output {p.output} per {unit}.")
+                         f"x {p.factor:.2f} would: input {money(p.input, cur, 4)}, output "
+                         f"{money(p.output, cur, 4)} per {unit}.")
     return "\n".join(lines)
 
 
