@@ -186,6 +186,33 @@ def test_volume_tiers_and_a_fee_with_requests_included_per_billing_month(
     assert rows[names[1]][1:3] == ["$12.10", "-$0.90"]
 
 
+def pick_named(qtbot, page, kind: str, name: str) -> None:
+    picker = page.picker
+    picker.kind.setCurrentIndex(picker.kind.findData(kind))
+    names = picker.fields[kind]["name"]
+    names.setCurrentIndex(names.findText(name))
+    qtbot.mouseClick(picker.add_button, Qt.MouseButton.LeftButton)
+
+
+def test_a_saved_plan_and_a_catalog_plan_as_alternatives(qtbot, window, american):
+    page = opened(qtbot, window)
+    remove_every_alternative(qtbot, page)
+    pick_named(qtbot, page, "saved", "Chat")
+    pick_named(qtbot, page, "catalog", "OpenAI GPT-6.2 Sol")
+    assert [page.alternatives.item(i).text() for i in range(page.alternatives.count())] == [
+        "Chat", "OpenAI GPT-6.2 Sol"]
+    page.alternatives.setCurrentRow(0)
+    assert not page.save_button.isEnabled()  # a saved plan is one already
+    page.alternatives.setCurrentRow(1)
+    assert page.save_button.isEnabled()
+    compare_now(qtbot, page)
+    rows = scenario_rows(page)
+    # Chat over the saved plans prices exactly as saved; the catalog plan covers gpt-6.2-sol*
+    # only, none of this usage, so the saved plans keep pricing all of it: 13.00, no change.
+    assert rows["Chat"][1:5] == ["$13.00", "$0.00", "0.00%", "9"]
+    assert rows["OpenAI GPT-6.2 Sol"][1:5] == ["$13.00", "$0.00", "0.00%", "9"]
+
+
 def test_what_was_typed_wrong_is_said_and_nothing_is_added(qtbot, window):
     page = opened(qtbot, window)
     remove_every_alternative(qtbot, page)
