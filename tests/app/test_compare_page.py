@@ -232,6 +232,10 @@ def test_what_was_typed_wrong_is_said_and_nothing_is_added(qtbot, window):
     assert "Requests included: type a whole number of requests" in message
     assert "Then per request: type a price." in message
     assert page.alternatives.count() == 0
+    fill(qtbot, page, "flat", price="0.40")
+    fill(qtbot, page, "flat", price="0.40")  # the same one again is not listed twice
+    assert page.alternatives.count() == 1
+    assert picker.message.text() == f"{FLAT!r} is on the list already."
 
 
 def test_an_alternative_file_with_errors_lists_every_problem(qtbot, window, tmp_path,

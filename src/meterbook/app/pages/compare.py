@@ -39,7 +39,13 @@ from meterbook.app.charts.histogram import CostHistogram
 from meterbook.app.charts.palette import palette_of
 from meterbook.app.charts.scenario_lines import Scenario, ScenarioLines
 from meterbook.app.context import AppContext
-from meterbook.app.formatting import count, missing_rates_text, money, warning_color
+from meterbook.app.formatting import (
+    count,
+    missing_rates_text,
+    money,
+    month_title,
+    warning_color,
+)  # fmt: skip
 from meterbook.app.pages.base import Page
 from meterbook.app.pages.compare_forms import AlternativePicker, Chosen
 from meterbook.app.pages.compare_tables import (
@@ -256,7 +262,8 @@ class ComparePage(Page):
         if span is not None:
             y, m = span[1].year, span[1].month
             while (y, m) >= (span[0].year, span[0].month):
-                self.period.addItem(f"{date(y, m, 1):%B %Y}", f"{y:04d}-{m:02d}")
+                label = f"{y:04d}-{m:02d}"
+                self.period.addItem(month_title(label), label)
                 y, m = (y - 1, 12) if m == 1 else (y, m - 1)
             for edit, day in ((self.from_date, span[0]), (self.to_date, span[1])):
                 if not edit.isEnabled():
@@ -275,7 +282,7 @@ class ComparePage(Page):
     def add_alternative(self, chosen: Chosen) -> None:
         name = chosen.alternative.name
         if name == SAVED or any(c.alternative.name == name for c in self.chosen):
-            self.picker._say(f"{name!r} is on the list already.", warn=True)
+            self.picker.say(f"{name!r} is on the list already.", warn=True)
             return
         self.chosen.append(chosen)
         self.alternatives.addItem(name)
@@ -384,7 +391,7 @@ class ComparePage(Page):
         if not self.chosen:
             return False
         shown = money(price, c.currency, 4)
-        self.picker._say(f"Suggested to start with: {vendor} at a flat {shown} per request, "
+        self.picker.say(f"Suggested to start with: {vendor} at a flat {shown} per request, "
                          "near what its requests cost you now. Change the price and Add, or "
                          "pick another kind of alternative.")
         self.run_compare()
@@ -487,7 +494,7 @@ class ComparePage(Page):
 
         def done(result) -> None:
             self.chosen[row] = Chosen(alternative, saved=True)
-            self.picker._say(f"Saved {alternative.name} as a plan: it now prices your usage "
+            self.picker.say(f"Saved {alternative.name} as a plan: it now prices your usage "
                              f"as any plan ({count(result.repriced)} records re-priced). See "
                              "the Plans page.")
             self.ctx.changed()
@@ -495,10 +502,10 @@ class ComparePage(Page):
         def failed(exc: BaseException) -> None:
             self._selection_changed(self.alternatives.currentRow())
             if isinstance(exc, PlanFileError):
-                self.picker._say("Not saved:\n" + "\n".join(describe(p) for p in exc.problems),
+                self.picker.say("Not saved:\n" + "\n".join(describe(p) for p in exc.problems),
                                  warn=True)
             else:
-                self.picker._say(f"Not saved: {exc}", warn=True)
+                self.picker.say(f"Not saved: {exc}", warn=True)
 
         self.ctx.tasks.write(f"Saving {alternative.name} as a plan",
                              lambda progress, _c: save_plan(db, to_save), done, failed)

@@ -242,19 +242,19 @@ class AlternativePicker(QWidget):
         try:
             chosen = self.build()
         except FormError as exc:
-            self._say("Not added:\n" + "\n".join(exc.problems), warn=True)
+            self.say("Not added:\n" + "\n".join(exc.problems), warn=True)
             return
         except PlanFileError as exc:
             where = exc.path if self.kind.currentData() == "file" else "the plan"
-            self._say(f"Not added, {where} has problems:\n"
+            self.say(f"Not added, {where} has problems:\n"
                       + "\n".join(describe(p) for p in exc.problems), warn=True)
             return
         if chosen is None:  # the file dialog was cancelled
             return
-        self._say(f"Added {chosen.alternative.name}.")
+        self.say(f"Added {chosen.alternative.name}.")
         self.added.emit(chosen)
 
-    def _say(self, text: str, warn: bool = False) -> None:
+    def say(self, text: str, warn: bool = False) -> None:
         self.message.setText(text)
         self.message.setStyleSheet(f"color: {warning_color(self.palette()).name()};"
                                    if warn else "")
