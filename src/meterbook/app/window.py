@@ -32,8 +32,9 @@ from meterbook.app.context import AppContext
 from meterbook.app.formatting import billed_note, month_title, warning_color
 from meterbook.app.icons import draw_icons
 from meterbook.app.models.conversations_model import summary_money
-from meterbook.app.pages.base import ComparePage, Page, ReportsPage
+from meterbook.app.pages.base import Page, ReportsPage
 from meterbook.app.pages.budgets import BudgetsPage
+from meterbook.app.pages.compare import ComparePage
 from meterbook.app.pages.conversations import ConversationsPage
 from meterbook.app.pages.dashboard import DashboardPage
 from meterbook.app.pages.imports import ImportsPage

@@ -58,14 +58,6 @@ class ComingPage(Page):
         layout.addStretch(1)
 
 
-class ComparePage(ComingPage):
-    key, title = "compare", "Compare"
-    coming = ("Compare will price your own usage under other plans side by side: pay per "
-              "request or per token, another vendor, a volume contract. Until then, "
-              "<code>meterbook cost --plans OTHER.toml</code> answers the same question on the "
-              "command line.")
-
-
 class ReportsPage(ComingPage):
     key, title = "reports", "Reports"
     coming = ("The monthly report for your accountant (PDF, HTML, CSV and Excel) is coming in "

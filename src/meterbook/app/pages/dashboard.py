@@ -35,10 +35,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )  # fmt: skip
 
+from meterbook.app.alert_banner import AlertBanner
 from meterbook.app.charts.cumulative import CumulativeSpend
 from meterbook.app.charts.palette import palette_of
 from meterbook.app.charts.stacked_bars import StackedBars
-from meterbook.app.alert_banner import AlertBanner
 from meterbook.app.context import AppContext
 from meterbook.app.formatting import (
     billed_note,
