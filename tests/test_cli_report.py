@@ -127,8 +127,8 @@ def test_a_vendor_no_usage_names_is_refused(loaded, tmp_path):
 
 
 def test_usage_errors(loaded, tmp_path):
-    out = tmp_path / "r.pdf"
-    assert _report(loaded, out, "--month", "2026-04").code == 2  # no pdf writer yet
+    out = tmp_path / "r.docx"
+    assert _report(loaded, out, "--month", "2026-04").code == 2  # not a report format
     result = _report(loaded, tmp_path / "r.csv", "--month", "2026-04", "--from", "2026-03-01")
     assert result.code == 1 and "--month cannot be combined" in result.err
     result = _report(loaded, tmp_path / "r.csv", "--from", "2026-03-01", "--to", "May")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from meterbook.errors import Refused
 
-FORMATS = ("csv", "html", "xlsx")  # pdf joins when its writer does
+FORMATS = ("pdf", "html", "csv", "xlsx")
 
 
 def add_parser(sub) -> None:

@@ -51,8 +51,17 @@ def report_bytes(db: Database, report: monthly.MonthlyReport, fmt: str) -> bytes
         return report_csv.as_bytes(report)
     if fmt == "xlsx":
         return report_xlsx.as_bytes(report)
-    if fmt == "html":
-        return report_html.as_bytes(report)
+    if fmt == "html":  # the same charts as the PDF, as PNG (stable bytes, unlike SVG ids)
+        from meterbook.app.report_charts import chart_images
+
+        return report_html.as_bytes(report, chart_images(db, report))
+    if fmt == "pdf":
+        from meterbook.app import report_pdf
+        from meterbook.store.settings import paper_size
+
+        with db.engine.connect() as conn:
+            paper = paper_size(conn)
+        return report_pdf.as_bytes(db, report, paper)
     raise Refused(f"{fmt!r} is not a report format; choose one of {', '.join(FORMATS)}")
 
 
