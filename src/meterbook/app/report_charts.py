@@ -21,7 +21,7 @@ from meterbook.store.spend_series import series_colours, spend_series, top_spend
 
 CHART_SIZE = (900, 320)  # logical pixels; exported at twice that (charts.base.PNG_SCALE)
 TITLES = {"daily_spend": "Daily spend by vendor", "spend_by_vendor": "Spend by vendor",
-          "cumulative": "Spent so far against the budget"}
+          "cumulative": "Spent so far"}
 
 
 def application():

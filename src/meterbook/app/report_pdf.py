@@ -112,7 +112,7 @@ def _furniture(painter, report: MonthlyReport, font, width: float, height: float
                number: int, pages: int) -> None:
     """The running head (company, period) and foot (when made, page n of N) of a page."""
     from PySide6.QtCore import QRectF, Qt
-    from PySide6.QtGui import QColor, QFont
+    from PySide6.QtGui import QColor, QFont, QFontMetrics
 
     painter.save()
     painter.setFont(QFont(font, painter.device()))
@@ -120,8 +120,10 @@ def _furniture(painter, report: MonthlyReport, font, width: float, height: float
     left, right = Qt.AlignmentFlag.AlignLeft, Qt.AlignmentFlag.AlignRight
     top = QRectF(0, 0, width, line)
     foot = QRectF(0, height - line, width, line)
-    head = report.company or "AI spend report"
-    painter.drawText(top, left | Qt.AlignmentFlag.AlignVCenter, head)
+    if report.company:  # a long name is shortened with "…", never drawn over the period
+        name = QFontMetrics(painter.font()).elidedText(
+            report.company, Qt.TextElideMode.ElideRight, int(width * 0.6))
+        painter.drawText(top, left | Qt.AlignmentFlag.AlignVCenter, name)
     painter.drawText(top, right | Qt.AlignmentFlag.AlignVCenter,
                      f"AI spend report {report.period.label}")
     painter.drawText(foot, left | Qt.AlignmentFlag.AlignVCenter,

@@ -40,7 +40,7 @@ from meterbook.reports.report_text import (
 )  # fmt: skip
 
 CHARTS = {"daily_spend": "Daily spend by vendor", "spend_by_vendor": "Spend by vendor",
-          "cumulative": "Spent so far against the budget"}
+          "cumulative": "Spent so far, against the month's budget where one is set"}
 _STYLE = """
 body{font-family:"Segoe UI",Helvetica,Arial,sans-serif;color:#1d2330;margin:2em auto;
 max-width:60em;padding:0 1em;font-size:14px}
