@@ -12,17 +12,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.reports.report_data import PLANS, USAGE
+from tests.reports.report_data import load_with_cli
 
 AT = "2026-05-03T08:00:00Z"
 
 
 @pytest.fixture
 def loaded(cli, tmp_path):
-    (tmp_path / "plans.toml").write_text(PLANS, encoding="utf-8")
-    (tmp_path / "usage.csv").write_text(USAGE, encoding="utf-8")
-    assert cli("plans", "import", str(tmp_path / "plans.toml")).code == 0
-    assert cli("import", str(tmp_path / "usage.csv")).code == 0
+    load_with_cli(cli, tmp_path)
     return cli
 
 

@@ -22,7 +22,7 @@ from meterbook.importers.demo import save_demo
 from meterbook.store.database import open_database
 from meterbook.store.settings import default_paper
 from tests.helpers import report_in_utc
-from tests.reports.report_data import HOSTILE, PLANS, USAGE
+from tests.reports.report_data import HOSTILE, load_with_cli
 
 AT = "2026-05-03T08:00:00Z"
 needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None,
@@ -31,10 +31,7 @@ needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None,
 
 @pytest.fixture
 def loaded(cli, tmp_path):
-    (tmp_path / "plans.toml").write_text(PLANS, encoding="utf-8")
-    (tmp_path / "usage.csv").write_text(USAGE, encoding="utf-8")
-    assert cli("plans", "import", str(tmp_path / "plans.toml")).code == 0
-    assert cli("import", str(tmp_path / "usage.csv")).code == 0
+    load_with_cli(cli, tmp_path)
     return cli
 
 
