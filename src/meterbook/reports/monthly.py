@@ -291,6 +291,10 @@ def gather(db: Database, period: Period, tz_name: str, generated_at: datetime,
         budgets, alerts = _budgets(conn, period, tz, generated_at)
         company = company_name(conn)
     notes = []
+    if period.to_us > to_epoch_us(generated_at):  # an accountant must not read it as final
+        notes.append(f"{period.label} is not over yet: these are the figures known at "
+                     f"{generated_at.astimezone(tz):%Y-%m-%d %H:%M} ({tz_name}), against the "
+                     "whole previous period.")
     if project is not None:
         notes.append("Fixed charges (monthly fees and minimums) belong to a vendor's plan, not "
                      "to a project: a project's report leaves them out.")
