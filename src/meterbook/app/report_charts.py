@@ -72,7 +72,12 @@ def chart_images(db: Database, report: MonthlyReport) -> dict[str, bytes]:
     """PNG bytes by name (TITLES' keys); empty for a scoped or empty report."""
     if report.vendor or report.project or report.empty:
         return {}
-    application()
+    from PySide6.QtCore import QThread
+
+    if QThread.currentThread() is not application().thread():
+        # Widgets live on the GUI thread only; a worker drawing them would crash Qt.
+        raise RuntimeError("the report's charts are drawn on the GUI thread: save a PDF or "
+                           "HTML report there (report_export.save_report)")
     from meterbook.app.charts.cumulative import CumulativeSpend
     from meterbook.app.charts.palette import SeriesPalette
     from meterbook.app.charts.stacked_bars import StackedBars

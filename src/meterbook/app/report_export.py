@@ -65,14 +65,23 @@ def report_bytes(db: Database, report: monthly.MonthlyReport, fmt: str) -> bytes
     raise Refused(f"{fmt!r} is not a report format; choose one of {', '.join(FORMATS)}")
 
 
+def save_report(db: Database, report: monthly.MonthlyReport, fmt: str, path: str | Path
+                ) -> Path:
+    """Write a gathered report to `path`, whole or not at all. For the Reports page: gather
+    with `report_data` in a worker, then save here, on the GUI thread for pdf and html (their
+    charts are widgets, drawn offscreen)."""
+    write_atomic(path, report_bytes(db, report, fmt))
+    return Path(path)
+
+
 def export_report(db: Database, fmt: str, path: str | Path, *, month: str | None = None,
                   first: str | date | None = None, last: str | date | None = None,
                   vendor: str | None = None, project: str | None = None,
                   generated_at: datetime | None = None, tz_name: str | None = None) -> Path:
     """Write the report to `path` (beside it first, then renamed: never half a file) and
     return the path. Refused, with a sentence for a person, for a period in the future or a
-    path that cannot be written; nothing is left behind then."""
+    path that cannot be written; nothing is left behind then. For pdf and html, call it on
+    the GUI thread (or in the CLI): the charts are Qt widgets."""
     report = report_data(db, month=month, first=first, last=last, vendor=vendor,
                          project=project, generated_at=generated_at, tz_name=tz_name)
-    write_atomic(path, report_bytes(db, report, fmt))
-    return Path(path)
+    return save_report(db, report, fmt, path)
