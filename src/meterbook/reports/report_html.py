@@ -40,7 +40,7 @@ from meterbook.reports.report_text import (
 )  # fmt: skip
 
 CHARTS = {"daily_spend": "Daily spend by vendor", "spend_by_vendor": "Spend by vendor",
-          "cumulative": "Spent so far, against the month's budget where one is set"}
+          "cumulative": "Spent so far, against the budget for everything over the period"}
 _STYLE = """
 body{font-family:"Segoe UI",Helvetica,Arial,sans-serif;color:#1d2330;margin:2em auto;
 max-width:60em;padding:0 1em;font-size:14px}
@@ -177,6 +177,9 @@ def as_text(report: MonthlyReport, charts: Mapping[str, str | bytes] | None = No
         p.append(_table(BUDGET_HEADERS, BUDGET_KINDS, budget_rows(report), empty=BUDGETS_NONE))
         p.append("<h2>Alerts raised in the period</h2>")
         p.append(_table(ALERT_HEADERS, ALERT_KINDS, alert_rows(report), empty=ALERTS_NONE))
+    if report.vendor or report.project:
+        p.append('<p class="small">The charts cover every vendor and project, so a report '
+                 "narrowed to one carries none.</p>")
     for i, name in enumerate(sorted(charts or {}, key=_chart_order)):
         p.append(_chart(name, charts[name], print_width, first=not i))
     p.append("<h2>Why it changed since the previous period</h2>")
