@@ -172,3 +172,18 @@ def test_budgets_and_alerts_in_every_format(demo, tmp_path):
         text = " ".join(_text(paths["pdf"]).split())
         assert "Budgets" in text and "Alerts raised in the period" in text
         assert "Anthropic: 80% of the budget reached on 2026-05-" in text
+
+
+def test_the_spend_by_vendor_chart_ranks_as_the_trends_page(demo):
+    from datetime import date
+
+    from meterbook.app.report_charts import _vendor_ranking
+    from meterbook.app.report_export import report_data
+    from meterbook.store.spend_series import top_spenders
+
+    with open_database(str(demo)) as db:
+        report = report_data(db, month="2026-04", generated_at=datetime(2026, 5, 20, tzinfo=UTC))
+        with db.engine.connect() as conn:
+            trends = top_spenders(conn, "UTC", date(2026, 4, 1), date(2026, 5, 1), "vendor")
+    assert _vendor_ranking(report) == trends
+    assert trends.names  # the demo's April has usage of several vendors

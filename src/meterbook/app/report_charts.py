@@ -17,7 +17,7 @@ from pathlib import Path
 from meterbook.core.records import from_epoch_us
 from meterbook.reports.monthly import MonthlyReport
 from meterbook.store.database import Database
-from meterbook.store.spend_series import series_colours, spend_series, top_spenders
+from meterbook.store.spend_series import Ranking, series_colours, spend_series
 
 CHART_SIZE = (900, 320)  # logical pixels; exported at twice that (charts.base.PNG_SCALE)
 TITLES = {"daily_spend": "Daily spend by vendor", "spend_by_vendor": "Spend by vendor",
@@ -88,8 +88,8 @@ def chart_images(db: Database, report: MonthlyReport) -> dict[str, bytes]:
     after = _local_day(report.period.to_us, tz)
     with db.engine.connect() as conn:
         series = spend_series(conn, tz, first, after, "day", "vendor")
-        ranking = top_spenders(conn, tz, first, after, "vendor")
         palette = SeriesPalette(series_colours(conn))  # the app's colours; none saved here
+    ranking = _vendor_ranking(report)
     out = {}
     daily = StackedBars()
     _light(daily)
@@ -112,6 +112,15 @@ def chart_images(db: Database, report: MonthlyReport) -> dict[str, bytes]:
     for chart in (daily, top, cumulative):
         chart.deleteLater()
     return out
+
+
+def _vendor_ranking(report: MonthlyReport, limit: int = 10) -> Ranking:
+    """What `top_spenders(..., "vendor")` gives the Trends page, from the report's own rows
+    (usage charges: a monthly fee is no vendor's usage), without asking the database again."""
+    rows = sorted(report.grouped("vendor"), key=lambda r: (-r.usage_cost, r.key))[:limit]
+    return Ranking("vendor", report.currency, [r.key for r in rows],
+                   [r.usage_cost for r in rows], [r.requests for r in rows],
+                   [r.unpriced_requests for r in rows])
 
 
 def _local_day(us: int, tz_name: str) -> date:
