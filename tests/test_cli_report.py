@@ -12,17 +12,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.reports.report_data import PLANS, USAGE
+from tests.reports.report_data import load_with_cli
 
 AT = "2026-05-03T08:00:00Z"
 
 
 @pytest.fixture
 def loaded(cli, tmp_path):
-    (tmp_path / "plans.toml").write_text(PLANS, encoding="utf-8")
-    (tmp_path / "usage.csv").write_text(USAGE, encoding="utf-8")
-    assert cli("plans", "import", str(tmp_path / "plans.toml")).code == 0
-    assert cli("import", str(tmp_path / "usage.csv")).code == 0
+    load_with_cli(cli, tmp_path)
     return cli
 
 
@@ -127,8 +124,8 @@ def test_a_vendor_no_usage_names_is_refused(loaded, tmp_path):
 
 
 def test_usage_errors(loaded, tmp_path):
-    out = tmp_path / "r.pdf"
-    assert _report(loaded, out, "--month", "2026-04").code == 2  # no pdf writer yet
+    out = tmp_path / "r.docx"
+    assert _report(loaded, out, "--month", "2026-04").code == 2  # not a report format
     result = _report(loaded, tmp_path / "r.csv", "--month", "2026-04", "--from", "2026-03-01")
     assert result.code == 1 and "--month cannot be combined" in result.err
     result = _report(loaded, tmp_path / "r.csv", "--from", "2026-03-01", "--to", "May")

@@ -151,6 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     settings = sub.add_parser("settings", help="show or change the home currency and time zone")
     settings.add_argument("--currency", metavar="CODE", help="home currency, e.g. EUR")
     settings.add_argument("--timezone", metavar="ZONE", help="report time zone, e.g. Europe/Paris")
+    settings.add_argument("--paper", metavar="a4|letter", help="the PDF report's paper size")
+    settings.add_argument("--company", metavar="NAME",
+                          help="the company name printed on reports ('' removes it)")
 
     commands_report.add_parser(sub)
 

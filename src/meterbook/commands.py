@@ -464,17 +464,25 @@ def settings(args: argparse.Namespace) -> int:
                 settings_store.set_home_currency(session, code=args.currency)
             if args.timezone:
                 settings_store.set_report_timezone(session, name=args.timezone)
+            if args.paper:
+                settings_store.set_paper_size(session, paper=args.paper)
+            if args.company is not None:
+                settings_store.set_company_name(session, name=args.company)
         except ValueError as exc:
             raise Refused(str(exc)) from None
         session.commit()
         home = settings_store.home_currency(session)
         tz = settings_store.report_timezone(session)
+        paper = settings_store.paper_size(session.connection())
+        company = settings_store.company_name(session.connection())
         has_rates = bool(settings_store.list_rates(session))
     if home != before and has_rates:
         print(f"Note: the saved exchange rates were entered against {before}; check them with "
               "`meterbook rates list`.", file=sys.stderr)
     print(f"home currency: {home}")
     print(f"time zone:     {tz or 'not set (this computer’s zone is used)'}")
+    print(f"paper:         {paper}")
+    print(f"company:       {company or 'not set'}")
     print(f"database:      {db.shown_url}")
     return 0
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from meterbook.errors import Refused
 
-FORMATS = ("csv", "html", "xlsx")  # pdf joins when its writer does
+FORMATS = ("pdf", "html", "csv", "xlsx")
 
 
 def add_parser(sub) -> None:
@@ -64,8 +64,9 @@ def _check_args(args: argparse.Namespace) -> str | None:
 
 
 def report(args: argparse.Namespace, db, tz_name: str) -> int:
+    from meterbook.app.report_export import report_bytes
     from meterbook.core.periods import zone
-    from meterbook.reports import monthly, report_csv, report_html, report_xlsx
+    from meterbook.reports import monthly
     from meterbook.reports.file_output import write_atomic
     from meterbook.reports.report_text import empty_text
 
@@ -78,8 +79,7 @@ def report(args: argparse.Namespace, db, tz_name: str) -> int:
     period = monthly.choose_period(tz_name, generated_at if args.generated_at else
                                    datetime.now(UTC), month, args.from_, args.to)
     data = monthly.gather(db, period, tz_name, generated_at, args.vendor, args.project)
-    writer = {"csv": report_csv, "html": report_html, "xlsx": report_xlsx}[args.format]
-    write_atomic(args.output, writer.as_bytes(data))
+    write_atomic(args.output, report_bytes(db, data, args.format))
     if data.empty:  # a valid question (the file exists and says so), but worth a word
         print(f"{empty_text(data)} Written to {args.output}", file=sys.stderr)
     else:

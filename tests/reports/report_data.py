@@ -69,3 +69,11 @@ timestamp,vendor,model,request_id,conversation_id,project,requests,input_tokens,
 2026-04-08T09:00:00Z,openai,gpt-4o,h2,@SUM(A1),+cmd,1,1000,0
 2026-04-09T09:00:00Z,openai,gpt-4o,h3,c7,-2+3,1,1000,0
 """
+
+
+def load_with_cli(cli, folder) -> None:
+    """Save PLANS and import USAGE through the `meterbook` command (the `cli` fixture)."""
+    (folder / "plans.toml").write_text(PLANS, encoding="utf-8")
+    (folder / "usage.csv").write_text(USAGE, encoding="utf-8")
+    assert cli("plans", "import", str(folder / "plans.toml")).code == 0
+    assert cli("import", str(folder / "usage.csv")).code == 0

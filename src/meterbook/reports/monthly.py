@@ -17,10 +17,12 @@ from meterbook.core.change import Change
 from meterbook.core.cost import COUNT_FIELDS, CostRow
 from meterbook.core.periods import month_start_us, next_month, parse_day, parse_month, zone
 from meterbook.core.plans import Plan
-from meterbook.core.records import from_epoch_us
+from meterbook.core.records import from_epoch_us, to_epoch_us
 from meterbook.errors import Refused
 from meterbook.store import readers
+from meterbook.store.alerts import SPIKE, THRESHOLD, Alert, standing_alerts
 from meterbook.store.batches import list_batches
+from meterbook.store.budget_status import BudgetFigures, budget_status
 from meterbook.store.change_query import (
     Breakdown,
     FixedLine,
@@ -32,6 +34,7 @@ from meterbook.store.change_query import (
 from meterbook.store.cost_query import CostQuery, meter_scope_sql, run_cost_query
 from meterbook.store.database import Database
 from meterbook.store.reconcile_query import BillGaps, bill_gaps
+from meterbook.store.settings import company_name
 from meterbook.store.sql import fetch_all
 
 TOP_CONVERSATIONS = 10
@@ -101,10 +104,12 @@ class MonthlyReport:
     imports: list[ImportCovered]
     rates: list[tuple[str, str, Decimal]]  # (currency, month, rate) of the period's months
     rounding: str = ROUNDING
-    # Filled by the budgets and alerts work (issue 8) when it lands; writers skip them if None.
-    budgets: list | None = None
-    alerts: list | None = None
+    # The saved budgets' status at the period's end (or today, in a period not over) and
+    # the alerts of the period; None when no budget is saved (the writers then say nothing).
+    budgets: list[BudgetFigures] | None = None
+    alerts: list[Alert] | None = None
     notes: list[str] = field(default_factory=list)
+    company: str | None = None  # the settings' company name, printed at the top
 
     @property
     def total(self) -> CostRow:
@@ -237,6 +242,29 @@ def _reconciliation(conn, q: CostQuery, plans) -> list[Reconciliation]:
     return out
 
 
+def _budgets(conn, period: Period, tz, now: datetime
+             ) -> tuple[list[BudgetFigures] | None, list[Alert] | None]:
+    """The budgets of the period holding its last day, as they stood at its end (or at `now`
+    while it runs), and the alerts not withdrawn that the period raised: a threshold crossed
+    in it, a spike on one of its days, a forecast alert raised during it."""
+    last = from_epoch_us(period.to_us - 1).astimezone(tz).date()
+    today = min(now.astimezone(tz).date(), last)
+    status = budget_status(conn, last.year, last.month, today, str(tz))
+    alerts = []
+    for a in standing_alerts(conn):
+        if a.kind == THRESHOLD:
+            moment = a.crossed_at
+        elif a.kind == SPIKE:
+            moment = datetime.fromisoformat(a.day).replace(tzinfo=tz)
+        else:
+            moment = a.raised_at
+        if moment is not None and period.from_us <= to_epoch_us(moment) < period.to_us:
+            alerts.append(a)
+    if not status.budgets and not alerts:
+        return None, None
+    return status.budgets, alerts
+
+
 def gather(db: Database, period: Period, tz_name: str, generated_at: datetime,
            vendor: str | None = None, project: str | None = None,
            plans: list[tuple[int, Plan]] | None = None) -> MonthlyReport:
@@ -260,7 +288,13 @@ def gather(db: Database, period: Period, tz_name: str, generated_at: datetime,
         imports = _imports(conn, db, period, meter_ids, tz)
         rates = sorted((c, m, r) for (c, m), r in (q.rates or {}).items()
                        if m in period.months)
+        budgets, alerts = _budgets(conn, period, tz, generated_at)
+        company = company_name(conn)
     notes = []
+    if period.to_us > to_epoch_us(generated_at):  # an accountant must not read it as final
+        notes.append(f"{period.label} is not over yet: these are the figures known at "
+                     f"{generated_at.astimezone(tz):%Y-%m-%d %H:%M} ({tz_name}), against the "
+                     "whole previous period.")
     if project is not None:
         notes.append("Fixed charges (monthly fees and minimums) belong to a vendor's plan, not "
                      "to a project: a project's report leaves them out.")
@@ -268,5 +302,5 @@ def gather(db: Database, period: Period, tz_name: str, generated_at: datetime,
         period, vendor, project, q.home_currency, tz_name, generated_at, __version__, now,
         before, change, conv_rows[:TOP_CONVERSATIONS], len(conv_rows),
         sum((r.usage_cost for r in conv_rows), Decimal(0)), recon, imports, rates,
-        notes=notes)
+        budgets=budgets, alerts=alerts, notes=notes, company=company)
 

@@ -19,18 +19,28 @@ from meterbook.core.cost import CostRow
 from meterbook.core.money import format_display
 from meterbook.reports.monthly import MonthlyReport, tokens
 from meterbook.reports.report_text import (
+    ALERT_HEADERS,
+    ALERT_KINDS,
+    ALERTS_NONE,
+    BUDGET_HEADERS,
+    BUDGET_KINDS,
+    BUDGETS_NONE,
+    CHANGE_SENTENCE,
     DECOMPOSITION,
     MONEY,
     RECONCILE_HEADERS,
     TEXT,
     UNIT_MONEY,
     about_pairs,
+    alert_rows,
+    budget_rows,
     empty_text,
     reconcile_parts,
     summary_pairs,
 )  # fmt: skip
 
-CHARTS = {"daily_spend": "Daily spend", "spend_by_vendor": "Spend by vendor"}
+CHARTS = {"daily_spend": "Daily spend by vendor", "spend_by_vendor": "Spend by vendor",
+          "cumulative": "Spent so far, against the budget for everything over the period"}
 _STYLE = """
 body{font-family:"Segoe UI",Helvetica,Arial,sans-serif;color:#1d2330;margin:2em auto;
 max-width:60em;padding:0 1em;font-size:14px}
@@ -41,9 +51,21 @@ th,td{padding:.25em .6em;border-bottom:1px solid #e4e6ee;text-align:left;vertica
 th{background:#f3f4f8}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 td.n,td:first-child{white-space:nowrap}tr.total td{font-weight:bold;border-top:2px solid #889}
 .note{background:#fff6e0;border-left:4px solid #e0a000;padding:.5em .8em}
-.small{color:#556;font-size:.9em}img.chart{max-width:100%}
+.small{color:#556;font-size:.9em}.company{font-size:1.1em;font-weight:bold;margin:0}img.chart{max-width:100%}
 @media print{body{margin:0}h2{break-after:avoid}tr{break-inside:avoid}}
 """
+# For Qt's rich text (the PDF, app/report_pdf.py): sizes in points, the subset of CSS Qt
+# reads; the table layout comes from the <table> attributes below.
+PRINT_STYLE = """
+body{font-family:"DejaVu Sans";color:#1d2330;font-size:8pt}
+h1{font-size:15pt;margin-bottom:2pt}h2{font-size:11pt;margin-top:12pt;margin-bottom:4pt}
+th{background-color:#eef0f5;font-weight:bold;text-align:left}
+td.n,th.n{text-align:right}tr.total td{font-weight:bold}th,td.n{white-space:nowrap}
+h2.charts{page-break-before:always}table{margin-bottom:4pt}
+.note{background-color:#fff6e0}.small{color:#556;font-size:7pt}
+.company{font-size:10pt;font-weight:bold;margin:0}
+"""
+_PRINT_TABLE = ' width="100%" cellspacing="0" cellpadding="3" border="0.5"'
 
 
 def esc(value: object) -> str:
@@ -97,14 +119,18 @@ def _group_rows(rows: list[CostRow]) -> list[list]:
 _GROUP_KINDS = (TEXT, "int", "int", MONEY, MONEY, MONEY, "int")
 
 
-def _chart(name: str, image: str | bytes) -> str:
+def _chart(name: str, image: str | bytes, width: int | None = None, first: bool = False
+           ) -> str:
     if isinstance(image, str):
         data, mime = image.encode("utf-8"), "image/svg+xml"
     else:
         data, mime = image, "image/png"
     uri = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
-    return (f"<h2>{esc(CHARTS.get(name, name))}</h2>"
-            f'<img class="chart" alt="{esc(CHARTS.get(name, name))}" src="{uri}">')
+    # In print the charts start a page of their own: a heading never parts from its chart.
+    head = '<h2 class="charts">' if width and first else "<h2>"
+    return (f"{head}{esc(CHARTS.get(name, name))}</h2>"
+            f'<img class="chart" alt="{esc(CHARTS.get(name, name))}" src="{uri}"'
+            f'{f" width={width}" if width else ""}>')
 
 
 def _change(report: MonthlyReport) -> str:
@@ -124,12 +150,21 @@ def _change(report: MonthlyReport) -> str:
     return "".join(out)
 
 
-def as_text(report: MonthlyReport, charts: Mapping[str, str | bytes] | None = None) -> str:
+def _chart_order(name: str) -> tuple[int, str]:
+    return (list(CHARTS).index(name) if name in CHARTS else len(CHARTS), name)
+
+
+def as_text(report: MonthlyReport, charts: Mapping[str, str | bytes] | None = None,
+            print_width: int | None = None) -> str:
+    """The page; `print_width` (the page's width in CSS pixels) lays it out for Qt's rich
+    text instead, for the PDF: points for sizes, table attributes, charts as wide as the
+    page."""
     cur = report.currency
     p: list[str] = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{esc(f'Meterbook report {report.period.label}')}</title>",
-        f"<style>{_STYLE}</style></head><body>",
+        f"<style>{PRINT_STYLE if print_width else _STYLE}</style></head><body>",
+        *([f'<p class="company">{esc(report.company)}</p>'] if report.company else []),
         f"<h1>AI spend report: {esc(report.period.label)}</h1>",
         f'<p class="small">{esc(f"Amounts in {cur}, time zone {report.tz_name}.")}</p>',
     ]
@@ -137,11 +172,18 @@ def as_text(report: MonthlyReport, charts: Mapping[str, str | bytes] | None = No
         p.append(f'<p class="note">{esc(empty_text(report))}</p>')
     p.append("<h2>Summary</h2>")
     p.append(_pairs(summary_pairs(report), cur))
-    if report.budgets is not None or report.alerts is not None:
-        p.append("<h2>Budget and alerts</h2>")  # their tables come with the budgets work
-    for name, image in sorted((charts or {}).items()):
-        p.append(_chart(name, image))
+    if report.budgets is not None:
+        p.append("<h2>Budgets</h2>")
+        p.append(_table(BUDGET_HEADERS, BUDGET_KINDS, budget_rows(report), empty=BUDGETS_NONE))
+        p.append("<h2>Alerts raised in the period</h2>")
+        p.append(_table(ALERT_HEADERS, ALERT_KINDS, alert_rows(report), empty=ALERTS_NONE))
+    if report.vendor or report.project:
+        p.append('<p class="small">The charts cover every vendor and project, so a report '
+                 "narrowed to one carries none.</p>")
+    for i, name in enumerate(sorted(charts or {}, key=_chart_order)):
+        p.append(_chart(name, charts[name], print_width, first=not i))
     p.append("<h2>Why it changed since the previous period</h2>")
+    p.append(f"<p>{esc(CHANGE_SENTENCE)}</p>")
     p.append(_change(report))
     heads = ("requests", "tokens", "usage cost", "fixed", "cost", "unpriced requests")
     total = report.total
@@ -186,10 +228,13 @@ def as_text(report: MonthlyReport, charts: Mapping[str, str | bytes] | None = No
                     empty="No import brought usage into this period."))
     p.append("<h2>About this report</h2>")
     p.append(_pairs(about_pairs(report), cur))
-    made = f"Made {report.generated_at.isoformat()} by Meterbook {report.version}."
-    p.append(f'<p class="small">{esc(made)}</p>')
+    if not print_width:  # in print, every page's foot says it
+        made = f"Made {report.generated_at.isoformat()} by Meterbook {report.version}."
+        p.append(f'<p class="small">{esc(made)}</p>')
     p.append("</body></html>\n")
-    return "\n".join(p)
+    page = "\n".join(p)
+    # Every text went through esc(), so "<table>" here is always markup, never a name.
+    return page.replace("<table>", f"<table{_PRINT_TABLE}>") if print_width else page
 
 
 def as_bytes(report: MonthlyReport, charts: Mapping[str, str | bytes] | None = None) -> bytes:

@@ -19,6 +19,9 @@ DECOMPOSITION = (
     "usage counts are parts of their own. Parts are rounded to cents by the largest "
     "remainder, so the shown parts add up to the shown difference.")
 
+# The "why it changed" section opens with this one sentence, naming the method.
+CHANGE_SENTENCE = (f"The difference is split by the {METHOD}, so the parts below add up "
+                   "exactly to it.")
 
 # What explains billed - computed, as signed amounts that add up to it (after the totals).
 RECONCILE_HEADERS = ("billed without usage", "billed, no plan", "computed, no bill",
@@ -118,3 +121,35 @@ def about_pairs(report: MonthlyReport) -> list[tuple[str, str, object]]:
 
 def money_text(value: Decimal | None, currency: str) -> str:
     return "n/a" if value is None else f"{format_display(value)} {currency}"
+
+
+# --- budgets and alerts (every format shows the same columns) -----------------------------------
+
+BUDGET_HEADERS = ("budget", "scope", "period", "amount", "spent", "% used", "forecast",
+                  "thresholds crossed")
+BUDGET_KINDS = (TEXT, TEXT, TEXT, MONEY, MONEY, TEXT, MONEY, TEXT)
+ALERT_HEADERS = ("alert", "kind", "what happened", "acknowledged")
+ALERT_KINDS = (INT, TEXT, TEXT, TEXT)
+
+
+def budget_rows(report: MonthlyReport) -> list[list]:
+    """One row per saved budget, as it stood at the period's end; the forecast only while
+    the budget's period runs (afterwards the spend is final). Crossing times are UTC."""
+    rows = []
+    last_day = report.generated_at.date()
+    for b in report.budgets or []:
+        crossed = ", ".join(f"{c.threshold}% on {c.crossed_at:%Y-%m-%d %H:%M} UTC"
+                            for c in b.crossings) or "none"
+        running = b.last >= last_day
+        rows.append([b.budget.name, b.budget.scope, f"{b.first} to {b.last}", b.budget.amount,
+                     b.spent, f"{b.percent}%", b.forecast.value if running else None, crossed])
+    return rows
+
+
+def alert_rows(report: MonthlyReport) -> list[list]:
+    return [[a.id, a.kind, a.message, "yes" if a.acknowledged else "no"]
+            for a in report.alerts or []]
+
+
+BUDGETS_NONE = "No budget is saved (`meterbook budget add`)."
+ALERTS_NONE = "No alert was raised in this period."

@@ -20,12 +20,18 @@ from meterbook.reports.file_output import neutralise
 from meterbook.reports.monthly import MonthlyReport, tokens
 from meterbook.reports.report_csv import COLUMNS
 from meterbook.reports.report_text import (
+    ALERT_HEADERS,
+    ALERT_KINDS,
+    BUDGET_HEADERS,
+    BUDGET_KINDS,
     INT,
     MONEY,
     RECONCILE_HEADERS,
     TEXT,
     UNIT_MONEY,
     about_pairs,
+    alert_rows,
+    budget_rows,
     change_pairs,
     reconcile_parts,
     summary_pairs,
@@ -139,6 +145,9 @@ def as_bytes(report: MonthlyReport) -> bytes:
                [[ln.vendor, ln.model or "(fixed charges)", ln.before, ln.after, ln.difference,
                  *(Decimal(ln.parts[p].numerator) / ln.parts[p].denominator for p in PARTS)]
                 for ln in report.change.lines])
+    if report.budgets is not None:
+        book.table("Budgets", BUDGET_HEADERS, BUDGET_KINDS, budget_rows(report))
+        book.table("Alerts", ALERT_HEADERS, ALERT_KINDS, alert_rows(report))
     book.table("Conversations", ("conversation", "requests", "tokens", "cost",
                                  "unpriced_requests"), (TEXT, INT, INT, MONEY, INT),
                [[r.key, r.requests, tokens(r), r.usage_cost, r.unpriced_requests]

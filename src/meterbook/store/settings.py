@@ -99,6 +99,65 @@ def set_report_timezone(session: Session, *, name: str | None) -> str | None:
     return canonical
 
 
+# --- the report's paper and company name ---------------------------------------------------------
+
+COMPANY_KEY = "company_name"
+PAPER_KEY = "paper_size"
+PAPERS = ("a4", "letter")
+# Countries that print on US Letter (the rest of the world uses A4), by locale region.
+_LETTER_REGIONS = ("US", "CA", "MX", "PH")
+_COMPANY_MAX = 120
+
+
+def default_paper(locale_name: str | None = None) -> str:
+    """"letter" for a US, Canadian, Mexican or Philippine locale ("en_US.UTF-8", "fr_CA"),
+    "a4" otherwise; `locale_name` defaults to this computer's paper locale (LC_PAPER, LC_ALL,
+    LANG)."""
+    if locale_name is None:
+        import os
+
+        locale_name = next((os.environ[k] for k in ("LC_ALL", "LC_PAPER", "LANG")
+                            if os.environ.get(k)), "")
+    region = re.split(r"[._@]", locale_name.replace("-", "_") + "_")[1:2]
+    return "letter" if region and region[0].upper() in _LETTER_REGIONS else "a4"
+
+
+def normalize_paper(paper: str) -> str:
+    text = paper.strip().lower() if isinstance(paper, str) else ""
+    if text not in PAPERS:
+        raise ValueError(f"{paper!r} is not a paper size: use a4 or letter")
+    return text
+
+
+def paper_size(conn) -> str:
+    """The report's paper, "a4" or "letter": the saved one, else the locale's."""
+    return readers.get_setting(conn, PAPER_KEY) or default_paper()
+
+
+def set_paper_size(session: Session, *, paper: str) -> str:
+    paper = normalize_paper(paper)
+    set_setting(session, key=PAPER_KEY, value=paper)
+    return paper
+
+
+def company_name(conn) -> str | None:
+    """The company name printed on reports; None when unset."""
+    return readers.get_setting(conn, COMPANY_KEY)
+
+
+def set_company_name(session: Session, *, name: str) -> str | None:
+    """Save the company name (spaces around it trimmed); an empty name removes it."""
+    text = " ".join(name.split()) if isinstance(name, str) else ""
+    if len(text) > _COMPANY_MAX:
+        raise ValueError(f"the company name is {len(text)} characters long; keep it to "
+                         f"{_COMPANY_MAX}")
+    if not text:
+        delete_setting(session, key=COMPANY_KEY)
+        return None
+    set_setting(session, key=COMPANY_KEY, value=text)
+    return text
+
+
 def canonical_timezone(name: str) -> str:
     """The IANA spelling of a time zone name, matched case-insensitively; ValueError if unknown."""
     text = name.strip() if isinstance(name, str) else ""

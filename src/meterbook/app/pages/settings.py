@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QInputDialog,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPushButton,
     QScrollArea,
@@ -52,16 +53,19 @@ from meterbook.store.readers import computer_timezone
 from meterbook.store.restore import default_backup_path
 
 
-def read_settings(db) -> tuple[str, str | None, list, str, int | None]:
-    """(home currency, saved time zone, rates, this computer's zone, size of the file)."""
+def read_settings(db) -> tuple[str, str | None, list, str, int | None, str | None, str]:
+    """(home currency, saved time zone, rates, this computer's zone, size of the file,
+    company name, report paper)."""
     with db.session() as session:
         values = (store.home_currency(session), store.report_timezone(session),
                   store.list_rates(session))
+        report = (store.company_name(session.connection()),
+                  store.paper_size(session.connection()))
     size = None
     if db.path is not None:
         size = sum(p.stat().st_size for p in (db.path, db.path.with_name(db.path.name + "-wal"))
                    if p.exists())
-    return (*values, computer_timezone(), size)
+    return (*values, computer_timezone(), size, *report)
 
 
 class SettingsPage(Page):
@@ -71,6 +75,8 @@ class SettingsPage(Page):
         super().__init__(ctx, parent)
         self.home = "USD"
         self.timezone: str | None = None
+        self.company: str | None = None  # the report's company name and paper, as saved
+        self.paper = ""
         self.rates: list[tuple] = []
         self.rate_dialog: RateDialog | None = None
         self._known = known_currencies()
@@ -129,6 +135,15 @@ class SettingsPage(Page):
         form.addRow("Report time zone:", self.tz_combo)
         form.addRow("", hint_label("Days and months are counted in this zone. Leave it empty "
                                    "to use this computer's zone."))
+        self.company_edit = QLineEdit()
+        self.company_edit.setPlaceholderText("printed at the top of every report")
+        self.company_edit.editingFinished.connect(self.save_report_settings)
+        form.addRow("Company name:", self.company_edit)
+        self.paper_combo = QComboBox()
+        self.paper_combo.addItem("A4", "a4")
+        self.paper_combo.addItem("US Letter", "letter")
+        self.paper_combo.activated.connect(lambda _i: self.save_report_settings())
+        form.addRow("Report paper:", self.paper_combo)
         self.money_problem = QLabel()
         self.money_problem.setStyleSheet("color: #b91c1c;")
         self.money_problem.setWordWrap(True)
@@ -216,7 +231,11 @@ class SettingsPage(Page):
         self._read_missing()
 
     def _show(self, values) -> None:
-        self.home, self.timezone, self.rates, here, size = values
+        self.home, self.timezone, self.rates, here, size, company, paper = values
+        self.company, self.paper = company, paper
+        if not self.company_edit.hasFocus():
+            self.company_edit.setText(company or "")
+        self.paper_combo.setCurrentIndex(max(self.paper_combo.findData(paper), 0))
         tz = self.timezone
         self.tz_combo.lineEdit().setPlaceholderText(f"this computer's zone ({here})")
         self.db_label.setText(self.ctx.db.display_name
@@ -304,6 +323,20 @@ class SettingsPage(Page):
         self.timezone = name
         self._write("Report time zone", lambda session: store.set_report_timezone(
             session, name=name), f"Report time zone set to {name or 'this computer’s zone'}.")
+
+    def save_report_settings(self) -> None:
+        """The company name and paper the PDF report uses (`meterbook settings --company`)."""
+        company = " ".join(self.company_edit.text().split()) or None
+        paper = self.paper_combo.currentData()
+        if (company, paper) == (self.company, self.paper):
+            return  # focus leaving the field is no change
+        self.company, self.paper = company, paper
+
+        def change(session) -> None:
+            store.set_company_name(session, name=company or "")
+            store.set_paper_size(session, paper=paper)
+
+        self._write("Report settings", change, "Report company name and paper saved.")
 
     # -- exchange rates ----------------------------------------------------------------------------
 
