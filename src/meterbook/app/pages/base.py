@@ -71,9 +71,3 @@ class ComparePage(ComingPage):
               "<code>meterbook cost --plans OTHER.toml</code> answers the same question on the "
               "command line.")
 
-
-class ReportsPage(ComingPage):
-    key, title = "reports", "Reports"
-    coming = ("The monthly report for your accountant (PDF, HTML, CSV and Excel) is coming in "
-              "a later release. <code>meterbook cost --month YYYY-MM --format csv</code> gives "
-              "the figures today.")
