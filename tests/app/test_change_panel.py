@@ -77,7 +77,8 @@ def test_the_dashboard_says_why_april_cost_more_than_march(dashboard, db):
     assert cost_of_month(db, "2026-04-01", "2026-05-01") - cost_of_month(
         db, "2026-03-01", "2026-04-01") == D("5.50")  # 6.50 - 1.00
     panel = dashboard.change_panel
-    assert panel.headline == "April 2026 vs March 2026: +$5.50"
+    # April is the running month (NOW): it says so, a part of a month against a whole one.
+    assert panel.headline == "April 2026 so far vs March 2026: +$5.50"
     assert panel.parts == [("more requests", D("1.58")), ("bigger requests", D("0.96")),
                            ("model mix", D("0.00")), ("prices", D("0.96")),
                            ("fixed charges", D("2.00"))]

@@ -72,11 +72,18 @@ def test_the_month_follows_the_dashboard(qtbot, page, ctx):
 
 
 def test_an_empty_month_says_so(qtbot, page):
-    # May 2026 (this month) holds no usage; Chat's fee is charged only in a month with usage
-    # (plans' rule), so nothing is owed: the report says it is empty.
+    # May 2026 (this month) holds no usage; Chat's fee (5.00) is owed all the same.
     pick(qtbot, page, page.period, "May 2026")
-    assert "2026-05 holds no usage" in page.preview.toPlainText()
+    assert ("2026-05 holds no usage: only the fixed charges of the plans in force (5.00 USD) "
+            "are owed.") in page.preview.toPlainText()
     assert page.report.empty
+    # May is still running (NOW): the change says it sets part of a month against April.
+    # 5.00 - 16.75 = -11.75
+    assert page.change.headline == "May 2026 so far vs April 2026: -$11.75"
+    # The project "web" owes no fee (fees belong to no project): nothing at all.
+    pick(qtbot, page, page.project, "web")
+    assert ("2026-05 holds no usage and no charges in this scope: this report is empty."
+            in page.preview.toPlainText())
 
 
 def test_export_as_csv_writes_the_file_whose_total_is_the_cost(qtbot, page, db, tmp_path,

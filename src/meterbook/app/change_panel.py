@@ -78,6 +78,7 @@ class ChangePanel(QFrame):
         self.setAutoFillBackground(True)
         self.parts: list[tuple[str, Decimal]] = []  # what is shown, for tests and readers
         self.headline = ""
+        self.loaded = False  # the latest question is answered (or failed): for screenshots
         self._reads = Latest(ctx.tasks, self, "work out why the cost changed")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 8, 16, 8)
@@ -97,30 +98,35 @@ class ChangePanel(QFrame):
         self.text = QLabel("…")
         self.text.setTextFormat(Qt.TextFormat.RichText)
         self.text.setWordWrap(True)
+        # Room for two lines always: a narrow window wraps the parts onto a second line.
+        self.text.setMinimumHeight(2 * self.text.fontMetrics().lineSpacing())
+        self.text.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.text)
         self.setToolTip(DECOMPOSITION)
 
-    def show_month(self, month: str, tz_name: str) -> None:
-        """Read and show the change from the month before `month` ('YYYY-MM')."""
+    def show_month(self, month: str, tz_name: str, so_far: bool = False) -> None:
+        """Read and show the change from the month before `month` ('YYYY-MM'); `so_far`: the
+        month is still running (its part of a month is set against a whole one)."""
         if self.ctx.tasks.stopped:  # the figures came in as the window closed
             return
         db = self.ctx.db
+        title = month_title(month) + (" so far" if so_far else "")
+        self.loaded = False
 
         def failed(exc: BaseException) -> None:
             amber = warning_color(self.palette()).name()
-            self.parts = []
+            self.parts, self.loaded = [], True
             self.text.setText(f"<span style='color:{amber}'>Could not work out why the cost "
                               f"changed: {html.escape(str(exc), quote=False)}</span>")
 
         self._reads.read(lambda: month_change(db, tz_name, month),
-                         lambda found: self.show_change(month_title(month),
-                                                        month_title(previous_month(month)),
-                                                        *found), failed)
+                         lambda found: self.show_change(
+                             title, month_title(previous_month(month)), *found), failed)
 
     def show_change(self, now: str, before: str, change: Change, currency: str) -> None:
         headline, self.parts = change_sentence(now, before, change, currency)
-        self.headline = headline
+        self.headline, self.loaded = headline, True
         if not (change.before or change.after):
             self.text.setText(f"<b>{html.escape(headline)}</b>: no spend in either period.")
             return

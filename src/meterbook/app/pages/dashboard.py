@@ -350,7 +350,7 @@ class DashboardPage(Page):
 
     def is_loaded(self) -> bool:
         """The figures of the latest refresh are on screen (for benchmarks and tests)."""
-        return getattr(self, "figures", None) is not None
+        return getattr(self, "figures", None) is not None and self.change_panel.loaded
 
     def _money(self, f: Dashboard, amount) -> str:
         return "Unavailable" if amount is None else summary_money(amount, f.currency)
@@ -423,7 +423,7 @@ class DashboardPage(Page):
             self.unpriced.show_figure("None", f"Every request {in_month} has a price.")
         self.review_unpriced.setVisible(bool(this.unpriced_requests))
         self._show_imports(f)
-        self.change_panel.show_month(f.month, f.timezone)
+        self.change_panel.show_month(f.month, f.timezone, f.is_current)
         self._read_charts(f)
 
     # -- the charts ------------------------------------------------------------------------------

@@ -106,6 +106,7 @@ class ReportChoice:
 class Choices:
     months: tuple[str, ...]  # months with usage, and the current one, oldest first
     default_month: str  # the Dashboard's: this month, or the latest with usage
+    current: str  # the clock's month, still running
     vendors: tuple[str, ...]
     projects: tuple[str, ...]
 
@@ -115,7 +116,7 @@ def read_choices(db: Database, now: datetime | None) -> Choices:
         tz_name = readers.effective_timezone(conn)
         keys = Meters(conn).keys.values()
     choice = month_status(db, tz_name, now).choice
-    return Choices(tuple(sorted({*choice.months, choice.current})), choice.month,
+    return Choices(tuple(sorted({*choice.months, choice.current})), choice.month, choice.current,
                    tuple(sorted({k[0] for k in keys})), tuple(sorted({k[2] for k in keys} - {""})))
 
 
@@ -149,6 +150,7 @@ class ReportsPage(Page):
         self.month: str | None = None  # picked here or on the Dashboard; None: its default
         self.choices: Choices | None = None
         self.report: monthly.MonthlyReport | None = None  # what the preview shows
+        self._answered = False
         self.folder = QStandardPaths.writableLocation(
             QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
         self.exported: Path | None = None
@@ -293,7 +295,7 @@ class ReportsPage(Page):
         if choice is None or self.ctx.tasks.stopped:  # stopped: the window is closing
             return
         db, now = self.ctx.db, _when(self.now)
-        self.report = None
+        self.report, self._answered = None, False
         self._enable(False)
         self.preview.setPlainText(f"Making the report for {choice.label}…")
 
@@ -305,17 +307,24 @@ class ReportsPage(Page):
 
     def _show_preview(self, found: tuple[monthly.MonthlyReport, str]) -> None:
         self.report, page = found
+        self._answered = True
         self.preview.setHtml(page)
         period = self.report.period
         month = len(period.label) == 7  # "2026-04", not "2026-01-01 to 2026-03-31"
-        self.change.show_change(month_title(period.label) if month else period.label,
+        running = self.choices is not None and period.label == self.choices.current
+        self.change.show_change((month_title(period.label) if month else period.label)
+                                + (" so far" if running else ""),
                                 month_title(period.previous_label) if month
                                 else period.previous_label, self.report.change,
                                 self.report.currency)
         self._enable(True)
 
+    def is_loaded(self) -> bool:
+        """The preview of the latest choice is on screen, or why there is none."""
+        return self._answered
+
     def _failed(self, exc: BaseException) -> None:
-        self.report = None
+        self.report, self._answered = None, True
         if isinstance(exc, Refused):
             text = f"No report: {exc}"
         else:
