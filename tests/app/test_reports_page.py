@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt, QUrl
 import meterbook.app.pages.reports as page_module
 from meterbook.app.pages.reports import ReportsPage
 from meterbook.core.money import format_display
+from tests.app.test_keyboard import assert_in_order, tab_round
 from tests.helpers import cost_of_month, usage_database
 from tests.reports.report_data import PLANS, USAGE
 
@@ -148,3 +149,13 @@ def test_a_file_that_cannot_be_written_is_said_plainly(qtbot, page, tmp_path, mo
     qtbot.waitUntil(lambda: "cannot write the report" in page.message.text(), timeout=WAIT)
     assert str(missing) in page.message.text() and "nothing was written" in page.message.text()
     assert not missing.parent.exists() and not page.open_folder.isVisible()
+
+
+def test_the_keyboard_walks_the_choices_the_exports_and_the_preview(qtbot, window):
+    window.show_page("reports")
+    page = window.pages["reports"]
+    qtbot.waitUntil(page.is_loaded, timeout=WAIT)
+    seen = tab_round(qtbot, window, window.sidebar)
+    # The preview takes one stop and lets Tab go on (a text browser would keep it for links).
+    assert_in_order(seen, page.kind, page.period, page.vendor, page.project,
+                    *page.export_buttons.values(), page.preview)
