@@ -159,3 +159,17 @@ def test_the_keyboard_walks_the_choices_the_exports_and_the_preview(qtbot, windo
     # The preview takes one stop and lets Tab go on (a text browser would keep it for links).
     assert_in_order(seen, page.kind, page.period, page.vendor, page.project,
                     *page.export_buttons.values(), page.preview)
+
+
+def test_export_as_html_writes_the_page_the_preview_shows(qtbot, page, tmp_path, monkeypatch):
+    pick(qtbot, page, page.period, "March 2026")
+    target = tmp_path / "march.html"
+    monkeypatch.setattr(page_module.QFileDialog, "getSaveFileName",
+                        lambda *a: (str(target), ""))
+    qtbot.mouseClick(page.export_buttons["html"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.exported == target, timeout=WAIT)
+    written = target.read_text("utf-8")
+    assert "<h1>AI spend report: 2026-03</h1>" in written
+    # March: 4.00 + 5.10 + 0.40 + 0.25 + 5.00 = 14.75 (report_data.py)
+    assert "<td>Total (USD)</td><td>14.75 USD</td>" in written
+    assert page.open_folder.isVisible()

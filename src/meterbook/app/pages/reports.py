@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt, QUrl
+from PySide6.QtCore import QStandardPaths, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QFileDialog,
     QFrame,
@@ -49,6 +50,10 @@ FORMATS = ("pdf", "html", "csv", "xlsx")
 _FILTERS = {"pdf": "PDF documents (*.pdf)", "html": "Web pages (*.html)",
             "csv": "CSV files (*.csv)", "xlsx": "Excel workbooks (*.xlsx)"}
 KINDS = ("Month", "Quarter", "Year")
+# Formats whose charts are the app's chart widgets drawn offscreen (the PDF work's
+# report_export): Qt draws widgets on the GUI thread only, so these are written there; CSV
+# and XLSX are written in the background.
+DRAWN = ("pdf", "html")
 
 
 def _when(generated_at: datetime | None) -> datetime:
@@ -350,11 +355,26 @@ class ReportsPage(Page):
         self._say(f"Writing {Path(path).name}…")
         db, now = self.ctx.db, self.now
 
-        def job() -> Path:
+        def job(*_progress) -> Path:
             return export_report(db, fmt, path, generated_at=now, **choice.arguments())
 
-        self.ctx.tasks.read(job, self._exported, self._export_failed,
-                            title=f"export the report as {fmt.upper()}")
+        if fmt in DRAWN:
+            # After the "Writing…" above has painted.
+            QTimer.singleShot(0, lambda: self._export_here(job))
+        else:
+            self.ctx.tasks.read(job, self._exported, self._export_failed,
+                                title=f"export the report as {fmt.upper()}")
+
+    def _export_here(self, job) -> None:
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            path = job()
+        except Exception as exc:  # shown to the person, as a failed background export is
+            QApplication.restoreOverrideCursor()
+            self._export_failed(exc)
+        else:
+            QApplication.restoreOverrideCursor()
+            self._exported(path)
 
     def _exported(self, path: Path) -> None:
         self.exported = path
