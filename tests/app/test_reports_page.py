@@ -14,6 +14,7 @@ import pytest
 from PySide6.QtCore import Qt, QUrl
 
 import meterbook.app.pages.reports as page_module
+from meterbook.app.context import AppContext
 from meterbook.app.pages.reports import ReportsPage
 from meterbook.core.money import format_display
 from tests.app.test_keyboard import assert_in_order, tab_round
@@ -173,3 +174,38 @@ def test_export_as_html_writes_the_page_the_preview_shows(qtbot, page, tmp_path,
     # March: 4.00 + 5.10 + 0.40 + 0.25 + 5.00 = 14.75 (report_data.py)
     assert "<td>Total (USD)</td><td>14.75 USD</td>" in written
     assert page.open_folder.isVisible()
+
+
+EURO_PLAN = """
+[[plan]]
+name = "Euro chat"
+vendor = "openai"
+model = "gpt-*"
+currency = "EUR"
+token_unit = 1000
+input = "1.00"
+output = "2.00"
+"""
+EURO_USAGE = """\
+timestamp,vendor,model,request_id,requests,input_tokens,output_tokens
+2026-04-02T09:00:00Z,openai,gpt-4o,e1,1,1000,0
+"""
+
+
+def test_a_missing_exchange_rate_is_named_for_the_owner(qtbot, tmp_path):
+    # Home currency USD, a plan in EUR, no EUR rate saved for April: no figure can be given.
+    (tmp_path / "euro").mkdir()
+    with usage_database(tmp_path / "euro", EURO_PLAN, EURO_USAGE, utc=True, now=NOW) as db:
+        context = AppContext(db)
+        try:
+            page = ReportsPage(context, now=NOW)
+            qtbot.addWidget(page)
+            page.show()
+            qtbot.waitUntil(page.is_loaded, timeout=WAIT)
+            assert page.period.currentText() == "April 2026"  # the latest month with usage
+            assert page.preview.toPlainText() == (
+                "No report: it needs the exchange rate of EUR for April 2026, which nobody "
+                "saved (add it in Settings).")
+            assert not page.export_buttons["csv"].isEnabled()
+        finally:
+            context.tasks.shutdown()

@@ -20,7 +20,10 @@ from meterbook.app.context import AppContext
 from meterbook.app.formatting import money, month_title, warning_color
 from meterbook.app.tasks import Latest
 from meterbook.core.change import Change, cents
+from meterbook.core.cost import MissingRate
 from meterbook.core.periods import zone
+from meterbook.errors import Refused
+from meterbook.logs import log_unexpected
 from meterbook.reports.report_text import DECOMPOSITION
 from meterbook.store import readers
 from meterbook.store.change_query import change_between
@@ -48,6 +51,15 @@ def month_change(db: Database, tz_name: str, month: str) -> tuple[Change, str]:
         change = change_between(conn, previous_month(month), month, q,
                                 readers.load_plans(conn))
     return change, currency
+
+
+def expected_reason(exc: BaseException) -> str | None:
+    """A sentence for a failure the owner can fix (a missing exchange rate, a refused
+    period); None for one that is a fault (logged by the caller)."""
+    if isinstance(exc, MissingRate):
+        return (f"it needs the exchange rate of {exc.currency} for {month_title(exc.month)}, "
+                "which nobody saved (add it in Settings)")
+    return str(exc) if isinstance(exc, Refused) else None
 
 
 def signed(amount: Decimal, currency: str) -> str:
@@ -117,8 +129,9 @@ class ChangePanel(QFrame):
         def failed(exc: BaseException) -> None:
             amber = warning_color(self.palette()).name()
             self.parts, self.loaded = [], True
-            self.text.setText(f"<span style='color:{amber}'>Could not work out why the cost "
-                              f"changed: {html.escape(str(exc), quote=False)}</span>")
+            reason = expected_reason(exc) or f"{exc} (details in {log_unexpected(exc)})"
+            self.text.setText(f"<span style='color:{amber}'>Cannot say why the cost "
+                              f"changed: {html.escape(reason, quote=False)}</span>")
 
         self._reads.read(lambda: month_change(db, tz_name, month),
                          lambda found: self.show_change(

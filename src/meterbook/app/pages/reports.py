@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )  # fmt: skip
 
-from meterbook.app.change_panel import ChangePanel
+from meterbook.app.change_panel import ChangePanel, expected_reason
 from meterbook.app.context import AppContext
 from meterbook.app.formatting import month_title, warning_color
 from meterbook.app.pages.base import Page
@@ -330,8 +330,9 @@ class ReportsPage(Page):
 
     def _failed(self, exc: BaseException) -> None:
         self.report, self._answered = None, True
-        if isinstance(exc, Refused):
-            text = f"No report: {exc}"
+        reason = expected_reason(exc)
+        if reason is not None:
+            text = f"No report: {reason}."
         else:
             text = f"The report could not be made: {exc} (details in {log_unexpected(exc)})"
         self.preview.setPlainText(text)
@@ -382,8 +383,9 @@ class ReportsPage(Page):
         self.open_folder.show()
 
     def _export_failed(self, exc: BaseException) -> None:
-        if isinstance(exc, Refused):
-            text = str(exc)
+        text = expected_reason(exc)
+        if text is not None:
+            text = f"Not exported: {text}"
         else:
             text = f"The report could not be written: {exc} (details in {log_unexpected(exc)})"
         self._say(text, warn=True)
