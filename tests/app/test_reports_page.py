@@ -207,5 +207,6 @@ def test_a_missing_exchange_rate_is_named_for_the_owner(qtbot, tmp_path):
                 "No report: it needs the exchange rate of EUR for April 2026, which nobody "
                 "saved (add it in Settings).")
             assert not page.export_buttons["csv"].isEnabled()
+            assert not page.change.isVisible()  # no change to explain without figures
         finally:
             context.tasks.shutdown()

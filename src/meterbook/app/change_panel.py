@@ -137,6 +137,11 @@ class ChangePanel(QFrame):
                          lambda found: self.show_change(
                              title, month_title(previous_month(month)), *found), failed)
 
+    def clear(self) -> None:
+        """Forget the figures shown: a new question is on its way."""
+        self.parts, self.headline = [], ""
+        self.text.setText("…")
+
     def show_change(self, now: str, before: str, change: Change, currency: str) -> None:
         headline, self.parts = change_sentence(now, before, change, currency)
         self.headline, self.loaded = headline, True

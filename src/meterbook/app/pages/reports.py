@@ -302,6 +302,7 @@ class ReportsPage(Page):
         db, now = self.ctx.db, _when(self.now)
         self.report, self._answered = None, False
         self._enable(False)
+        self.change.clear()  # never the change of the period chosen before
         self.preview.setPlainText(f"Making the report for {choice.label}…")
 
         def job() -> tuple[monthly.MonthlyReport, str]:
@@ -314,6 +315,7 @@ class ReportsPage(Page):
         self.report, page = found
         self._answered = True
         self.preview.setHtml(page)
+        self.change.show()
         period = self.report.period
         month = len(period.label) == 7  # "2026-04", not "2026-01-01 to 2026-03-31"
         running = self.choices is not None and period.label == self.choices.current
@@ -330,6 +332,7 @@ class ReportsPage(Page):
 
     def _failed(self, exc: BaseException) -> None:
         self.report, self._answered = None, True
+        self.change.hide()  # no report, no change to explain
         reason = expected_reason(exc)
         if reason is not None:
             text = f"No report: {reason}."
