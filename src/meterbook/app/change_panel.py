@@ -90,7 +90,6 @@ class ChangePanel(QFrame):
         self.setAutoFillBackground(True)
         self.parts: list[tuple[str, Decimal]] = []  # what is shown, for tests and readers
         self.headline = ""
-        self.loaded = False  # the latest question is answered (or failed): for screenshots
         self._reads = Latest(ctx.tasks, self, "work out why the cost changed")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 8, 16, 8)
@@ -124,11 +123,10 @@ class ChangePanel(QFrame):
             return
         db = self.ctx.db
         title = month_title(month) + (" so far" if so_far else "")
-        self.loaded = False
 
         def failed(exc: BaseException) -> None:
             amber = warning_color(self.palette()).name()
-            self.parts, self.loaded = [], True
+            self.parts = []
             reason = expected_reason(exc) or f"{exc} (details in {log_unexpected(exc)})"
             self.text.setText(f"<span style='color:{amber}'>Cannot say why the cost "
                               f"changed: {html.escape(reason, quote=False)}</span>")
@@ -144,7 +142,7 @@ class ChangePanel(QFrame):
 
     def show_change(self, now: str, before: str, change: Change, currency: str) -> None:
         headline, self.parts = change_sentence(now, before, change, currency)
-        self.headline, self.loaded = headline, True
+        self.headline = headline
         if not (change.before or change.after):
             self.text.setText(f"<b>{html.escape(headline)}</b>: no spend in either period.")
             return
