@@ -114,7 +114,8 @@ class ChangePanel(QFrame):
         self.text.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.text)
-        self.setToolTip(DECOMPOSITION)
+        # Rich text, so that Qt wraps the long sentence instead of one line across the screen.
+        self.setToolTip(f"<p>{html.escape(DECOMPOSITION)}</p>")
 
     def show_month(self, month: str, tz_name: str, so_far: bool = False) -> None:
         """Read and show the change from the month before `month` ('YYYY-MM'); `so_far`: the
@@ -123,6 +124,7 @@ class ChangePanel(QFrame):
             return
         db = self.ctx.db
         title = month_title(month) + (" so far" if so_far else "")
+        self.clear()  # never the month before's change under this month's figures
 
         def failed(exc: BaseException) -> None:
             amber = warning_color(self.palette()).name()
