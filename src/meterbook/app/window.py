@@ -32,13 +32,14 @@ from meterbook.app.context import AppContext
 from meterbook.app.formatting import billed_note, month_title, warning_color
 from meterbook.app.icons import draw_icons
 from meterbook.app.models.conversations_model import summary_money
-from meterbook.app.pages.base import Page, ReportsPage
+from meterbook.app.pages.base import Page
 from meterbook.app.pages.budgets import BudgetsPage
 from meterbook.app.pages.compare import ComparePage
 from meterbook.app.pages.conversations import ConversationsPage
 from meterbook.app.pages.dashboard import DashboardPage
 from meterbook.app.pages.imports import ImportsPage
 from meterbook.app.pages.plans import PlansPage
+from meterbook.app.pages.reports import ReportsPage
 from meterbook.app.pages.settings import SettingsPage
 from meterbook.app.pages.trends import TrendsPage
 from meterbook.app.pages.usage import UsagePage

@@ -5,8 +5,7 @@ Its sidebar icon is resources/icons/KEY.svg (app/icons.py).
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from meterbook.app.context import AppContext
 
@@ -35,31 +34,3 @@ class Page(QWidget):
 
     def refresh(self) -> None:
         """Reload what the page shows from the database."""
-
-
-class ComingPage(Page):
-    """A page whose feature is not there yet: says what will come.
-
-    `coming` is rich text: commands are set in <code>, never in Markdown backticks, which a
-    QLabel would show as they are."""
-
-    coming = ""
-
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
-        super().__init__(ctx, parent)
-        layout = QVBoxLayout(self)
-        heading = QLabel(f"<h2>{self.title}</h2>")
-        text = QLabel(self.coming)
-        text.setTextFormat(Qt.TextFormat.RichText)
-        text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        text.setWordWrap(True)
-        layout.addWidget(heading)
-        layout.addWidget(text)
-        layout.addStretch(1)
-
-
-class ReportsPage(ComingPage):
-    key, title = "reports", "Reports"
-    coming = ("The monthly report for your accountant (PDF, HTML, CSV and Excel) is coming in "
-              "a later release. <code>meterbook cost --month YYYY-MM --format csv</code> gives "
-              "the figures today.")

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )  # fmt: skip
 
 from meterbook.app.alert_banner import AlertBanner
+from meterbook.app.change_panel import ChangePanel
 from meterbook.app.charts.cumulative import CumulativeSpend
 from meterbook.app.charts.palette import palette_of
 from meterbook.app.charts.stacked_bars import StackedBars
@@ -207,6 +208,8 @@ class DashboardPage(Page):
         for column in range(3):
             grid.setColumnStretch(column, 1)
         layout.addLayout(grid)
+        self.change_panel = ChangePanel(self.ctx)  # why it changed since the month before
+        layout.addWidget(self.change_panel)
 
         lower = QHBoxLayout()
         lower.setSpacing(12)
@@ -423,6 +426,7 @@ class DashboardPage(Page):
             self.unpriced.show_figure("None", f"Every request {in_month} has a price.")
         self.review_unpriced.setVisible(bool(this.unpriced_requests))
         self._show_imports(f)
+        self.change_panel.show_month(f.month, f.timezone, f.is_current)
         self._read_charts(f)
 
     # -- the charts ------------------------------------------------------------------------------
