@@ -100,17 +100,20 @@ class _Keyer:
 def _add(sheet: CostSheet, key: str, month: str, counts: Sequence[int], billed: int,
          billed_currency: str, charge: int, plan_currency: str, unpriced: int,
          display: str | None = None) -> None:
-    """counts: requests, 4 token buckets, units; money already chosen by source."""
+    """counts: requests, 4 token buckets, units; money already chosen by source.
+
+    int(): PostgreSQL sums 64-bit columns as numeric (Decimal in Python); counts stay whole
+    numbers for every reader (a Fraction of a Decimal is refused)."""
     row = sheet.row(key, display)
-    row.requests += counts[0]
-    row.input_tokens += counts[1]
-    row.cached_input_tokens += counts[2]
-    row.cache_write_tokens += counts[3]
-    row.output_tokens += counts[4]
-    row.units_micro += counts[5]
-    row.unpriced_requests += unpriced
-    sheet.add_money(key, billed, billed_currency, month)
-    sheet.add_money(key, charge, plan_currency, month)
+    row.requests += int(counts[0])
+    row.input_tokens += int(counts[1])
+    row.cached_input_tokens += int(counts[2])
+    row.cache_write_tokens += int(counts[3])
+    row.output_tokens += int(counts[4])
+    row.units_micro += int(counts[5])
+    row.unpriced_requests += int(unpriced)
+    sheet.add_money(key, int(billed), billed_currency, month)
+    sheet.add_money(key, int(charge), plan_currency, month)
 
 
 def _by_source(source: str, sums: Sequence[int], priced: bool) -> tuple[int, int, int]:
