@@ -53,3 +53,19 @@ def window(qtbot, db, tmp_path):
     win.show()
     yield win
     win.close()  # stops the writer thread before the database closes
+
+
+@pytest.fixture(autouse=True)
+def _no_unexpected_dialogs(monkeypatch):
+    """A message box nobody answers would hang the run for ever (offscreen, no person to click
+    it): one a test did not patch fails that test at once, with its text."""
+    from PySide6.QtWidgets import QMessageBox
+
+    def unexpected(kind):
+        def show(*args, **kwargs):
+            text = args[2] if len(args) > 2 else kwargs.get("text", "")
+            raise AssertionError(f"unexpected {kind} dialog: {text}")
+        return show
+
+    for kind in ("information", "warning", "critical", "question"):
+        monkeypatch.setattr(QMessageBox, kind, unexpected(kind))

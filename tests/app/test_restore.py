@@ -66,6 +66,13 @@ def test_file_restore_puts_a_backup_back_and_reopens_on_it(qtbot, window, db, tm
 def test_a_file_that_is_no_backup_is_refused_and_nothing_changes(qtbot, window, db, tmp_path,
                                                                  monkeypatch):
     import_files(db, [DATA / "canonical" / "good.csv"])
+    if db.path is None:  # a team database: the app points to the server's own tools
+        told = []
+        monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: told.append(a[2]))
+        menu_action(window, "Restore from a backup…").trigger()
+        assert told == ["This database is on a server: restore it with the server's tools."]
+        assert count(db) == 5
+        return
     notes = tmp_path / "notes.db"
     notes.write_text("not a database", encoding="utf-8")
     warned = []
