@@ -14,7 +14,7 @@ day opens the Usage page on it.
 from __future__ import annotations
 
 import html
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QPalette
@@ -56,6 +56,7 @@ from meterbook.app.tables import configure_table
 from meterbook.app.tasks import Latest
 from meterbook.core.periods import next_month, parse_month, zone
 from meterbook.core.records import to_epoch_us
+from meterbook.store.budget_chart import BudgetChart, budget_chart
 from meterbook.store.overview import Dashboard, MonthFigures, dashboard, previous_month
 from meterbook.store.spend_series import SpendSeries, spend_series
 
@@ -429,19 +430,32 @@ class DashboardPage(Page):
             return
         engine, tz, first = self.ctx.db.engine, f.timezone, first_day(f.month)
         after = date(*next_month(first.year, first.month), 1)
+        today = (self.now or datetime.now(UTC)).astimezone(zone(tz)).date()
 
-        def job() -> SpendSeries:
+        def job() -> tuple[SpendSeries, BudgetChart]:
             with engine.connect() as conn:
-                return spend_series(conn, tz, first, after, "day", "vendor")
+                return (spend_series(conn, tz, first, after, "day", "vendor"),
+                        budget_chart(conn, first.year, first.month, today, tz))
 
-        self._chart_reads.read(job, self.show_charts)
+        self._chart_reads.read(job, lambda read: self.show_charts(*read))
 
-    def show_charts(self, series: SpendSeries) -> None:
+    def show_charts(self, series: SpendSeries, budgets: BudgetChart) -> None:
         self.series = series
         title = month_title(f"{series.first:%Y-%m}")
         colours = palette_of(self.ctx).colours("vendor", series.names)
         self.daily_chart.set_series(series, colours, title=f"Spend per day, {title}")
-        self.cumulative_chart.set_spend_series(series, title=f"Spent so far in {title}")
+        self._show_budget_chart(series, budgets, f"Spent so far in {title}")
+
+    def _show_budget_chart(self, series: SpendSeries, b: BudgetChart, title: str) -> None:
+        """The running total (fixed charges on the first day, as budgets count them), each
+        monthly budget's thresholds, and the forecast with its band while the month runs."""
+        chart = self.cumulative_chart
+        unpriced = series.unpriced_per_bucket()
+        chart.set_spend([d for d, _v in b.spent], [v for _d, v in b.spent], b.currency,
+                        series.after, unpriced[:len(b.spent)], title)
+        chart.set_budget_lines(b.lines)
+        chart.set_forecast(b.forecast, b.low, b.high)
+        chart.set_note(f"No forecast: {b.no_forecast}" if b.no_forecast else "")
 
     def _day_clicked(self, start: date, end: date, vendor: str | None) -> None:
         self.ctx.show_usage(start, end - timedelta(days=1), "vendor" if vendor else None, vendor)
