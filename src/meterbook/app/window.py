@@ -35,6 +35,7 @@ from meterbook.app.pages.base import BudgetsPage, ComparePage, Page, ReportsPage
 from meterbook.app.pages.conversations import ConversationsPage
 from meterbook.app.pages.dashboard import DashboardPage
 from meterbook.app.pages.imports import ImportsPage
+from meterbook.app.pages.planner_dialog import open_planner
 from meterbook.app.pages.plans import PlansPage
 from meterbook.app.pages.settings import SettingsPage
 from meterbook.app.pages.trends import TrendsPage
@@ -138,6 +139,10 @@ class MainWindow(QMainWindow):
                                              self.show_page(k), shortcut))
         view_menu.addSeparator()
         view_menu.addAction(self.refresh_action)
+        tools_menu = menu.addMenu("&Tools")
+        self.planner_action = self._action("Plan a &budget…", lambda: setattr(
+            self, "planner", open_planner(self.ctx, self, self.now)))
+        tools_menu.addAction(self.planner_action)
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(self._action("&About Meterbook", self.about))
         toolbar = QToolBar("Main")
