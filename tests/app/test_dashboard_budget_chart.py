@@ -118,3 +118,18 @@ def test_too_little_history_is_said_on_the_chart(qtbot, ctx, db, tmp_path):
     # The fee on the 1st, nothing more to the 11th, then 2.00, 1.00, 2.00, 1.00.
     assert ys(chart.line) == [5.0] * 11 + [7.0, 8.0, 10.0, 11.0]
     assert drawn_budget_lines(chart) == []  # no budget saved: no line
+
+
+def test_the_dashboard_is_read_while_the_window_is_still_being_built(qtbot, ctx, db,
+                                                                     tmp_path):
+    # Start-up: the figures and the charts are read from the page's construction on, not
+    # from its first showing, so that a fresh start shows them sooner (issue 8, item 8).
+    import_text(db, tmp_path, usage([date(2026, 4, 1), date(2026, 4, 2)]))
+    page = DashboardPage(ctx, now=NOW)
+    qtbot.addWidget(page)
+    qtbot.waitUntil(lambda: page.figures is not None and page.series is not None,
+                    timeout=WAIT)
+    assert not page.isVisible()
+    # April: the 5.00 fee + 1.00 (the 1st) + 2.00 (the 2nd) = 8.00.
+    assert page.this_month.value.text() == "$8.00"
+    assert ys(page.cumulative_chart.line)[:2] == [6.0, 8.0]

@@ -132,14 +132,35 @@ class DashboardPage(Page):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None,
                  now: datetime | None = None):
         super().__init__(ctx, parent)
-        self.now = now  # None: the clock's; tests fix it
+        self._now = now  # None: the clock's; tests fix it
         self.month: str | None = None  # "2026-02"; None: this month or the latest with usage
         self.figures: Dashboard | None = None
         self._reads = Latest(ctx.tasks, self, "read the Dashboard's figures")
         self._chart_reads = Latest(ctx.tasks, self, "read the Dashboard's charts")
+        self._charts_month: str | None = None  # the month whose charts are read or shown
         self.series: SpendSeries | None = None  # what the charts show
         self._build()
         ctx.month_selected.connect(self.select_month)
+        # Start-up order (issue 8, item 8): the Dashboard is the first page a person sees, so
+        # its figures and charts are read now, on worker threads, while the rest of the window
+        # is still being built (SQLite's queries leave Python's lock free), rather than once
+        # it is shown.
+        self._stale = False
+        self.refresh()
+
+    @property
+    def now(self) -> datetime | None:
+        return self._now
+
+    @now.setter
+    def now(self, value: datetime | None) -> None:
+        # A clock fixed after the first read (the window sets it): that read's answer is for
+        # another month; read again at once, and let nothing show the first.
+        if value != self._now:
+            self._now = value
+            self.figures = None
+            self.refresh()
+            self._stale = False
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -333,9 +354,6 @@ class DashboardPage(Page):
         self.series = None
         ctx, now, month = self.ctx, self.now, self.month
 
-        def job() -> Dashboard:
-            return dashboard(ctx.db, ctx.report_timezone(), now=now, month=month)
-
         def failed(exc: BaseException) -> None:
             # No card may keep waiting at "…" (or show an older month's figure as current).
             for card in self.cards:
@@ -344,7 +362,21 @@ class DashboardPage(Page):
             self.error.setStyleSheet(f"color: {warning_color(self.palette()).name()};")
             self.error.show()
 
+        try:
+            tz = ctx.report_timezone()
+        except Exception as exc:  # as a worker's failure would be: said on the page
+            failed(exc)
+            return
+
+        def job() -> Dashboard:
+            return dashboard(ctx.db, tz, now=now, month=month)
+
         self._reads.read(job, self.show_figures, failed)
+        # The charts are read alongside the figures, for the month asked for or this one;
+        # show_figures reads them again only if the figures show another month (the latest
+        # with usage when this one has none).
+        self._read_charts(month or f"{(now or datetime.now(UTC)).astimezone(zone(tz)):%Y-%m}",
+                          tz)
 
     def is_loaded(self) -> bool:
         """The figures of the latest refresh are on screen (for benchmarks and tests)."""
@@ -421,14 +453,16 @@ class DashboardPage(Page):
             self.unpriced.show_figure("None", f"Every request {in_month} has a price.")
         self.review_unpriced.setVisible(bool(this.unpriced_requests))
         self._show_imports(f)
-        self._read_charts(f)
+        if f.month != self._charts_month:
+            self._read_charts(f.month, f.timezone)
 
     # -- the charts ------------------------------------------------------------------------------
 
-    def _read_charts(self, f: Dashboard) -> None:
+    def _read_charts(self, month: str, tz: str) -> None:
         if self.ctx.tasks.stopped:  # the figures came in as the window closed
             return
-        engine, tz, first = self.ctx.db.engine, f.timezone, first_day(f.month)
+        self._charts_month = month
+        engine, first = self.ctx.db.engine, first_day(month)
         after = date(*next_month(first.year, first.month), 1)
         today = (self.now or datetime.now(UTC)).astimezone(zone(tz)).date()
 
@@ -440,6 +474,8 @@ class DashboardPage(Page):
         self._chart_reads.read(job, lambda read: self.show_charts(*read))
 
     def show_charts(self, series: SpendSeries, budgets: BudgetChart) -> None:
+        if self.ctx.is_closed:  # answered as the window closed: its colours cannot be read
+            return
         self.series = series
         title = month_title(f"{series.first:%Y-%m}")
         colours = palette_of(self.ctx).colours("vendor", series.names)
