@@ -78,8 +78,11 @@ class CumulativeSpend(Chart):
         self.forecast_low: list[Decimal] = []
         self.forecast_high: list[Decimal] = []
         self.period_after: date | None = None
-        # Said on the plot itself (e.g. why there is no forecast), in its top left corner.
-        self.note = pg.TextItem("", anchor=(0, 0))
+        # Said on the plot itself (e.g. why there is no forecast), in its bottom right corner:
+        # the days still to come, where a running month has no line yet, and far from the
+        # budgets' labels on the left.
+        self.note = pg.TextItem("", anchor=(1, 1))
+        self.note.setTextWidth(190)
         self.note.setVisible(False)
         self.plot.addItem(self.note, ignoreBounds=True)
 
@@ -161,7 +164,7 @@ class CumulativeSpend(Chart):
             self.plot.setXRange(date_x(first), date_x(after), padding=0.02)
             starts = [first + timedelta(days=n) for n in range((after - first).days)]
             self.axis.set_buckets(starts, "day")
-            self.note.setPos(date_x(first), top * 1.1 if top > 0 else 1.0)
+            self.note.setPos(date_x(after), 0)
         entries = [(self.line, "spent so far")]
         if self.forecast:
             entries.append((self.forecast_line, "forecast"))
