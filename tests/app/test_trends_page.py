@@ -138,8 +138,9 @@ def test_the_dashboard_charts_the_month_per_day_by_vendor(qtbot, window):
     assert (s.first, s.after) == (date(2026, 4, 1), date(2026, 5, 1))
     assert page.daily_chart.title_text() == "Spend per day, April 2026"
     assert s.amounts["openai"][0] == D("0.50") and s.amounts["anthropic"][1] == D("4.00")
-    # Spent so far: 0.50, then 4.50; nothing drawn after the last day with usage.
-    assert list(page.cumulative_chart.line.getData()[1]) == [0.5, 4.5]
+    # Spent so far: 0.50 by the 1st, then 4.50 each day to today (the 15th: 14 days of
+    # 4.50); nothing drawn after today.
+    assert list(page.cumulative_chart.line.getData()[1]) == [0.5] + [4.5] * 14
     # openai has the same colour on the Dashboard as on Trends (one palette per database).
     openai = page.daily_chart.bars[s.names.index("openai")].opts["brush"].color().name()
     window.show_page("trends")

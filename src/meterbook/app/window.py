@@ -38,6 +38,7 @@ from meterbook.app.pages.compare import ComparePage
 from meterbook.app.pages.conversations import ConversationsPage
 from meterbook.app.pages.dashboard import DashboardPage
 from meterbook.app.pages.imports import ImportsPage
+from meterbook.app.pages.planner_dialog import open_planner
 from meterbook.app.pages.plans import PlansPage
 from meterbook.app.pages.reports import ReportsPage
 from meterbook.app.pages.settings import SettingsPage
@@ -147,6 +148,10 @@ class MainWindow(QMainWindow):
                                              self.show_page(k), shortcut))
         view_menu.addSeparator()
         view_menu.addAction(self.refresh_action)
+        tools_menu = menu.addMenu("&Tools")
+        self.planner_action = self._action("Plan a &budget…", lambda: setattr(
+            self, "planner", open_planner(self.ctx, self, self.now)))
+        tools_menu.addAction(self.planner_action)
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(self._action("&About Meterbook", self.about))
         toolbar = QToolBar("Main")

@@ -78,6 +78,13 @@ class CumulativeSpend(Chart):
         self.forecast_low: list[Decimal] = []
         self.forecast_high: list[Decimal] = []
         self.period_after: date | None = None
+        # Said on the plot itself (e.g. why there is no forecast), in its bottom right corner:
+        # the days still to come, where a running month has no line yet, and far from the
+        # budgets' labels on the left.
+        self.note = pg.TextItem("", anchor=(1, 1))
+        self.note.setTextWidth(190)
+        self.note.setVisible(False)
+        self.plot.addItem(self.note, ignoreBounds=True)
 
     def set_spend(self, days: list[date], sums: list[Decimal], currency: str,
                   period_after: date | None = None, unpriced: list[int] | None = None,
@@ -134,6 +141,16 @@ class CumulativeSpend(Chart):
         self.high_line.setData(xs, [float(v) for v in high])
         self._update_view()
 
+    def set_note(self, text: str) -> None:
+        """A line of text on the plot ("" hides it)."""
+        self.note.setText(text)
+        self.note.setColor(warning_color(self.palette()))
+        self.note.setVisible(bool(text))
+        self._update_view()
+
+    def note_text(self) -> str:
+        return self.note.textItem.toPlainText() if self.note.isVisible() else ""
+
     def _update_view(self) -> None:
         tops = [float(v) for v in self.sums] + [float(a) for _l, a in self.budgets] + \
             [float(v) for v in self.forecast_high]
@@ -147,6 +164,7 @@ class CumulativeSpend(Chart):
             self.plot.setXRange(date_x(first), date_x(after), padding=0.02)
             starts = [first + timedelta(days=n) for n in range((after - first).days)]
             self.axis.set_buckets(starts, "day")
+            self.note.setPos(date_x(after), 0)
         entries = [(self.line, "spent so far")]
         if self.forecast:
             entries.append((self.forecast_line, "forecast"))

@@ -14,7 +14,7 @@ day opens the Usage page on it.
 from __future__ import annotations
 
 import html
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QPalette
@@ -58,6 +58,7 @@ from meterbook.app.tables import configure_table
 from meterbook.app.tasks import Latest
 from meterbook.core.periods import next_month, parse_month, zone
 from meterbook.core.records import to_epoch_us
+from meterbook.store.budget_chart import BudgetChart, budget_chart
 from meterbook.store.overview import Dashboard, MonthFigures, dashboard, previous_month
 from meterbook.store.spend_series import SpendSeries, spend_series
 
@@ -133,14 +134,35 @@ class DashboardPage(Page):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None,
                  now: datetime | None = None):
         super().__init__(ctx, parent)
-        self.now = now  # None: the clock's; tests fix it
+        self._now = now  # None: the clock's; tests fix it
         self.month: str | None = None  # "2026-02"; None: this month or the latest with usage
         self.figures: Dashboard | None = None
         self._reads = Latest(ctx.tasks, self, "read the Dashboard's figures")
         self._chart_reads = Latest(ctx.tasks, self, "read the Dashboard's charts")
+        self._charts_month: str | None = None  # the month whose charts are read or shown
         self.series: SpendSeries | None = None  # what the charts show
         self._build()
         ctx.month_selected.connect(self.select_month)
+        # Start-up order (issue 8, item 8): the Dashboard is the first page a person sees, so
+        # its figures and charts are read now, on worker threads, while the rest of the window
+        # is still being built (SQLite's queries leave Python's lock free), rather than once
+        # it is shown.
+        self._stale = False
+        self.refresh()
+
+    @property
+    def now(self) -> datetime | None:
+        return self._now
+
+    @now.setter
+    def now(self, value: datetime | None) -> None:
+        # A clock fixed after the first read (the window sets it): that read's answer is for
+        # another month; read again at once, and let nothing show the first.
+        if value != self._now:
+            self._now = value
+            self.figures = None
+            self.refresh()
+            self._stale = False
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -338,9 +360,6 @@ class DashboardPage(Page):
         self.series = None
         ctx, now, month = self.ctx, self.now, self.month
 
-        def job() -> Dashboard:
-            return dashboard(ctx.db, ctx.report_timezone(), now=now, month=month)
-
         def failed(exc: BaseException) -> None:
             # No card may keep waiting at "…" (or show an older month's figure as current).
             for card in self.cards:
@@ -349,7 +368,21 @@ class DashboardPage(Page):
             self.error.setStyleSheet(f"color: {warning_color(self.palette()).name()};")
             self.error.show()
 
+        try:
+            tz = ctx.report_timezone()
+        except Exception as exc:  # as a worker's failure would be: said on the page
+            failed(exc)
+            return
+
+        def job() -> Dashboard:
+            return dashboard(ctx.db, tz, now=now, month=month)
+
         self._reads.read(job, self.show_figures, failed)
+        # The charts are read alongside the figures, for the month asked for or this one;
+        # show_figures reads them again only if the figures show another month (the latest
+        # with usage when this one has none).
+        self._read_charts(month or f"{(now or datetime.now(UTC)).astimezone(zone(tz)):%Y-%m}",
+                          tz)
 
     def is_loaded(self) -> bool:
         """The figures of the latest refresh are on screen (for benchmarks and tests)."""
@@ -427,28 +460,45 @@ class DashboardPage(Page):
         self.review_unpriced.setVisible(bool(this.unpriced_requests))
         self._show_imports(f)
         self.change_panel.show_month(f.month, f.timezone, f.is_current)
-        self._read_charts(f)
+        if f.month != self._charts_month:
+            self._read_charts(f.month, f.timezone)
 
     # -- the charts ------------------------------------------------------------------------------
 
-    def _read_charts(self, f: Dashboard) -> None:
+    def _read_charts(self, month: str, tz: str) -> None:
         if self.ctx.tasks.stopped:  # the figures came in as the window closed
             return
-        engine, tz, first = self.ctx.db.engine, f.timezone, first_day(f.month)
+        self._charts_month = month
+        engine, first = self.ctx.db.engine, first_day(month)
         after = date(*next_month(first.year, first.month), 1)
+        today = (self.now or datetime.now(UTC)).astimezone(zone(tz)).date()
 
-        def job() -> SpendSeries:
+        def job() -> tuple[SpendSeries, BudgetChart]:
             with engine.connect() as conn:
-                return spend_series(conn, tz, first, after, "day", "vendor")
+                return (spend_series(conn, tz, first, after, "day", "vendor"),
+                        budget_chart(conn, first.year, first.month, today, tz))
 
-        self._chart_reads.read(job, self.show_charts)
+        self._chart_reads.read(job, lambda read: self.show_charts(*read))
 
-    def show_charts(self, series: SpendSeries) -> None:
+    def show_charts(self, series: SpendSeries, budgets: BudgetChart) -> None:
+        if self.ctx.is_closed:  # answered as the window closed: its colours cannot be read
+            return
         self.series = series
         title = month_title(f"{series.first:%Y-%m}")
         colours = palette_of(self.ctx).colours("vendor", series.names)
         self.daily_chart.set_series(series, colours, title=f"Spend per day, {title}")
-        self.cumulative_chart.set_spend_series(series, title=f"Spent so far in {title}")
+        self._show_budget_chart(series, budgets, f"Spent so far in {title}")
+
+    def _show_budget_chart(self, series: SpendSeries, b: BudgetChart, title: str) -> None:
+        """The running total (fixed charges on the first day, as budgets count them), each
+        monthly budget's thresholds, and the forecast with its band while the month runs."""
+        chart = self.cumulative_chart
+        unpriced = series.unpriced_per_bucket()
+        chart.set_spend([d for d, _v in b.spent], [v for _d, v in b.spent], b.currency,
+                        series.after, unpriced[:len(b.spent)], title)
+        chart.set_budget_lines(b.lines)
+        chart.set_forecast(b.forecast, b.low, b.high)
+        chart.set_note(f"No forecast: {b.no_forecast}" if b.no_forecast else "")
 
     def _day_clicked(self, start: date, end: date, vendor: str | None) -> None:
         self.ctx.show_usage(start, end - timedelta(days=1), "vendor" if vendor else None, vendor)
