@@ -33,6 +33,7 @@ from meterbook.core.money import EXACT, from_nano, to_nano
 from meterbook.core.periods import MonthIndex, zone
 from meterbook.core.plans import Plan
 from meterbook.core.pricing import PricingEngine
+from meterbook.core.pricing_columns import columns_of, price_columns
 from meterbook.core.quick_plans import Alternative
 from meterbook.core.records import from_epoch_us
 from meterbook.store import plan_ops
@@ -197,9 +198,10 @@ def compare(conn: Connection, scope: Scope, saved: list[tuple[int, Plan]],
                                             to_us=scope.to_us)) if picked.index else []
     conversations = _conversations(picked)
     scenarios = [(SAVED, dict(saved), [(r[_CHARGE], r[_PLAN]) for r in rows])]
+    cols = columns_of(rows) if alternatives else None
     for alt in alternatives:
         scenarios.append((alt.name, dict(enumerate(alt.plans)),
-                          _price_alternative(alt, rows, picked, info)))
+                          _price_alternative(alt, rows, cols, picked, info)))
     results, tallies = [], []
     for name, plans, charges in scenarios:
         tally = _Tally(picked, plans, charges, home_currency, noting)
@@ -218,23 +220,39 @@ def compare(conn: Connection, scope: Scope, saved: list[tuple[int, Plan]],
                       billed_only)
 
 
-def _price_alternative(alt: Alternative, rows: list[tuple], picked: _Picked,
+def _price_alternative(alt: Alternative, rows: list[tuple], cols, picked: _Picked,
                        info: dict) -> list[tuple[int | None, int | None]]:
-    """(charge, plan index) per row read, priced by the engine: only the rows the alternative
-    can price (its vendors') and needs (those in scope, unless a volume tier or a monthly
-    minimum counts the plan's whole month); the others are unpriced."""
+    """(charge, plan index) per row read, priced by the engine's rules: only the rows the
+    alternative can price (its vendors') and needs (those in scope, unless a volume tier or a
+    monthly minimum counts the plan's whole month); the others are unpriced. Column-wise
+    (core/pricing_columns) when it can be exact, else row by row by the engine itself."""
     vendors = {p.vendor.lower() for p in alt.plans}
     covered = {mid for mid, key in info.items() if key[0].lower() in vendors}
     whole_months = any(p.volume is not None or p.monthly_minimum for p in alt.plans)
     candidates = range(len(rows)) if whole_months else picked.index
     positions = [i for i in candidates if rows[i][2] in covered]
     engine = PricingEngine(alt.plans)
+    if cols is not None:
+        found = price_columns(engine, cols[positions], info)
+        if found is not None:
+            return _as_charges(len(rows), positions, *found)
     if len(positions) == len(rows):
         return engine.price(rows, info)
     out: list[tuple[int | None, int | None]] = [(None, None)] * len(rows)
     for i, result in zip(positions, engine.price([rows[i] for i in positions], info),
                          strict=True):
         out[i] = result
+    return out
+
+
+def _as_charges(n: int, positions: list[int], charge, plan
+                ) -> list[tuple[int | None, int | None]]:
+    """The engine's (charge, plan index) per row read from price_columns' arrays over the rows
+    at `positions`: (None, None) where unpriced."""
+    out: list[tuple[int | None, int | None]] = [(None, None)] * n
+    for i, c, p in zip(positions, charge.tolist(), plan.tolist(), strict=True):
+        if p >= 0:
+            out[i] = (c, p)
     return out
 
 
