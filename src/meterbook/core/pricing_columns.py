@@ -109,15 +109,30 @@ def _fits(v: CompiledVersion, largest: list[int], rows: int) -> bool:
 def _numerators(v: CompiledVersion, cols: np.ndarray) -> np.ndarray:
     """The engine's numerator per row: the base coefficients, or the size tier the row's
     average input per request reaches (the highest threshold below it)."""
-    coefs = np.tile(np.array(v.base, dtype=np.int64), (len(cols), 1))
-    if v.size_tiers:
-        size = cols[:, INPUT] + cols[:, CACHED] + cols[:, WRITE]
-        q = np.where(cols[:, REQUESTS] == 0, 1, cols[:, REQUESTS])
-        # Lowest threshold first, each overwriting: the highest one reached wins, and of two
-        # equal thresholds the one listed first (as the engine's first match).
-        for above, tier in reversed(v.size_tiers):
-            coefs[size > above * q] = np.array(tier, dtype=np.int64)
-    return (cols[:, _TOKEN_COLUMNS] * coefs).sum(axis=1)
+    if not v.size_tiers:
+        return _numerator(cols, v.base)
+    size = cols[:, INPUT] + cols[:, CACHED] + cols[:, WRITE]
+    q = np.where(cols[:, REQUESTS] == 0, 1, cols[:, REQUESTS])
+    choice = np.zeros(len(cols), dtype=np.int64)  # 0: base, j + 1: size tier j
+    # Lowest threshold first, each overwriting: the highest one reached wins, and of two
+    # equal thresholds the one listed first (as the engine's first match).
+    for j in reversed(range(len(v.size_tiers))):
+        choice[size > v.size_tiers[j][0] * q] = j + 1
+    num = np.zeros(len(cols), dtype=np.int64)
+    for j, coefs in enumerate([v.base] + [c for _, c in v.size_tiers]):
+        chosen = np.flatnonzero(choice == j)
+        if len(chosen):
+            num[chosen] = _numerator(cols[chosen], coefs)
+    return num
+
+
+def _numerator(cols: np.ndarray, coefs: tuple[int, ...]) -> np.ndarray:
+    """pricing._numerator per row: one multiply-add per column whose price is not zero."""
+    num = np.zeros(len(cols), dtype=np.int64)
+    for column, coef in zip(_TOKEN_COLUMNS, coefs, strict=True):
+        if coef:
+            num += cols[:, column] * coef
+    return num
 
 
 def _rounded(num: np.ndarray, den: int) -> np.ndarray:

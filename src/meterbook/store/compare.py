@@ -260,7 +260,7 @@ def _price_alternative(alt: Alternative, picked: _Picked, info: dict) -> _Charge
     engine = PricingEngine(alt.plans)
     out = _Charges(np.zeros(len(rows), dtype=np.int64), np.zeros(len(rows), dtype=bool),
                    np.full(len(rows), -1, dtype=np.int64))
-    found = price_columns(engine, cols[positions], info)
+    found = price_columns(engine, cols if len(positions) == len(rows) else cols[positions], info)
     if found is None:
         priced = _Charges.of(engine.price([rows[i] for i in positions.tolist()], info))
         out.nano = out.nano.astype(priced.nano.dtype)
