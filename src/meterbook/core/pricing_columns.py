@@ -33,14 +33,14 @@ from meterbook.core.pricing import (
 )
 
 _LIMIT = 2**62  # numerators stay below this in int64 (2^63 less a margin for sums of two)
-_TOKEN_COLUMNS = (INPUT, CACHED, WRITE, OUTPUT, REQUESTS, UNITS)  # coefficient order
+_TOKEN_COLUMNS = [INPUT, CACHED, WRITE, OUTPUT, REQUESTS, UNITS]  # coefficient order
 
 
-def columns_of(rows: Sequence[tuple]) -> np.ndarray | None:
-    """The engine's nine columns of the rows as an int64 matrix (None: a column holds a value
-    that is not a small integer, which the engine alone can price)."""
+def columns_of(rows: Sequence[tuple], width: int = 9) -> np.ndarray | None:
+    """The first `width` columns of the rows (the engine's nine, and any more the caller
+    reads) as an int64 matrix; None when a value there is not an int64 integer."""
     try:
-        return np.array([r[:9] for r in rows], dtype=np.int64).reshape(len(rows), 9)
+        return np.array([r[:width] for r in rows], dtype=np.int64).reshape(len(rows), width)
     except (TypeError, ValueError, OverflowError):
         return None
 
@@ -55,29 +55,27 @@ def price_columns(engine: PricingEngine, cols: np.ndarray,
     plan = np.full(n, -1, dtype=np.int64)
     if n == 0:
         return charge, plan
-    if int(cols.min()) < 0:
+    tokens = cols[:, _TOKEN_COLUMNS]
+    if int(tokens.min()) < 0:
         return None  # the bound below assumes counts of zero or more
-    largest = [int(cols[:, k].max()) for k in _TOKEN_COLUMNS]
+    largest = tokens.max(axis=0).tolist()
     versions = engine.versions
     number = {id(v): k for k, v in enumerate(versions)}
     vid = np.full(n, -1, dtype=np.int64)
     ts = cols[:, TS]
-    meter_col = cols[:, METER]
-    for meter in np.unique(meter_col).tolist():
-        rows_of = np.flatnonzero(meter_col == meter)
+    for meter, rows_of in _groups(cols[:, METER]):
         tl = engine.timeline(*meters[meter][:4])
         winners = np.array([-1 if w is None else number[id(w)] for w in tl.winners],
                            dtype=np.int64)
         at = np.searchsorted(np.array(tl.starts, dtype=np.int64), ts[rows_of], side="right")
         vid[rows_of] = winners[at - 1]
     tiered: dict[str, list[tuple[CompiledVersion, np.ndarray]]] = {}
-    for k in np.unique(vid).tolist():
+    for k, rows_of in _groups(vid):
         if k < 0:
             continue
         v = versions[k]
         if not _fits(v, largest, n):
             return None
-        rows_of = np.flatnonzero(vid == k)
         in_trial = ts[rows_of] < v.trial_end
         trial, paying = rows_of[in_trial], rows_of[~in_trial]
         plan[trial] = v.index  # charge stays 0
@@ -91,6 +89,17 @@ def price_columns(engine: PricingEngine, cols: np.ndarray,
             return None
     return charge, plan
 
+
+def _groups(keys: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """(key, positions holding it, ascending) per distinct key: one stable sort, not one
+    comparison of the whole column per key."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    cuts = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
+    starts = np.r_[0, cuts]
+    ends = np.r_[cuts, len(keys)]
+    return [(int(ordered[a]), order[a:b]) for a, b in zip(starts.tolist(), ends.tolist(),
+                                                          strict=True)]
 
 
 def _fits(v: CompiledVersion, largest: list[int], rows: int) -> bool:

@@ -46,9 +46,10 @@ from meterbook.store.usage_store import Meters
 
 SAVED = "saved"
 _FAR = 2**62
-# Row layout read here: the engine's first nine columns, then the stored charge and plan, then
-# the conversation.
-_CHARGE, _PLAN, _CONVERSATION, _BILLED = 9, 10, 11, 12
+# Row layout read here: the engine's first nine columns, then the stored charge (0 when none),
+# whether there is one, its plan (-1 when none), whether the vendor billed it (all integers,
+# read into one int64 matrix), then the conversation.
+_CHARGE, _PRICED, _PLAN, _BILLED, _CONVERSATION = 9, 10, 11, 12, 13
 
 
 class MissingRates(Exception):
@@ -224,7 +225,9 @@ def compare(conn: Connection, scope: Scope, saved: list[tuple[int, Plan]],
     months = covered_months(conn, CostQuery(tz=scope.tz, from_us=scope.from_us,
                                             to_us=scope.to_us)) if len(picked.index) else []
     conversations = _conversations(picked)
-    scenarios = [(SAVED, dict(saved), _Charges.of([(r[_CHARGE], r[_PLAN]) for r in rows]))]
+    cols = picked.cols
+    scenarios = [(SAVED, dict(saved), _Charges(cols[:, _CHARGE], cols[:, _PRICED] == 1,
+                                               cols[:, _PLAN]))]
     for alt in alternatives:
         scenarios.append((alt.name, dict(enumerate(alt.plans)),
                           _price_alternative(alt, picked, info)))
@@ -239,8 +242,9 @@ def compare(conn: Connection, scope: Scope, saved: list[tuple[int, Plan]],
         result.difference, result.difference_percent = calc.difference(result.cost,
                                                                        results[0].cost)
     models = _model_figures(picked, [s[0] for s in scenarios], tallies)
-    billed_only = sum(1 for i in picked.index.tolist()
-                      if rows[i][_BILLED] is not None and rows[i][_CHARGE] is None)
+    in_scope = cols[picked.index]
+    billed_only = int(np.count_nonzero((in_scope[:, _BILLED] == 1)
+                                       & (in_scope[:, _PRICED] == 0)))
     return Comparison(home_currency, _label(scope.from_us, scope.tz),
                       _label(scope.to_us, scope.tz), results, models, len(picked.index),
                       billed_only)
@@ -285,7 +289,8 @@ def _read_rows(conn: Connection, scope: Scope) -> list[tuple]:
     # No ORDER BY: the engine orders the rows of volume tiers itself (by instant, then id).
     return fetch_all(conn, sql(conn, f"""SELECT id, timestamp_us, meter_id, requests,
         input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, units_micro,
-        charge_nano, plan_version_id, conversation_id, billed_nano
+        coalesce(charge_nano, 0), charge_nano IS NOT NULL, coalesce(plan_version_id, -1),
+        billed_nano IS NOT NULL, conversation_id
         FROM usage_record LEFT JOIN usage_charge ON record_id = id{cond}"""), tuple(params))
 
 
@@ -299,7 +304,7 @@ def _pick(rows: list[tuple], meters: Meters, scope: Scope) -> _Picked:
             if key[:2] not in groups:
                 groups.append(key[:2])
             group_of[mid] = groups.index(key[:2])
-    cols = columns_of(rows)  # never None: SQLite's integers are int64
+    cols = columns_of(rows, _CONVERSATION)  # never None: SQLite's integers are int64
     meter = cols[:, METER]
     known = np.array(sorted(group_of), dtype=np.int64)
     at = np.minimum(np.searchsorted(known, meter), max(len(known) - 1, 0))
