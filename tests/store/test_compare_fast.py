@@ -25,8 +25,10 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 METERS = {1: ("openai", "gpt-4o", "", ""), 2: ("openai", "gpt-4o-mini", "web", ""),
           3: ("anthropic", "claude-haiku", "", "priority"), 4: ("mistral", "large", "", "")}
 
-prices = st.decimals(min_value=0, max_value=50, places=6, allow_nan=False,
-                     allow_infinity=False)
+# Half-nano prices per token make charges that end in exactly half a nano: ties to round.
+prices = st.one_of(st.decimals(min_value=0, max_value=50, places=6, allow_nan=False,
+                               allow_infinity=False),
+                   st.sampled_from([D("0.0000000005"), D("0.0000000015")]))
 maybe_price = st.one_of(st.none(), prices)
 counts = st.integers(min_value=0, max_value=2_000_000)
 
@@ -128,6 +130,14 @@ def test_volume_tiers_run_over_the_month_in_time_order_then_id():
             PricingRow(2, feb, 1, 3, 0, 0, 0, 0, 0)]
     assert [c for c, _ in column_charges([plan], rows)] == [
         1_100_000_000, 300_000_000, 1_000_000_000, 2_100_000_000]
+
+
+def test_half_nanos_round_to_even_as_the_engine_does():
+    # 0.5 nano per token: 1 token = 0.5 -> 0, 3 = 1.5 -> 2, 5 = 2.5 -> 2, 7 = 3.5 -> 4.
+    plan = Plan(name="half", vendor="openai", input=D("0.0000000005"), token_unit=1)
+    rows = [PricingRow(k, to_epoch_us(START), 1, 1, tokens, 0, 0, 0, 0)
+            for k, tokens in enumerate([1, 3, 5, 7])]
+    assert [c for c, _ in column_charges([plan], rows)] == [0, 2, 2, 4]
 
 
 def test_counts_too_large_for_int64_are_left_to_the_engine():

@@ -107,6 +107,8 @@ def _fits(v: CompiledVersion, largest: list[int], rows: int) -> bool:
     columns are at most `largest` (the tiered part adds at most quantity x its dearest tier,
     and a month's running volume is at most rows x the largest quantity)."""
     sets = [v.base] + [c for _, c in v.size_tiers]
+    if any(abs(c) >= _LIMIT for c in [*v.tier_coefs, *(c for cs in sets for c in cs)]):
+        return False  # a coefficient itself is no int64
     bound = max(sum(x * abs(c) for x, c in zip(largest, cs, strict=True)) for cs in sets)
     if v.volume is not None:
         qty = largest[_TOKEN_COLUMNS.index(v.meter_column)]
