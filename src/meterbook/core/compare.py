@@ -5,6 +5,8 @@ usage under each scenario and hands the records' charges here. A record of n req
 n requests of equal cost (charge / n); a record of no requests (a token-only bucket, a billed
 cost line) has no per-request cost and is left out of the spread.
 
+The store hands them numpy arrays (int64, or Python integers where int64 cannot hold one):
+whole columns at a time, a million records in a blink; exact integer arithmetic throughout.
 Money stays exact: a break-even price is the quotient cost / requests (rounded to 12 places
 only when it does not terminate within them), and the money a flat price moves is summed in
 integers over the common denominator before one rounding to nano-units.
@@ -15,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
+
+import numpy as np
 
 from meterbook.core.money import EXACT, div_round, from_nano
 from meterbook.core.plans import Plan
@@ -75,14 +79,47 @@ def per_request_nano(records: Iterable[tuple[int, int | None]]) -> list[int]:
     """(requests, charge_nano or None) per record -> each priced record's cost per request in
     nano-units (rounded half-to-even: money's own precision); records of no requests or
     unpriced are left out. One value a record (not one per request)."""
-    return [c if n == 1 else div_round(c, n) for n, c in records if n and c is not None]
+    return per_request_array(*_counted(records)).tolist()
 
 
-def spread(costs_nano: Sequence[int]) -> Spread | None:
+def per_request_array(requests: np.ndarray, charges: np.ndarray) -> np.ndarray:
+    """charge / requests per record (requests > 0), rounded half-to-even like div_round."""
+    q, r = np.divmod(charges, requests)
+    twice = 2 * r
+    return q + ((twice > requests) | ((twice == requests) & (q % 2 == 1)))
+
+
+def int_array(values: Sequence[int]) -> np.ndarray:
+    """Integers as int64, or as Python integers (object) when one does not fit: exact
+    either way."""
+    try:
+        return np.array(values, dtype=np.int64)
+    except OverflowError:
+        return np.array(values, dtype=object)
+
+
+def exact_sum(values: np.ndarray) -> int:
+    """The sum as a Python integer: in int64 only when no partial sum can overflow."""
+    if not len(values):
+        return 0
+    largest = max(abs(int(values.max())), abs(int(values.min())))
+    if values.dtype == object or largest * len(values) >= 2**63:
+        return sum(values.tolist())
+    return int(values.sum())
+
+
+def _counted(records: Iterable[tuple[int, int | None]]) -> tuple[np.ndarray, np.ndarray]:
+    """(requests, charges) of the records that have requests and a charge."""
+    counted = [(n, c) for n, c in records if n and c is not None]
+    return int_array([n for n, _ in counted]), int_array([c for _, c in counted])
+
+
+def spread(costs_nano: Sequence[int] | np.ndarray) -> Spread | None:
     """The spread of per-request costs (core.stats on exact integers); None when none."""
-    if not costs_nano:
+    if not len(costs_nano):
         return None
-    ordered = sorted(costs_nano)  # sorted once: percentile() of a sorted list sorts it cheaply
+    # Sorted once: percentile() of a sorted list sorts it cheaply.
+    ordered = np.sort(np.asarray(costs_nano)).tolist()
 
     def money(value: Decimal | int) -> Decimal:
         return Decimal(value).scaleb(-9)
@@ -115,43 +152,50 @@ class Subsidy:
 
 
 def flat_subsidy(records: Iterable[tuple[int, int | None]]) -> Subsidy:
-    """(requests, token charge nano) per record, all charged the break-even flat price.
+    """(requests, token charge nano) per record, all charged the break-even flat price."""
+    return flat_subsidy_of(*_counted(records))
+
+
+def flat_subsidy_of(requests: np.ndarray, charges: np.ndarray) -> Subsidy:
+    """flat_subsidy over records of some requests and a charge, as two arrays.
 
     The price is total / N exactly (a fraction): a record of n requests pays n x total / N, so
-    its overpayment is (n x total - charge x N) / N, summed in integers and rounded once.
+    its overpayment is (n x total - charge x N) / N, summed in integers and rounded once. It
+    pays more when charge x N < n x total, i.e. charge <= (n x total - 1) // N: one integer
+    threshold per distinct n, so no product is formed per record (none can overflow).
     """
-    counted = [(n, c) for n, c in records if n and c is not None]
-    total = sum(c for _, c in counted)
-    requests = sum(n for n, _ in counted)
-    more = less = paying_more = 0
-    for n, charge in counted:
-        delta = n * total - charge * requests  # x N: this record's flat bill minus its cost
-        if delta > 0:
-            more += delta
-            paying_more += n
-        else:
-            less -= delta
-    if not requests:
+    total, n_all = exact_sum(charges), exact_sum(requests)
+    if not n_all:
         return Subsidy(0, 0, Decimal(0), Decimal(0))
-    return Subsidy(requests, paying_more, from_nano(div_round(more, requests)),
-                   from_nano(div_round(less, requests)))
+    more = np.zeros(len(charges), dtype=bool)
+    for n in np.unique(requests).tolist():
+        threshold = min(max((n * total - 1) // n_all, -(2**63)), 2**63 - 1)
+        same = requests == n
+        more[same] = charges[same] <= threshold
+    paying_more = exact_sum(requests[more])
+    over = total * paying_more - n_all * exact_sum(charges[more])
+    under = n_all * exact_sum(charges[~more]) - total * exact_sum(requests[~more])
+    return Subsidy(n_all, paying_more, from_nano(div_round(over, n_all)),
+                   from_nano(div_round(under, n_all)))
 
 
 def alternative_subsidy(records: Iterable[tuple[int, int | None, int | None]]) -> Subsidy:
     """(requests, token charge nano, charge under an alternative nano) per record: the same
     figures for any alternative (a size-tiered one, a flat price not at break-even). Records
     that either side leaves unpriced are not compared."""
-    requests = paying_more = more = less = 0
-    for n, charge, other in records:
-        if not n or charge is None or other is None:
-            continue
-        requests += n
-        if other > charge:
-            paying_more += n
-            more += other - charge
-        else:
-            less += charge - other
-    return Subsidy(requests, paying_more, from_nano(more), from_nano(less))
+    kept = [r for r in records if r[0] and r[1] is not None and r[2] is not None]
+    return alternative_subsidy_of(*(int_array([r[k] for r in kept]) for k in range(3)))
+
+
+def alternative_subsidy_of(requests: np.ndarray, charges: np.ndarray,
+                           others: np.ndarray) -> Subsidy:
+    """alternative_subsidy over records both sides price, as three arrays; the money is
+    summed per side (sum of others - sum of charges), so no difference can overflow."""
+    more = others > charges
+    paid_more = exact_sum(others[more]) - exact_sum(charges[more])
+    paid_less = exact_sum(charges[~more]) - exact_sum(others[~more])
+    return Subsidy(exact_sum(requests), exact_sum(requests[more]), from_nano(paid_more),
+                   from_nano(paid_less))
 
 
 @dataclass(frozen=True)

@@ -16,23 +16,25 @@ alternative to price.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from sqlalchemy.engine import Connection
 
 from meterbook.core import compare as calc
+from meterbook.core.compare import int_array
 from meterbook.core.cost import CostSheet, NotingRates, missing_rates_text
 from meterbook.core.fixed_charges import fixed_charges
 from meterbook.core.glob import matches
 from meterbook.core.money import EXACT, from_nano, to_nano
 from meterbook.core.periods import MonthIndex, zone
 from meterbook.core.plans import Plan
-from meterbook.core.pricing import PricingEngine
+from meterbook.core.pricing import METER, REQUESTS, TS, PricingEngine
+from meterbook.core.pricing_columns import columns_of, price_columns
 from meterbook.core.quick_plans import Alternative
 from meterbook.core.records import from_epoch_us
 from meterbook.store import plan_ops
@@ -44,9 +46,10 @@ from meterbook.store.usage_store import Meters
 
 SAVED = "saved"
 _FAR = 2**62
-# Row layout read here: the engine's first nine columns, then the stored charge and plan, then
-# the conversation.
-_CHARGE, _PLAN, _CONVERSATION, _BILLED = 9, 10, 11, 12
+# Row layout read here: the engine's first nine columns, then the stored charge (0 when none),
+# whether there is one, its plan (-1 when none), whether the vendor billed it (all integers,
+# read into one int64 matrix), then the conversation.
+_CHARGE, _PRICED, _PLAN, _BILLED, _CONVERSATION = 9, 10, 11, 12, 13
 
 
 class MissingRates(Exception):
@@ -171,16 +174,42 @@ class Comparison:
 
 @dataclass
 class _Picked:
-    """The records in scope, as positions in the rows read, with what every scenario needs."""
+    """The records in scope, as positions in the rows read, with what every scenario needs;
+    numpy arrays parallel to `index` (a million records are summed column-wise)."""
 
     rows: list[tuple]
-    index: list[int]  # positions of the records in scope
-    month: list[str]  # each one's month (report zone), parallel to index
-    group: list[int]  # each one's (vendor, model) number, parallel to index
+    cols: np.ndarray  # the engine's nine columns of every row read
+    index: np.ndarray  # positions of the records in scope
+    month: np.ndarray  # each one's month number (report zone), into `months`
+    group: np.ndarray  # each one's (vendor, model) number, into `groups`
     groups: list[tuple[str, str]]
     months: list[str] = field(default_factory=list)  # the months of the records, in order
-    cell: list[int] = field(default_factory=list)  # month number x len(groups) + group
     requests: Counter = field(default_factory=Counter)  # month -> requests
+
+    @property
+    def cell(self) -> np.ndarray:
+        return self.month * len(self.groups) + self.group
+
+    @property
+    def record_requests(self) -> np.ndarray:
+        return self.cols[self.index, REQUESTS]
+
+
+@dataclass
+class _Charges:
+    """One scenario's charge of every row read: nano (0 where unpriced), whether priced, and
+    the plan (version id or index; -1 for none)."""
+
+    nano: np.ndarray
+    priced: np.ndarray
+    plan: np.ndarray
+
+    @classmethod
+    def of(cls, pairs: list[tuple[int | None, int | None]]) -> _Charges:
+        """From the engine's (charge, plan) per row (None, None: unpriced)."""
+        return cls(int_array([0 if c is None else c for c, _ in pairs]),
+                   np.array([c is not None for c, _ in pairs], dtype=bool),
+                   np.array([-1 if p is None else p for _, p in pairs], dtype=np.int64))
 
 
 def compare(conn: Connection, scope: Scope, saved: list[tuple[int, Plan]],
@@ -194,12 +223,14 @@ def compare(conn: Connection, scope: Scope, saved: list[tuple[int, Plan]],
     rows = _read_rows(conn, scope)
     picked = _pick(rows, meters, scope)
     months = covered_months(conn, CostQuery(tz=scope.tz, from_us=scope.from_us,
-                                            to_us=scope.to_us)) if picked.index else []
+                                            to_us=scope.to_us)) if len(picked.index) else []
     conversations = _conversations(picked)
-    scenarios = [(SAVED, dict(saved), [(r[_CHARGE], r[_PLAN]) for r in rows])]
+    cols = picked.cols
+    scenarios = [(SAVED, dict(saved), _Charges(cols[:, _CHARGE], cols[:, _PRICED] == 1,
+                                               cols[:, _PLAN]))]
     for alt in alternatives:
         scenarios.append((alt.name, dict(enumerate(alt.plans)),
-                          _price_alternative(alt, rows, picked, info)))
+                          _price_alternative(alt, picked, info)))
     results, tallies = [], []
     for name, plans, charges in scenarios:
         tally = _Tally(picked, plans, charges, home_currency, noting)
@@ -211,30 +242,37 @@ def compare(conn: Connection, scope: Scope, saved: list[tuple[int, Plan]],
         result.difference, result.difference_percent = calc.difference(result.cost,
                                                                        results[0].cost)
     models = _model_figures(picked, [s[0] for s in scenarios], tallies)
-    billed_only = sum(1 for i in picked.index
-                      if rows[i][_BILLED] is not None and rows[i][_CHARGE] is None)
+    in_scope = cols[picked.index]
+    billed_only = int(np.count_nonzero((in_scope[:, _BILLED] == 1)
+                                       & (in_scope[:, _PRICED] == 0)))
     return Comparison(home_currency, _label(scope.from_us, scope.tz),
                       _label(scope.to_us, scope.tz), results, models, len(picked.index),
                       billed_only)
 
 
-def _price_alternative(alt: Alternative, rows: list[tuple], picked: _Picked,
-                       info: dict) -> list[tuple[int | None, int | None]]:
-    """(charge, plan index) per row read, priced by the engine: only the rows the alternative
-    can price (its vendors') and needs (those in scope, unless a volume tier or a monthly
-    minimum counts the plan's whole month); the others are unpriced."""
+def _price_alternative(alt: Alternative, picked: _Picked, info: dict) -> _Charges:
+    """Every row read priced by the engine's rules: only the rows the alternative can price
+    (its vendors') and needs (those in scope, unless a volume tier or a monthly minimum counts
+    the plan's whole month); the others are unpriced. Column-wise (core/pricing_columns) when
+    that is exact, else row by row by the engine itself."""
+    rows, cols = picked.rows, picked.cols
     vendors = {p.vendor.lower() for p in alt.plans}
-    covered = {mid for mid, key in info.items() if key[0].lower() in vendors}
+    covered = [mid for mid, key in info.items() if key[0].lower() in vendors]
     whole_months = any(p.volume is not None or p.monthly_minimum for p in alt.plans)
-    candidates = range(len(rows)) if whole_months else picked.index
-    positions = [i for i in candidates if rows[i][2] in covered]
+    can = np.isin(cols[:, METER], covered)
+    positions = np.flatnonzero(can) if whole_months else picked.index[can[picked.index]]
     engine = PricingEngine(alt.plans)
-    if len(positions) == len(rows):
-        return engine.price(rows, info)
-    out: list[tuple[int | None, int | None]] = [(None, None)] * len(rows)
-    for i, result in zip(positions, engine.price([rows[i] for i in positions], info),
-                         strict=True):
-        out[i] = result
+    out = _Charges(np.zeros(len(rows), dtype=np.int64), np.zeros(len(rows), dtype=bool),
+                   np.full(len(rows), -1, dtype=np.int64))
+    found = price_columns(engine, cols if len(positions) == len(rows) else cols[positions], info)
+    if found is None:
+        priced = _Charges.of(engine.price([rows[i] for i in positions.tolist()], info))
+        out.nano = out.nano.astype(priced.nano.dtype)
+        out.nano[positions], out.priced[positions] = priced.nano, priced.priced
+        out.plan[positions] = priced.plan
+    else:
+        out.nano[positions], out.plan[positions] = found
+        out.priced = out.plan >= 0
     return out
 
 
@@ -251,7 +289,8 @@ def _read_rows(conn: Connection, scope: Scope) -> list[tuple]:
     # No ORDER BY: the engine orders the rows of volume tiers itself (by instant, then id).
     return fetch_all(conn, sql(conn, f"""SELECT id, timestamp_us, meter_id, requests,
         input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, units_micro,
-        charge_nano, plan_version_id, conversation_id, billed_nano
+        coalesce(charge_nano, 0), charge_nano IS NOT NULL, coalesce(plan_version_id, -1),
+        billed_nano IS NOT NULL, conversation_id
         FROM usage_record LEFT JOIN usage_charge ON record_id = id{cond}"""), tuple(params))
 
 
@@ -265,66 +304,78 @@ def _pick(rows: list[tuple], meters: Meters, scope: Scope) -> _Picked:
             if key[:2] not in groups:
                 groups.append(key[:2])
             group_of[mid] = groups.index(key[:2])
-    index = [i for i, r in enumerate(rows) if r[2] in group_of and lo <= r[1] < hi]
-    if not index:
-        return _Picked(rows, [], [], [], [])
-    first = min(rows[i][1] for i in index)
-    months = MonthIndex(scope.tz, first, max(rows[i][1] for i in index) + 1)
-    starts, labels = months.starts, months.labels  # MonthIndex.label, inlined: 1M calls
-    number = [bisect_right(starts, rows[i][1]) - 1 for i in index]
-    month = [labels[m] for m in number]
-    group = [group_of[rows[i][2]] for i in index]
-    cell = [m * len(groups) + g for m, g in zip(number, group, strict=True)]
-    requests: Counter = Counter()
-    for i, m in zip(index, month, strict=True):
-        requests[m] += rows[i][3]
-    return _Picked(rows, index, month, group, groups, months.labels, cell, requests)
+    cols = columns_of(rows, _CONVERSATION)  # never None: SQLite's integers are int64
+    meter = cols[:, METER]
+    known = np.array(sorted(group_of), dtype=np.int64)
+    at = np.minimum(np.searchsorted(known, meter), max(len(known) - 1, 0))
+    ts = cols[:, TS]
+    index = np.flatnonzero((known[at] == meter) & (ts >= lo) & (ts < hi)) if len(known) else []
+    if not len(index):
+        empty = np.zeros(0, dtype=np.int64)
+        return _Picked(rows, cols, empty, empty, empty, [])
+    ts = ts[index]
+    months = MonthIndex(scope.tz, int(ts.min()), int(ts.max()) + 1)
+    number = np.searchsorted(np.array(months.starts, dtype=np.int64), ts, side="right") - 1
+    group = np.array([group_of[m] for m in known.tolist()], dtype=np.int64)[at[index]]
+    per_month = _sums(number, cols[index, REQUESTS], len(months.labels))
+    present = np.unique(number).tolist()
+    requests = Counter({months.labels[m]: per_month[m] for m in present})
+    return _Picked(rows, cols, index, number, group, groups, months.labels, requests)
+
+
+def _sums(keys: np.ndarray, values: np.ndarray, size: int) -> list[int]:
+    """values summed per key (0 .. size - 1), exactly: in int64 unless a sum might not fit."""
+    if len(values) and (values.dtype == object or max(abs(int(values.max())), abs(int(
+            values.min()))) * len(values) >= 2**63):
+        out = [0] * size
+        for k, v in zip(keys.tolist(), values.tolist(), strict=True):
+            out[k] += v
+        return out
+    found = np.zeros(size, dtype=np.int64)
+    np.add.at(found, keys, values)
+    return found.tolist()
 
 
 def _conversations(picked: _Picked) -> dict[str | None, int]:
     """Distinct conversations per month (None: the whole period); records without one count
     for none."""
-    per_month: dict[str, set] = defaultdict(set)
     rows = picked.rows
-    for i, month in zip(picked.index, picked.month, strict=True):
-        conv = rows[i][_CONVERSATION]
-        if conv:
-            per_month[month].add(conv)
-    counts: dict[str | None, int] = {m: len(s) for m, s in per_month.items()}
-    counts[None] = len(set().union(*per_month.values())) if per_month else 0
+    pairs = {(m, rows[i][_CONVERSATION]) for i, m in zip(
+        picked.index.tolist(), picked.month.tolist(), strict=True) if rows[i][_CONVERSATION]}
+    counts: dict[str | None, int] = dict(Counter(picked.months[m] for m, _ in pairs))
+    counts[None] = len({conv for _, conv in pairs})
     return counts
 
 
 class _Tally:
     """One scenario's sums over the records in scope: money per month and per (vendor, model)
     in each plan currency, unpriced requests, and each record's charge in the home currency
-    (nano; None: unpriced) for the spread and subsidies. Written as list comprehensions and
-    integer-indexed sums: this runs over every record once per scenario."""
+    (nano; `priced` says which have one) for the spread and subsidies. Column-wise: this runs
+    over every record once per scenario."""
 
-    def __init__(self, picked: _Picked, plans: dict, charges: list, home: str, rates):
+    def __init__(self, picked: _Picked, plans: dict, charges: _Charges, home: str, rates):
         self.picked, self.plans, self.charges, self.home = picked, plans, charges, home
         self.rates = rates
         index = picked.index
-        self.record_nano: list[int | None] = [charges[i][0] for i in index]
-        plan_ids = [charges[i][1] for i in index]
-        self.pricing_plans = {plans[pid].name for pid in set(plan_ids) if pid in plans}
-        # Records priced per (vendor and model, plan): counted in C by Counter, not a loop.
-        self.plan_records = Counter(zip(picked.group, plan_ids, strict=True))
-        self.unpriced: Counter = Counter()
-        rows = picked.rows
-        for k in [k for k, c in enumerate(self.record_nano) if c is None]:
-            self.unpriced[picked.month[k]] += rows[index[k]][3]
+        self.nano = charges.nano[index]
+        self.priced = charges.priced[index]
+        self.plan_ids = charges.plan[index]
+        self.pricing_plans = {plans[pid].name for pid in np.unique(self.plan_ids).tolist()
+                              if pid in plans}
+        unpriced = _sums(picked.month[~self.priced], picked.record_requests[~self.priced],
+                         len(picked.months))
+        self.unpriced = sum(unpriced)
         currencies = {p.currency for p in plans.values()}
         self.sheet = CostSheet(home, rates)
         self.group_sheet = CostSheet(home, rates)
         n_groups = len(picked.groups)
+        cells = picked.cell
         for cur in sorted(currencies):
-            wanted = None if len(currencies) == 1 else {
-                pid for pid, p in plans.items() if p.currency == cur}
-            sums = [0] * (len(picked.months) * n_groups)
-            for cell, charge, pid in zip(picked.cell, self.record_nano, plan_ids, strict=True):
-                if charge and (wanted is None or pid in wanted):
-                    sums[cell] += charge
+            counted = self.priced & (self.nano != 0)
+            if len(currencies) > 1:
+                counted &= np.isin(self.plan_ids, [pid for pid, p in plans.items()
+                                                   if p.currency == cur])
+            sums = _sums(cells[counted], self.nano[counted], len(picked.months) * n_groups)
             for cell, nano in enumerate(sums):
                 if nano:
                     month = picked.months[cell // n_groups]
@@ -334,18 +385,25 @@ class _Tally:
             self._convert_records({pid: p.currency for pid, p in plans.items()})
 
     def _convert_records(self, currency: dict) -> None:
-        charges = self.charges
-        for k, (i, month) in enumerate(zip(self.picked.index, self.picked.month, strict=True)):
-            cur = currency.get(charges[i][1])
-            if cur is not None and cur != self.home and charges[i][0]:
+        converted = []
+        months = self.picked.months
+        for k in np.flatnonzero(self.nano != 0).tolist():
+            cur = currency.get(int(self.plan_ids[k]))
+            if cur is not None and cur != self.home:
+                month = months[self.picked.month[k]]
                 rate = self.rates.get((cur, month)) or Decimal(0)
-                self.record_nano[k] = to_nano(EXACT.multiply(from_nano(charges[i][0]), rate))
+                converted.append((k, to_nano(EXACT.multiply(from_nano(int(self.nano[k])),
+                                                            rate))))
+        if any(abs(v) >= 2**62 for _, v in converted):
+            self.nano = self.nano.astype(object)
+        for k, value in converted:
+            self.nano[k] = value
 
     def result(self, name: str, scope: Scope, months: list[str],
                conversations: dict) -> ScenarioResult:
         for month in months:
             self.sheet.row(month)  # a month of the period without usage still shows, at 0
-        usage = _usage_by_billing_month(self.picked.rows, self.plans, self.charges)
+        usage = _usage_by_billing_month(self.picked.cols, self.plans, self.charges)
         fixed_plans = [p for p in self.plans.values() if p.name in self.pricing_plans
                        and (scope.vendor is None or p.vendor.lower() == scope.vendor.lower())]
         for charge in fixed_charges(fixed_plans, months, usage):
@@ -355,69 +413,84 @@ class _Tally:
         figures = [MonthFigures(r.key, r.usage_cost, r.fixed_cost, requests[r.key],
                                 conversations.get(r.key, 0)) for r in report.rows]
         return ScenarioResult(name, report.total.usage_cost, report.total.fixed_cost,
-                              sum(requests.values()), sum(self.unpriced.values()),
+                              sum(requests.values()), self.unpriced,
                               conversations[None], figures)
 
-    def main_plan(self, group: int) -> Plan | None:
-        """The plan that priced the most records of a (vendor, model)."""
-        counts = {pid: n for (g, pid), n in self.plan_records.items()
-                  if g == group and pid is not None}
-        return self.plans[max(counts, key=counts.__getitem__)] if counts else None
+    def main_plan(self, members: np.ndarray) -> Plan | None:
+        """The plan that priced the most of these records (of a vendor and model); of two
+        that priced as many, the one that priced the earlier record."""
+        ids = self.plan_ids[members]
+        ids = ids[ids >= 0]
+        if not len(ids):
+            return None
+        found, first, counts = np.unique(ids, return_index=True, return_counts=True)
+        best = max(range(len(found)), key=lambda j: (counts[j], -first[j]))
+        return self.plans[int(found[best])]
+
+    def record_charges(self, members: np.ndarray) -> list[int | None]:
+        """Each of these records' charge (None: unpriced), for ModelFigures."""
+        out = self.nano[members].tolist()
+        for j in np.flatnonzero(~self.priced[members]).tolist():
+            out[j] = None
+        return out
 
 
-def _usage_by_billing_month(rows, plans: dict, charges) -> dict[tuple[str, str], Decimal]:
+def _usage_by_billing_month(cols: np.ndarray, plans: dict, charges: _Charges
+                            ) -> dict[tuple[str, str], Decimal]:
     """Usage charges per plan name and billing month (its own zone), for monthly minimums:
     only plans that have one are summed."""
     wanted = {pid: p for pid, p in plans.items() if p.monthly_minimum}
     if not wanted:
         return {}
     nano: dict[tuple[str, str], int] = defaultdict(int)
-    indexes: dict[str, MonthIndex] = {}
-    first = min(r[1] for r in rows)
-    last = max(r[1] for r in rows) + 1
-    for row, (charge, plan_id) in zip(rows, charges, strict=True):
-        plan = wanted.get(plan_id)
-        if plan is None or not charge:
+    ts = cols[:, TS]
+    counted = charges.priced & (charges.nano != 0)
+    for pid, plan in wanted.items():
+        mine = counted & (charges.plan == pid)
+        if not mine.any():
             continue
-        found = indexes.get(plan.billing_timezone)
-        if found is None:
-            found = indexes[plan.billing_timezone] = MonthIndex(zone(plan.billing_timezone),
-                                                                first, last)
-        nano[(plan.name, found.label(row[1]))] += charge
+        index = MonthIndex(zone(plan.billing_timezone), int(ts.min()), int(ts.max()) + 1)
+        number = np.searchsorted(np.array(index.starts, dtype=np.int64), ts[mine],
+                                 side="right") - 1
+        sums = _sums(number, charges.nano[mine], len(index.labels))
+        for m in np.unique(number).tolist():
+            nano[(plan.name, index.labels[m])] += sums[m]
     return {k: from_nano(v) for k, v in nano.items()}
 
 
 def _model_figures(picked: _Picked, names: list[str], tallies: list[_Tally]
                    ) -> list[ModelFigures]:
-    rows = picked.rows
-    members: list[list[int]] = [[] for _ in picked.groups]  # positions in picked.index
-    for k, group in enumerate(picked.group):
-        members[group].append(k)
+    order = np.argsort(picked.group, kind="stable")  # positions in picked.index, by group
+    bounds = np.searchsorted(picked.group[order], np.arange(len(picked.groups) + 1))
+    requests = picked.record_requests
     saved = tallies[0]
     out = []
     for group, (vendor, model) in enumerate(picked.groups):
-        ks = members[group]
-        n = [rows[picked.index[k]][3] for k in ks]
-        saved_nano = [saved.record_nano[k] for k in ks]
+        ks = order[bounds[group]:bounds[group + 1]]
+        n = requests[ks]
+        saved_nano, saved_priced = saved.nano[ks], saved.priced[ks]
         saved_cost = saved.group_sheet.usage_cost(str(group))
-        record_nano = {SAVED: saved_nano}
+        record_nano = {SAVED: saved.record_charges(ks)}
         subsidies, equivalents = {}, []
+        counted = (n != 0) & saved_priced
         for name, tally in zip(names[1:], tallies[1:], strict=True):
-            alt_nano = record_nano[name] = [tally.record_nano[k] for k in ks]
-            subsidies[name] = calc.alternative_subsidy(zip(n, saved_nano, alt_nano, strict=True))
-            flat = tally.main_plan(group)
+            record_nano[name] = tally.record_charges(ks)
+            both = counted & tally.priced[ks]
+            subsidies[name] = calc.alternative_subsidy_of(n[both], saved_nano[both],
+                                                          tally.nano[ks][both])
+            flat = tally.main_plan(ks)
             if flat is not None and calc.is_flat_per_request(flat):
-                base = saved.main_plan(group)
+                base = saved.main_plan(ks)
                 cost = tally.group_sheet.usage_cost(str(group))
                 prices = (None if base is None else
                           calc.equivalent_token_prices(base, saved_cost, cost))
                 equivalents.append(FlatEquivalent(name, cost, prices))
-        priced = sum(x for x, c in zip(n, saved_nano, strict=True) if c is not None)
+        priced = calc.exact_sum(n[saved_priced])
         out.append(ModelFigures(
             vendor, model, calc.BreakEven(priced, saved_cost),
-            calc.spread(calc.per_request_nano(zip(n, saved_nano, strict=True))),
-            calc.flat_subsidy(zip(n, saved_nano, strict=True)), subsidies, equivalents, n,
-            record_nano))
+            calc.spread(calc.per_request_array(n[counted], saved_nano[counted])),
+            calc.flat_subsidy_of(n[counted], saved_nano[counted]), subsidies, equivalents,
+            n.tolist(), record_nano))
     return out
 
 
