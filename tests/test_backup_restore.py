@@ -23,6 +23,13 @@ def fixed_clock(monkeypatch):
     monkeypatch.setattr(commands_backup, "now", lambda: datetime(2026, 3, 5, 14, 30, 0))
 
 
+@pytest.fixture
+def store_url(tmp_path):
+    """These are backups of SQLite files: every test here runs on a file (a team database on
+    PostgreSQL is backed up with the server's tools, test at the end)."""
+    return str(tmp_path / "meterbook.db")
+
+
 def records(path: Path) -> int:
     with sqlite3.connect(path) as conn:
         return conn.execute("SELECT count(*) FROM usage_record").fetchone()[0]
@@ -180,3 +187,15 @@ def test_a_server_database_is_backed_up_with_its_own_tools(cli, tmp_path):
         assert result.code == 1
         assert "pg_dump" in result.err
         assert "s3cret" not in result.err
+
+
+def test_a_server_database_is_sent_to_the_servers_own_tools(cli, pg_cluster):
+    name = pg_cluster.new_database()
+    try:
+        for args in (("backup",), ("restore", "whatever.db")):
+            result = cli(*args, db=pg_cluster.url(name))
+            assert result.code == 1
+            assert "is a database server" in result.err and "pg_dump" in result.err
+            assert ":***@" in result.err  # the password never shown
+    finally:
+        pg_cluster.give_back(name)
