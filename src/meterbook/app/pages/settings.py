@@ -76,6 +76,7 @@ class SettingsPage(Page):
         self.home = "USD"
         self.timezone: str | None = None
         self.company: str | None = None  # the report's company name and paper, as saved
+        self._report_edits = 0  # company/paper changes made here, newest last
         self.paper = ""
         self.rates: list[tuple] = []
         self.rate_dialog: RateDialog | None = None
@@ -227,15 +228,19 @@ class SettingsPage(Page):
 
     def refresh(self) -> None:
         db = self.ctx.db
-        self.ctx.tasks.read(lambda: read_settings(db), self._show)
+        edits = self._report_edits
+        self.ctx.tasks.read(lambda: read_settings(db), lambda v: self._show(v, edits))
         self._read_missing()
 
-    def _show(self, values) -> None:
+    def _show(self, values, edits: int | None = None) -> None:
         self.home, self.timezone, self.rates, here, size, company, paper = values
-        self.company, self.paper = company, paper
-        if not self.company_edit.hasFocus():
-            self.company_edit.setText(company or "")
-        self.paper_combo.setCurrentIndex(max(self.paper_combo.findData(paper), 0))
+        # A read begun before the person's latest company/paper change would put the old
+        # values back (and the next save would write them): only a read begun after it may.
+        if edits is None or edits == self._report_edits:
+            self.company, self.paper = company, paper
+            if not self.company_edit.hasFocus():
+                self.company_edit.setText(company or "")
+            self.paper_combo.setCurrentIndex(max(self.paper_combo.findData(paper), 0))
         tz = self.timezone
         self.tz_combo.lineEdit().setPlaceholderText(f"this computer's zone ({here})")
         self.db_label.setText(self.ctx.db.display_name
@@ -331,6 +336,7 @@ class SettingsPage(Page):
         if (company, paper) == (self.company, self.paper):
             return  # focus leaving the field is no change
         self.company, self.paper = company, paper
+        self._report_edits += 1
 
         def change(session) -> None:
             store.set_company_name(session, name=company or "")
