@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt, QTimer, QUrl
+from PySide6.QtCore import QStandardPaths, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QApplication,
@@ -36,7 +36,7 @@ from meterbook.app.change_panel import ChangePanel, expected_reason
 from meterbook.app.context import AppContext
 from meterbook.app.formatting import month_title, warning_color
 from meterbook.app.pages.base import Page
-from meterbook.app.report_export import FORMATS, export_report, report_data
+from meterbook.app.report_export import FORMATS, export_report, report_data, save_report
 from meterbook.app.tasks import Latest
 from meterbook.logs import log_unexpected
 from meterbook.reports import monthly, report_html
@@ -48,9 +48,9 @@ from meterbook.store.usage_store import Meters
 _FILTERS = {"pdf": "PDF documents (*.pdf)", "html": "Web pages (*.html)",
             "csv": "CSV files (*.csv)", "xlsx": "Excel workbooks (*.xlsx)"}
 KINDS = ("Month", "Quarter", "Year")
-# Formats whose charts are the app's chart widgets drawn offscreen (app/report_export.py
-# report_export): Qt draws widgets on the GUI thread only, so these are written there; CSV
-# and XLSX are written in the background.
+# Formats whose charts are the app's chart widgets drawn offscreen (app/report_export.py):
+# Qt draws widgets on the GUI thread only, so these are gathered in the background and
+# drawn and written there; CSV and XLSX are wholly written in the background.
 DRAWN = ("pdf", "html")
 
 
@@ -331,17 +331,23 @@ class ReportsPage(Page):
         self.exported = None
         self.open_folder.hide()
         self._say(f"Writing {Path(path).name}…")
-        db, now = self.ctx.db, self.now
-
-        def job(*_progress) -> Path:
-            return export_report(db, fmt, path, generated_at=now, **choice.arguments())
-
+        db, now, arguments = self.ctx.db, self.now, choice.arguments()
+        title = f"export the report as {fmt.upper()}"
         if fmt in DRAWN:
-            # After the "Writing…" above has painted.
-            QTimer.singleShot(0, lambda: self._export_here(job))
+            # The figures (the slow part: the month's queries) are gathered in the background;
+            # only the drawing of the charts, Qt widgets, happens here on the GUI thread.
+            def gather(*_progress) -> monthly.MonthlyReport:
+                return report_data(db, generated_at=now, **arguments)
+
+            def draw(report: monthly.MonthlyReport) -> None:
+                self._export_here(lambda: save_report(db, report, fmt, path))
+
+            self.ctx.tasks.read(gather, draw, self._export_failed, title=title)
         else:
-            self.ctx.tasks.read(job, self._exported, self._export_failed,
-                                title=f"export the report as {fmt.upper()}")
+            def job(*_progress) -> Path:
+                return export_report(db, fmt, path, generated_at=now, **arguments)
+
+            self.ctx.tasks.read(job, self._exported, self._export_failed, title=title)
 
     def _export_here(self, job) -> None:
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
