@@ -88,61 +88,20 @@ def database_size(url: str, checkpoint: bool = False) -> int:
 
 def queries(url: str, stop: Path, result: Path) -> None:
     """The app's reads, in a loop until `stop` exists; the slowest of each goes to `result`."""
-    from meterbook.core.periods import month_start_us, next_month, zone
-    from meterbook.store import overview, readers
-    from meterbook.store.conversations import conversations_in
-    from meterbook.store.cost_query import CostQuery, run_cost_query
+    sys.path.insert(0, str(HERE))
+    from app_queries import ASKS, newest_month
     from meterbook.store.database import open_database
-    from meterbook.store.usage_query import (
-        UsageFilter,
-        fetch_rows,
-        usage_count,
-        usage_ids,
-        usage_totals,
-    )  # fmt: skip
 
-    tz = zone("UTC")
     db = open_database(url)
     times: dict[str, list[float]] = {}
-
-    def newest_month(conn) -> tuple[int, int] | None:
-        last = conn.exec_driver_sql("SELECT max(timestamp_us) FROM usage_record").scalar()
-        if last is None:
-            return None
-        moment = datetime.fromtimestamp(last / 1e6, UTC)
-        return moment.year, moment.month
-
-    def dashboard(month):
-        overview.dashboard(db, "UTC", month=f"{month[0]:04d}-{month[1]:02d}")
-
-    def usage_first_page(_month):
-        with db.engine.connect() as conn:
-            everything = UsageFilter()
-            ids = usage_ids(conn, everything, limit=200)
-            usage_count(conn, everything)
-            fetch_rows(conn, ids[:100])
-            usage_totals(conn, everything, tz, readers.home_currency(conn))
-
-    def conversations(month):
-        with db.engine.connect() as conn:
-            conversations_in(conn, tz=tz, from_us=month_start_us(*month, tz),
-                             to_us=month_start_us(*next_month(*month), tz))
-
-    def cost(_month):
-        with db.engine.connect() as conn:
-            run_cost_query(conn, CostQuery(by="month"), readers.load_plans(conn))
-
-    asks = {"Dashboard overview": dashboard, "Usage first page": usage_first_page,
-            "Conversations (newest month)": conversations, "cost --by month": cost}
     while not stop.exists():
-        with db.engine.connect() as conn:
-            month = newest_month(conn)
+        month = newest_month(db)
         if month is None:
             time.sleep(0.2)
             continue
-        for name, ask in asks.items():
+        for name, ask in ASKS.items():
             t = time.perf_counter()
-            ask(month)
+            ask(db, month)
             times.setdefault(name, []).append(time.perf_counter() - t)
     db.close()
     result.write_text(json.dumps(times), encoding="utf-8")
