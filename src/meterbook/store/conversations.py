@@ -178,19 +178,25 @@ def _conversation_lines(conn: Connection, from_us: int | None, to_us: int | None
     meters = ("group_concat(DISTINCT meter_id)" if conn.dialect.name == "sqlite" else
               "string_agg(DISTINCT CAST(meter_id AS TEXT), ',')")
     model_of = {mid: key[1] for mid, key in Meters(conn).keys.items()}
+    models_of: dict[str, tuple[str, ...]] = {}  # a list of meters -> models: few lists recur
     found = {}
     for conv, first, last, records, billed, meter_ids in fetch_all(conn, f"""
             SELECT conversation_id, min(timestamp_us), max(timestamp_us), count(*),
                 count(billed_nano), {meters}
             FROM usage_record{cond} GROUP BY conversation_id""", tuple(params)):
-        models = {model_of[int(m)] for m in meter_ids.split(",")}
+        # str(): SQLite may give a lone meter id back as it is (an integer), not as text
+        meter_ids = str(meter_ids)
+        models = models_of.get(meter_ids)
+        if models is None:
+            models = models_of[meter_ids] = tuple(sorted({model_of[int(m)]
+                                                          for m in meter_ids.split(",")}))
         key = conv or ""
         if key in found:  # NULL and "" are both "no conversation": one row
             was = found[key]
             first, last = min(first, was[0]), max(last, was[1])
-            models |= set(was[2])
+            models = tuple(sorted(set(models) | set(was[2])))
             records, billed = records + was[3], billed + was[4]
-        found[key] = (first, last, tuple(sorted(models)), records, billed)
+        found[key] = (first, last, models, records, billed)
     return found
 
 

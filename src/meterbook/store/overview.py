@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from sqlalchemy.engine import Connection
 
 from meterbook.core.cost import CostReport, NotingRates
+from meterbook.core.money import from_nano
 from meterbook.core.periods import (
     US_PER_HOUR,
     hour_start,
@@ -28,7 +29,12 @@ from meterbook.core.periods import (
 from meterbook.core.plans import Plan
 from meterbook.core.records import from_epoch_us
 from meterbook.store import readers
-from meterbook.store.cost_query import CostQuery, home_currency_only, run_cost_query
+from meterbook.store.cost_query import (
+    CostQuery,
+    home_currency_only,
+    money_sql,
+    run_cost_query,
+)  # fmt: skip
 from meterbook.store.database import Database
 from meterbook.store.sql import fetch_all, sql
 
@@ -118,6 +124,33 @@ class _Reader:
                     (lo // US_PER_HOUR, -(-hi // US_PER_HOUR))).scalar_one():
                 months.append(label)
         return tuple(months)
+
+    def conversations(self, month: str) -> tuple[int, int, Decimal | None]:
+        """The month's conversations, those fully priced, and the usage cost of these (None
+        when a rate is missing). Records without a conversation are in none."""
+        if not home_currency_only(self.conn, self.home, [p for _id, p in self.plans]):
+            # Money to convert at each month's rate: the cost query's rows, one a conversation.
+            report, missing = self.query("conversation", month)
+            talks = [r for r in report.rows if r.key]
+            priced = [r for r in talks if not r.unpriced_requests]
+            return (len(talks), len(priced),
+                    None if missing else sum((r.usage_cost for r in priced), Decimal(0)))
+        # All in the home currency: the same sums as the cost query's conversation pass
+        # (money_sql), counted in the database instead of tens of thousands of rows in Python.
+        # The month bounds the inner GROUP BY; the outer filter keeps SQLite from walking
+        # the whole conversation index for a "conversation_id IS NOT NULL" of its own.
+        billed, computed, unpriced = money_sql("auto", over_rollup=False)
+        lo, hi = self._bounds(month)
+        talks, priced, nano = self.conn.exec_driver_sql(sql(self.conn, f"""
+            SELECT count(*), coalesce(sum(CASE WHEN unpriced = 0 THEN 1 ELSE 0 END), 0),
+                coalesce(sum(CASE WHEN unpriced = 0 THEN money ELSE 0 END), 0)
+            FROM (SELECT conversation_id AS talk, {billed} + {computed} AS money,
+                    {unpriced} AS unpriced
+                FROM usage_record LEFT JOIN usage_charge ON record_id = id
+                WHERE timestamp_us >= ? AND timestamp_us < ?
+                GROUP BY conversation_id) AS talks
+            WHERE talk IS NOT NULL AND talk <> ''"""), (lo, hi)).one()
+        return int(talks), int(priced), from_nano(int(nano))
 
     def missing_rates(self) -> Pairs:
         """Every missing rate over all the usage, from one pass of the cost query (skipped
@@ -262,16 +295,13 @@ def dashboard(db: Database, tz_name: str, now: datetime | None = None,
         choice = reader.choose(now, month)
         this = reader.month(choice.month)
         last = reader.month(previous_month(choice.month))
-        talks_report, talks_missing = reader.query("conversation", choice.month)
+        talks, priced_talks, talks_cost = reader.conversations(choice.month)
         imports = latest_imports(conn)
-    talks = [r for r in talks_report.rows if r.key]
-    priced_talks = [r for r in talks if not r.unpriced_requests]
-    talks_cost = None if talks_missing else sum((r.usage_cost for r in priced_talks), Decimal(0))
     return Dashboard(
         choice=choice, this=this, last=last, currency=reader.home, timezone=tz_name,
-        conversations=len(talks),
+        conversations=talks,
         average_per_request=_average(this.usage_cost, this.requests - this.unpriced_requests),
-        average_per_conversation=_average(talks_cost, len(priced_talks)),
-        conversations_unpriced=len(talks) - len(priced_talks),
+        average_per_conversation=_average(talks_cost, priced_talks),
+        conversations_unpriced=talks - priced_talks,
         imports=imports,
     )
