@@ -114,6 +114,20 @@ def test_all_time_includes_march_and_fees_belong_to_no_conversation(conn):
     assert sum((r.cost for r in rows.values()), D(0)) == D("9.50")
 
 
+def test_a_periods_fee_and_minimum_true_up_are_its_fixed_cost_in_no_conversation(db, tmp_path):
+    fill(db, tmp_path, plans=PLANS.replace('monthly_fee = "5.00"',
+                                           'monthly_fee = "5.00"\nmonthly_minimum = "10.00"'))
+    with db.engine.connect() as conn:
+        april = conversations_in(conn, from_us=APRIL[0], to_us=APRIL[1])
+        everything = conversations_in(conn)
+    # April's Chat usage: r3 3.00 + r4 1.00 + r5 1.00 + r8 2.00 = 7.00, under the 10.00
+    # minimum: fee 5.00 + true-up 3.00 = 8.00, and no conversation's cost holds any of it
+    assert april.fixed_cost == D("8.00")
+    assert sum((r.cost for r in april.rows), D(0)) == D("7.00")
+    # March too: usage r1 2.00 + r2 0.50 = 2.50, so 5.00 + 7.50 = 12.50; 8.00 + 12.50 = 20.50
+    assert everything.fixed_cost == D("20.50")
+
+
 def test_text_filter_matches_ids_and_models_in_any_case(conn):
     assert [r.conversation for r in conversation_rows(conn, text_filter="C2")] == ["c2"]
     assert [r.conversation for r in conversation_rows(conn, text_filter=" Mistral ")] == [

@@ -26,7 +26,15 @@ from meterbook.core.periods import month_label, month_labels_between
 from meterbook.core.plans import Plan
 from meterbook.core.records import from_epoch_us
 from meterbook.store import readers
-from meterbook.store.cost_query import CostQuery, record_source, run_cost_query
+from meterbook.store.cost_query import (
+    CostQuery,
+    covered_months,
+    home_currency_only,
+    money_sql,
+    record_source,
+    run_cost_query,
+    saved_fixed_charges,
+)  # fmt: skip
 from meterbook.store.sql import fetch_all
 from meterbook.store.usage_store import Meters
 
@@ -141,14 +149,52 @@ def conversations_in(
     rates: dict | None = None, plans: list[tuple[int, Plan]] | None = None,
 ) -> Conversations:
     """conversation_rows, with the period's fixed charges and any missing exchange rates."""
+    tz = tz or ZoneInfo("UTC")
     home = home_currency or readers.home_currency(conn)
+    saved = readers.load_plans(conn) if plans is None else plans
+    if home_currency_only(conn, home, [p for _id, p in saved]):
+        # No figure to convert: the money comes with the same GROUP BY (money_sql, the cost
+        # query's rule), one row a conversation straight into the page's rows.
+        rows = [ConversationRow(key, *_ints(line[:2]), *_ints(line[5:10]),
+                                from_nano(int(line[10]) + int(line[11])), int(line[12]),
+                                *line[2:5])
+                for key, line in sorted(_grouped(conn, from_us, to_us, money=True).items())]
+        fixed, missing = _fixed_cost(conn, tz, from_us, to_us, saved), ()
+    else:
+        rows, fixed, missing = _converted_rows(conn, tz, from_us, to_us, home, rates, saved)
+    needle = text_filter.strip().casefold()
+    if needle:
+        rows = [r for r in rows if _matches(r, needle)]
+    return Conversations(rows, home, None if missing else fixed, missing)
+
+
+def _ints(values) -> tuple[int, ...]:
+    """int(): PostgreSQL sums 64-bit columns as numeric (Decimal in Python)."""
+    return tuple(map(int, values))
+
+
+def _fixed_cost(conn: Connection, tz: ZoneInfo, from_us: int | None, to_us: int | None,
+                saved: list[tuple[int, Plan]]) -> Decimal:
+    """The period's monthly fees and minimums (plans in the home currency), as `cost` counts
+    them: in no conversation."""
+    months = covered_months(conn, CostQuery(tz=tz, from_us=from_us, to_us=to_us))
+    if not months:
+        return Decimal(0)
+    return sum((c.total for c in saved_fixed_charges(conn, saved, months)), Decimal(0))
+
+
+def _converted_rows(conn: Connection, tz: ZoneInfo, from_us: int | None, to_us: int | None,
+                    home: str, rates: dict | None, saved: list[tuple[int, Plan]]
+                    ) -> tuple[list[ConversationRow], Decimal, tuple[tuple[str, str], ...]]:
+    """Rows, fixed cost and missing rates when some money is in another currency: the cost
+    query converts it at each month's rate; a second GROUP BY adds times, models, lines."""
     seen = NotingRates(readers.rates_for(conn) if rates is None else rates)
     report = run_cost_query(conn, CostQuery(
-        by="conversation", tz=tz or ZoneInfo("UTC"), from_us=from_us, to_us=to_us,
-        home_currency=home, rates=seen,
-    ), readers.load_plans(conn) if plans is None else plans)
+        by="conversation", tz=tz, from_us=from_us, to_us=to_us, home_currency=home,
+        rates=seen,
+    ), saved)
     missing = tuple(sorted(seen.missing))
-    lines = _conversation_lines(conn, from_us, to_us)
+    lines = _grouped(conn, from_us, to_us, money=False)
     rows = []
     nothing = (0, 0, (), 0, 0)
     for r in report.rows:
@@ -157,17 +203,14 @@ def conversations_in(
             r.key, first, last, r.requests, r.input_tokens, r.cached_input_tokens,
             r.cache_write_tokens, r.output_tokens, None if missing else r.usage_cost,
             r.unpriced_requests, models, records, billed))
-    needle = text_filter.strip().casefold()
-    if needle:
-        rows = [r for r in rows if _matches(r, needle)]
-    fixed = report.total.fixed_cost
-    return Conversations(rows, home, None if missing else fixed, missing)
+    return rows, report.total.fixed_cost, missing
 
 
-def _conversation_lines(conn: Connection, from_us: int | None, to_us: int | None
-                        ) -> dict[str, tuple[int, int, tuple[str, ...], int, int]]:
-    """Per conversation ("" for none) in [from_us, to_us): first and last instant, models
-    (sorted), records and billed lines.
+def _grouped(conn: Connection, from_us: int | None, to_us: int | None, money: bool
+             ) -> dict[str, list]:
+    """Per conversation ("" for none) in [from_us, to_us): [first and last instant, models
+    (sorted), records, billed lines], and with `money` also the requests, four token counts,
+    billed and computed money (nano) and unpriced requests, summed as `cost` sums them.
 
     One GROUP BY of the period's records, by conversation alone: the meters come back as one
     text list each, named from the meter table here. (Grouping by conversation and meter with
@@ -177,26 +220,33 @@ def _conversation_lines(conn: Connection, from_us: int | None, to_us: int | None
     cond = (" WHERE " + " AND ".join(where)) if where else ""
     meters = ("group_concat(DISTINCT meter_id)" if conn.dialect.name == "sqlite" else
               "string_agg(DISTINCT CAST(meter_id AS TEXT), ',')")
+    sums, source = "", "usage_record"
+    if money:
+        billed, computed, unpriced = money_sql("auto", over_rollup=False)
+        sums = (", sum(requests), sum(input_tokens), sum(cached_input_tokens), "
+                f"sum(cache_write_tokens), sum(output_tokens), {billed}, {computed}, {unpriced}")
+        source = "usage_record LEFT JOIN usage_charge ON record_id = id"
     model_of = {mid: key[1] for mid, key in Meters(conn).keys.items()}
     models_of: dict[str, tuple[str, ...]] = {}  # a list of meters -> models: few lists recur
-    found = {}
-    for conv, first, last, records, billed, meter_ids in fetch_all(conn, f"""
-            SELECT conversation_id, min(timestamp_us), max(timestamp_us), count(*),
-                count(billed_nano), {meters}
-            FROM usage_record{cond} GROUP BY conversation_id""", tuple(params)):
+    found: dict[str, list] = {}
+    for conv, meter_ids, first, last, records, billed_records, *more in fetch_all(conn, f"""
+            SELECT conversation_id, {meters}, min(timestamp_us), max(timestamp_us), count(*),
+                count(billed_nano){sums}
+            FROM {source}{cond} GROUP BY conversation_id""", tuple(params)):
         # str(): SQLite may give a lone meter id back as it is (an integer), not as text
         meter_ids = str(meter_ids)
         models = models_of.get(meter_ids)
         if models is None:
             models = models_of[meter_ids] = tuple(sorted({model_of[int(m)]
                                                           for m in meter_ids.split(",")}))
+        line = [first, last, models, int(records), int(billed_records), *more]
         key = conv or ""
-        if key in found:  # NULL and "" are both "no conversation": one row
-            was = found[key]
-            first, last = min(first, was[0]), max(last, was[1])
-            models = tuple(sorted(set(models) | set(was[2])))
-            records, billed = records + was[3], billed + was[4]
-        found[key] = (first, last, models, records, billed)
+        was = found.get(key)
+        if was is not None:  # NULL and "" are both "no conversation": one row
+            line = [min(first, was[0]), max(last, was[1]),
+                    tuple(sorted(set(models) | set(was[2]))),
+                    *(int(a) + int(b) for a, b in zip(line[3:], was[3:], strict=True))]
+        found[key] = line
     return found
 
 
