@@ -23,7 +23,7 @@ sys.path.insert(0, str(HERE))
 
 from app_queries import ASKS, newest_month  # noqa: E402
 from meterbook.core.periods import parse_month  # noqa: E402
-from meterbook.store.database import open_database  # noqa: E402
+from meterbook.store.database import masked, open_database  # noqa: E402
 
 ROUNDS = 3
 
@@ -94,7 +94,7 @@ def main() -> None:
             raise SystemExit(f"{args.db}: no usage records to ask about")
         with db.engine.connect() as conn:
             records = conn.exec_driver_sql("SELECT count(*) FROM usage_record").scalar_one()
-        print(f"{args.db}: {records:,} records; month {month[0]:04d}-{month[1]:02d}; "
+        print(f"{masked(args.db)}: {records:,} records; month {month[0]:04d}-{month[1]:02d}; "
               f"best of {ROUNDS}")
         for name, ask in ASKS.items():
             best, cpu = float("inf"), float("inf")

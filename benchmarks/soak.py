@@ -154,8 +154,10 @@ def main() -> None:
     reader = subprocess.Popen([sys.executable, __file__, "--queries", url, str(stop),
                                str(result)])
     per_month = args.lines // args.months
+    from meterbook.store.database import masked
+
     print(f"soak: {per_month * args.months:,} lines in {args.months} monthly imports into "
-          f"{url}", flush=True)
+          f"{masked(url)}", flush=True)
     print(f"{'month':>7} {'lines':>10} {'seconds':>8} {'lines/s':>9} {'peak MB':>8} "
           f"{'on disk MB':>11} (file and WAL)", flush=True)
     total_time, peak, imported = 0.0, 0.0, 0
