@@ -150,6 +150,14 @@ def kill_and_check(proc: subprocess.Popen, paused: int, database: Path,
                    before: tuple[dict[str, int], str]) -> None:
     """SIGKILL the job's process; then none of its processes may be left, and the database
     must be as it was."""
+    kill_job(proc, paused)
+    counts, digest = snapshot(database)
+    assert counts == before[0]
+    assert digest == before[1]
+
+
+def kill_job(proc: subprocess.Popen, paused: int) -> None:
+    """SIGKILL the job's process; then none of its processes may be left."""
     family = descendants(proc.pid) | {paused}
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -158,9 +166,6 @@ def kill_and_check(proc: subprocess.Popen, paused: int, database: Path,
             and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not left, "processes of the killed job are still running"
-    counts, digest = snapshot(database)
-    assert counts == before[0]
-    assert digest == before[1]
 
 
 @pytest.mark.parametrize("kill", KILLS, ids=[f"{k.job} at {k.point}" for k in KILLS])
