@@ -38,11 +38,14 @@ from tests.test_faults import (
 )  # fmt: skip
 
 # The moment every check in these tests takes as "now": May 20th, 2026, noon UTC. The child
-# processes are given it too (the clocks of the budget command and the alert check replaced).
+# processes are given it too: the clocks of the budget command, the import and the alert
+# check are replaced.
 NOW = datetime(2026, 5, 20, 12, tzinfo=UTC)
 AT_NOON = ("import sys; from datetime import datetime, UTC; "
            "from meterbook import commands_budget; from meterbook.store import alerts; "
-           "commands_budget.clock = alerts.clock = lambda: datetime(2026, 5, 20, 12, tzinfo=UTC); "
+           "from meterbook.importers import pipeline; "
+           "commands_budget.clock = alerts.clock = pipeline.clock = "
+           "lambda: datetime(2026, 5, 20, 12, tzinfo=UTC); "
            "from meterbook.cli import main; sys.exit(main(sys.argv[1:]))")
 RUN = "import sys; from meterbook.cli import main; sys.exit(main(sys.argv[1:]))"
 
