@@ -180,3 +180,52 @@ def test_a_report_killed_at_any_moment_leaves_no_file_and_the_database_as_it_was
     assert target.read_bytes().startswith(b"%PDF-") and target.read_bytes() != PREVIOUS
     assert parts(target.parent) == []
     assert snapshot(database) == before
+
+
+# The Reports page exporting the month, in an app of its own: argv database, file, format.
+APP_EXPORT = """\
+import sys
+from PySide6.QtCore import QTimer
+from meterbook.app.launch import application, open_window
+from meterbook.app.pages import reports
+reports.QFileDialog.getSaveFileName = staticmethod(lambda *a: (sys.argv[2], ""))
+app = application(headless=True)
+window = open_window(sys.argv[1], headless=True)
+window.show()
+window.show_page("reports")
+page = window.pages["reports"]
+def export_once_ready():
+    if page.current_choice() is not None:
+        timer.stop()
+        page.export(sys.argv[3])
+timer = QTimer()
+timer.timeout.connect(export_once_ready)
+timer.start(100)
+app.exec()
+"""
+
+
+@pytest.mark.parametrize("fmt, point", [("csv", "report:gathered"), ("pdf", "report:rendered"),
+                                        ("pdf", "report:file-written")])
+def test_the_app_killed_while_it_exports_a_report_leaves_no_file(prepared, tmp_path, fmt,  # noqa: F811
+                                                                 point):
+    from meterbook.store.spend_series import save_series_colours
+
+    shutil.copy(prepared / "books.db", tmp_path / "books.db")
+    database, target = tmp_path / "books.db", tmp_path / "out" / f"report.{fmt}"
+    target.parent.mkdir()
+    # The app saves the colour it gives each vendor when it first draws them (so that a
+    # vendor keeps its colour): saved here beforehand, the export is the only job.
+    with open_database(str(database)) as db, db.engine.begin() as conn:
+        save_series_colours(conn, {"vendor": {"anthropic": "#0072B2", "openai": "#E69F00"}})
+    before = snapshot(database)
+    proc, paused = start_paused([sys.executable, "-c", APP_EXPORT, str(database), str(target),
+                                 fmt], point, tmp_path)
+    assert paused == proc.pid  # the app gathers on a thread of its own
+    kill_and_check(proc, paused, database, before)
+    assert not target.exists()
+    # Killed after its temporary file was written whole, the app leaves it for the next
+    # write to remove (as the command line's, above); before that, there is none.
+    assert parts(target.parent) == ([f for f in parts(target.parent)
+                                     if f.startswith(f".report.{fmt}.{paused}.")]
+                                    if point == "report:file-written" else [])
