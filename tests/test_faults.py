@@ -4,8 +4,9 @@ before the job, and leaves no process of the job running.
 Each kill runs a real `meterbook` process on a copy of a prepared database, stops it at a named
 pause point (core/pause_points.py: the process says where it stands, then sleeps), kills it
 with SIGKILL there, and compares the database with the copy taken before: the same dump, line
-for line, and `PRAGMA integrity_check` ok. A new job (a budget check, a report) is one more
-line of KILLS once it has its pause points.
+for line, and `PRAGMA integrity_check` ok. A new job is one more line of KILLS once it has its
+pause points; the budget check and the report are in test_faults_budget_report.py (their
+database and clock differ), their full disk and read-only cases in test_faults_disk.py.
 """
 
 from __future__ import annotations
