@@ -4,8 +4,9 @@ before the job, and leaves no process of the job running.
 Each kill runs a real `meterbook` process on a copy of a prepared database, stops it at a named
 pause point (core/pause_points.py: the process says where it stands, then sleeps), kills it
 with SIGKILL there, and compares the database with the copy taken before: the same dump, line
-for line, and `PRAGMA integrity_check` ok. A new job (a budget check, a report) is one more
-line of KILLS once it has its pause points.
+for line, and `PRAGMA integrity_check` ok. A new job is one more line of KILLS once it has its
+pause points; the budget check and the report are in test_faults_budget_report.py (their
+database and clock differ), their full disk and read-only cases in test_faults_disk.py.
 """
 
 from __future__ import annotations
@@ -150,6 +151,14 @@ def kill_and_check(proc: subprocess.Popen, paused: int, database: Path,
                    before: tuple[dict[str, int], str]) -> None:
     """SIGKILL the job's process; then none of its processes may be left, and the database
     must be as it was."""
+    kill_job(proc, paused)
+    counts, digest = snapshot(database)
+    assert counts == before[0]
+    assert digest == before[1]
+
+
+def kill_job(proc: subprocess.Popen, paused: int) -> None:
+    """SIGKILL the job's process; then none of its processes may be left."""
     family = descendants(proc.pid) | {paused}
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -158,9 +167,6 @@ def kill_and_check(proc: subprocess.Popen, paused: int, database: Path,
             and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not left, "processes of the killed job are still running"
-    counts, digest = snapshot(database)
-    assert counts == before[0]
-    assert digest == before[1]
 
 
 @pytest.mark.parametrize("kill", KILLS, ids=[f"{k.job} at {k.point}" for k in KILLS])

@@ -64,10 +64,9 @@ def _check_args(args: argparse.Namespace) -> str | None:
 
 
 def report(args: argparse.Namespace, db, tz_name: str) -> int:
-    from meterbook.app.report_export import report_bytes
+    from meterbook.app.report_export import save_report
     from meterbook.core.periods import zone
     from meterbook.reports import monthly
-    from meterbook.reports.file_output import write_atomic
     from meterbook.reports.report_text import empty_text
 
     month = _check_args(args)
@@ -79,7 +78,7 @@ def report(args: argparse.Namespace, db, tz_name: str) -> int:
     period = monthly.choose_period(tz_name, generated_at if args.generated_at else
                                    datetime.now(UTC), month, args.from_, args.to)
     data = monthly.gather(db, period, tz_name, generated_at, args.vendor, args.project)
-    write_atomic(args.output, report_bytes(db, data, args.format))
+    save_report(db, data, args.format, args.output)
     if data.empty:  # a valid question (the file exists and says so), but worth a word
         print(f"{empty_text(data)} Written to {args.output}", file=sys.stderr)
     else:

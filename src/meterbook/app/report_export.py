@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from meterbook.core.pause_points import pause_point
 from meterbook.errors import Refused
 from meterbook.reports import monthly
 from meterbook.reports.file_output import write_atomic
@@ -70,7 +71,10 @@ def save_report(db: Database, report: monthly.MonthlyReport, fmt: str, path: str
     """Write a gathered report to `path`, whole or not at all. For the Reports page: gather
     with `report_data` in a worker, then save here, on the GUI thread for pdf and html (their
     charts are widgets, drawn offscreen)."""
-    write_atomic(path, report_bytes(db, report, fmt))
+    pause_point("report:gathered")
+    content = report_bytes(db, report, fmt)
+    pause_point("report:rendered")
+    write_atomic(path, content)
     return Path(path)
 
 

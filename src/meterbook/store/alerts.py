@@ -18,6 +18,7 @@ from decimal import Decimal
 from sqlalchemy.engine import Connection
 
 from meterbook.core.budgets import Budget
+from meterbook.core.pause_points import pause_point
 from meterbook.core.periods import zone
 from meterbook.core.records import from_epoch_us, to_epoch_us
 from meterbook.store import readers
@@ -107,13 +108,15 @@ def acknowledge(db: Database, alert_id: int | str, now: datetime | None = None) 
     at = to_epoch_us(now or clock())
     with db.engine.begin() as conn:
         if alert_id == "all":
-            return conn.exec_driver_sql(sql(conn, """UPDATE budget_alert
+            done = conn.exec_driver_sql(sql(conn, """UPDATE budget_alert
                 SET acknowledged_at_us = ? WHERE withdrawn_at_us IS NULL
                 AND acknowledged_at_us IS NULL"""), (at,)).rowcount
-        done = conn.exec_driver_sql(sql(conn, """UPDATE budget_alert SET acknowledged_at_us = ?
-            WHERE id = ? AND withdrawn_at_us IS NULL AND acknowledged_at_us IS NULL"""),
-            (at, int(alert_id))).rowcount
-    if not done:
+        else:
+            done = conn.exec_driver_sql(sql(conn, """UPDATE budget_alert
+                SET acknowledged_at_us = ? WHERE id = ? AND withdrawn_at_us IS NULL
+                AND acknowledged_at_us IS NULL"""), (at, int(alert_id))).rowcount
+        pause_point("alerts:acknowledged")
+    if not done and alert_id != "all":
         raise KeyError(alert_id)
     return done
 
@@ -145,6 +148,7 @@ def check_alerts(db: Database, now: datetime | None = None, tz_name: str | None 
         budgets = load_budgets(conn)
         if budgets:
             raised_ids += _settle_budgets(conn, budgets, tz, today, at)
+        pause_point("alerts:before-commit")
     found = {a.id: a for a in standing_alerts(db)}
     return [found[i] for i in raised_ids if i in found]
 
@@ -223,13 +227,16 @@ def _insert(conn: Connection, kind: str, budget_id: int | None, at: int, **value
     columns = ["kind", "budget_id", "raised_at_us", *values]
     params = (kind, budget_id, at, *values.values())
     marks = ", ".join("?" for _ in columns)
-    return conn.exec_driver_sql(sql(conn, f"""INSERT INTO budget_alert ({", ".join(columns)})
+    raised = conn.exec_driver_sql(sql(conn, f"""INSERT INTO budget_alert ({", ".join(columns)})
         VALUES ({marks}) RETURNING id"""), params).scalar_one()
+    pause_point("alerts:raised")
+    return raised
 
 
 def _withdraw(conn: Connection, alert_id: int, at: int) -> None:
     conn.exec_driver_sql(sql(conn, "UPDATE budget_alert SET withdrawn_at_us = ? WHERE id = ?"),
                          (at, alert_id))
+    pause_point("alerts:withdrawn")
 
 
 def record_spike(db: Database, vendor: str, day: str, amount: Decimal, norm: Decimal,

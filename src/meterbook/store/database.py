@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -273,7 +274,7 @@ def _sqlite_problem(engine: Engine, exc: BaseException) -> str | None:
         return (f"{_describe(engine)} is busy: another Meterbook (the app, or an import) has "
                 "been writing to it for over a minute. Nothing was changed; try again once "
                 "it has finished")
-    if "database or disk is full" in text:
+    if _disk_is_full(engine, text):
         return (f"{_describe(engine)}: the disk is full, so SQLite could not write: nothing "
                 "was changed. Free some space on that disk, then try again")
     path = _sqlite_path(engine)
@@ -288,6 +289,20 @@ def explain_sqlite_error(engine: Engine, exc: BaseException) -> DatabaseError | 
     there is nothing to explain."""
     message = _sqlite_problem(engine, exc)
     return None if message is None else DatabaseError(message)
+
+
+def _disk_is_full(engine: Engine, reason: str) -> bool:
+    """SQLite says "database or disk is full" when a page cannot be written, but only "disk
+    I/O error" when its -shm or -wal file cannot grow (on opening): the free space tells."""
+    if "database or disk is full" in reason:
+        return True
+    path = _sqlite_path(engine)
+    if "disk I/O error" not in reason or path is None:
+        return False
+    try:
+        return shutil.disk_usage(path.parent).free < 1 << 20
+    except OSError:
+        return False
 
 
 def _is_damaged(path: Path, reason: str) -> bool:
@@ -419,6 +434,8 @@ def _bring_up_to_date(url: URL, read_only: bool = False) -> None:
                     ) from exc
             _upgrade(conn, config, sqlite, where, old, backup)
     except sqlalchemy.exc.OperationalError as exc:
+        if _disk_is_full(engine, _reason(exc)):
+            raise DatabaseError(_sqlite_problem(engine, exc)) from exc
         raise DatabaseError(f"cannot open {where}: {_reason(exc)}") from exc
     except sqlalchemy.exc.DatabaseError as exc:
         path = _sqlite_path(engine)
