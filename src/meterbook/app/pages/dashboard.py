@@ -53,7 +53,6 @@ from meterbook.app.formatting import (
 )  # fmt: skip
 from meterbook.app.models.conversations_model import summary_money
 from meterbook.app.pages.base import Page
-from meterbook.app.pages.rate_dialogs import add_missing_rates
 from meterbook.app.tables import configure_table
 from meterbook.app.tasks import Latest
 from meterbook.core.periods import next_month, parse_month, zone
@@ -535,6 +534,10 @@ class DashboardPage(Page):
         self.add_rates.setVisible(bool(missing))
 
     def _add_missing_rates(self) -> None:
+        # Imported on first use: the rate editor (and the ORM it writes with) is no part of
+        # a start (issue 8, item 8).
+        from meterbook.app.pages.rate_dialogs import add_missing_rates
+
         if self.figures is not None and self.figures.choice.missing_rates:
             add_missing_rates(self.window(), self.ctx, self.figures.currency,
                               self.figures.choice.missing_rates)
