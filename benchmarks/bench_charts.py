@@ -127,10 +127,13 @@ def _child_start(db_path: str, t0: float) -> None:
 
         def charts_shown() -> bool:
             page = window.pages["dashboard"]
-            if page.is_loaded() and "figures" not in marks:
-                marks["figures"] = time.perf_counter()
-            return (page.is_loaded() and page.series is not None
-                    and page.daily_chart.series is page.series
+            if not page.is_loaded():
+                return False
+            marks.setdefault("figures", time.perf_counter())
+            # Both charts drawn, of the month the figures are of (this month, or the latest
+            # with usage when this one has none).
+            return (page.series is not None and page.daily_chart.series is page.series
+                    and f"{page.series.first:%Y-%m}" == page.figures.month
                     and page.cumulative_chart.isVisible() and page.daily_chart.isVisible())
 
         def poll() -> None:
