@@ -140,6 +140,7 @@ def _child_start(db_path: str, t0: float) -> None:
             if not charts_shown():
                 return
             timer.stop()
+            window.repaint()  # on screen, not only handed over: the paint is part of it
             done = time.perf_counter()
             print(f"python started {t_python - t0:.2f} s, imports "
                   f"+{marks['imports'] - t_python:.2f} s, window built "
