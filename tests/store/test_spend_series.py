@@ -13,7 +13,7 @@ Claude 1.00 per 1k in, 5.00 per 1k out):
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -31,6 +31,7 @@ from meterbook.core.periods import parse_day, zone
 from meterbook.importers.pipeline import import_files
 from meterbook.store import readers
 from meterbook.store.cost_query import CostQuery, run_cost_query
+from meterbook.store.overview import month_status
 from meterbook.store.spend_series import (
     FEES,
     NO_PROJECT,
@@ -39,6 +40,7 @@ from meterbook.store.spend_series import (
     cost_per_conversation,
     cost_per_request,
     histogram_bins,
+    opening_month,
     save_series_colours,
     series_colours,
     spend_series,
@@ -236,3 +238,14 @@ def test_series_colours_are_stored(worked):
     with worked.engine.connect() as conn:
         assert series_colours(conn) == {"vendor": {"openai": "#0072B2",
                                                    "anthropic": "#E69F00"}}
+
+
+@pytest.mark.parametrize(("now", "month"), [
+    (datetime(2026, 4, 15, tzinfo=UTC), "2026-04"),  # April holds r5 and r6_x: this month
+    (datetime(2026, 6, 1, tzinfo=UTC), "2026-04"),  # June holds nothing: April, the latest
+    (datetime(2026, 2, 1, tzinfo=UTC), "2026-02"),  # before every record: this month all the same
+])
+def test_the_dashboards_opening_month_is_the_one_its_figures_choose(worked, now, month):
+    with worked.engine.connect() as conn:
+        assert opening_month(conn, "UTC", now) == month
+    assert month_status(worked, "UTC", now).choice.month == month

@@ -19,12 +19,11 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 from meterbook.app.context import AppContext
 from meterbook.app.formatting import money, month_title, warning_color
 from meterbook.app.tasks import Latest
-from meterbook.core.change import Change, cents
+from meterbook.core.change import DECOMPOSITION, Change, cents
 from meterbook.core.cost import MissingRate
 from meterbook.core.periods import zone
 from meterbook.errors import Refused
 from meterbook.logs import log_unexpected
-from meterbook.reports.report_text import DECOMPOSITION
 from meterbook.store import readers
 from meterbook.store.change_query import change_between
 from meterbook.store.cost_query import CostQuery

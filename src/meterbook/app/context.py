@@ -7,6 +7,7 @@ from PySide6.QtCore import QObject, Signal
 from meterbook.app.tasks import Tasks
 from meterbook.store import readers
 from meterbook.store.database import Database
+from meterbook.store.read_stop import ReadStop
 
 
 class AppContext(QObject):
@@ -28,7 +29,7 @@ class AppContext(QObject):
     def __init__(self, db: Database, parent: QObject | None = None):
         super().__init__(parent)
         self.db = db
-        self.tasks = Tasks(self)
+        self.tasks = Tasks(self, ReadStop(db.engine))  # closing stops the reads under way
         self.tasks.failed.connect(self.status)
         self.is_closed = False
 

@@ -28,6 +28,7 @@ from meterbook.store.database import DatabaseError, open_database
 
 log = logging.getLogger("meterbook.app")
 HEADLESS_PLATFORMS = ("offscreen", "minimal")
+FORMATS_AFTER_MS = 3000  # the import formats are loaded this long after the window is made
 
 
 def _excepthook(kind, value, tb, headless: bool = False) -> None:
@@ -82,11 +83,21 @@ def open_window(db_path: str | None, parent_settings: QSettings | None = None, *
             continue
         window = MainWindow(AppContext(db), parent_settings)
         handle_switches(window)
-        # Load the import formats now, on a worker thread, rather than on the first drop.
-        from meterbook.importers.formats import formats
-
-        window.ctx.tasks.read(formats)
+        # Load the import formats on a worker thread rather than on the first drop, once the
+        # start is over: the Dashboard's reads and drawing come first (issue 8, item 8).
+        QTimer.singleShot(FORMATS_AFTER_MS, window, functools.partial(_load_formats, window))
         return window
+
+
+def _load_formats(window: MainWindow) -> None:
+    if not window.ctx.tasks.stopped:
+        window.ctx.tasks.read(_formats)
+
+
+def _formats() -> object:
+    from meterbook.importers.formats import formats  # its module too, off the UI thread
+
+    return formats()
 
 
 def handle_switches(window: MainWindow) -> None:

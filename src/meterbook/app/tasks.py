@@ -19,6 +19,7 @@ import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 from meterbook.logs import log_unexpected
+from meterbook.store.read_stop import ReadStop
 
 Job = Callable[[Callable[[int, int], None], Callable[[], bool]], Any]
 
@@ -46,6 +47,7 @@ class Task:
     on_progress: Callable[[int, int], None] | None = None
     _cancel: threading.Event = field(default_factory=threading.Event)
     done: threading.Event = field(default_factory=threading.Event)
+    reading: bool = False  # a read (tasks.read), which closing stops rather than waits for
 
     def cancel(self) -> None:
         self._cancel.set()
@@ -64,8 +66,9 @@ class Tasks(QObject):
     # go to the log file, so that an error never disappears into a logger with no handler).
     failed = Signal(str)
 
-    def __init__(self, parent: QObject | None = None):
+    def __init__(self, parent: QObject | None = None, read_stop: ReadStop | None = None):
         super().__init__(parent)
+        self._read_stop = read_stop  # how shutdown() stops the reads on the database
         self._relay = _Relay()
         self._relay.progressed.connect(self._on_progress)
         self._relay.finished.connect(self._on_finished)
@@ -91,7 +94,15 @@ class Tasks(QObject):
 
     def read(self, job: Callable[[], Any], on_done=None, on_error=None,
              title: str = "read the database") -> Task:
-        task = Task(title, lambda _p, _c: job(), on_done, on_error)
+        stop = self._read_stop
+
+        def run(_progress, _cancelled):
+            if stop is None:
+                return job()
+            with stop.reading():
+                return job()
+
+        task = Task(title, run, on_done, on_error, reading=True)
         self._pool.submit(self._run, task)
         return task
 
@@ -139,6 +150,8 @@ class Tasks(QObject):
     def _on_failed(self, payload: tuple) -> None:
         task, exc = payload
         self._forget(task)
+        if task.reading and self.stopped:  # stopped by shutdown(): nobody waits for it
+            return
         if task.on_error:
             task.on_error(exc)
         else:
@@ -153,13 +166,20 @@ class Tasks(QObject):
     # -- closing ---------------------------------------------------------------------------------
 
     def shutdown(self, timeout: float = 30.0) -> None:
-        """Cancel what runs, let the writer finish (it rolls back), stop the threads."""
+        """Cancel what runs, let the writer finish (it rolls back), stop the reads (they would
+        take as long as they take, for answers nobody will see), stop the threads."""
         self.stopped = True
         for task in list(self.running):
             task.cancel()
         self._queue.put(None)
         self._writer.join(timeout)
+        if self._read_stop is not None:
+            self._read_stop.stop()
+        # The reads end at their next statement now; waiting for that keeps the database
+        # from being closed (or its file removed) under them.
         self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._read_stop is not None:
+            self._read_stop.detach()
 
 
 class Latest:

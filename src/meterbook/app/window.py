@@ -1,11 +1,13 @@
 """The main window: a sidebar of pages, menus, a toolbar and a status bar.
 
 The window only arranges pages and routes commands to them; each page adapts core/store
-functions (design.md). Files dropped anywhere on the window go to the Imports page.
+functions (design.md). Files dropped anywhere on the window go to the Imports page. A page is
+built on its first visit (pages/__init__.py says why); `window.pages[key]` builds it if need be.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
 from pathlib import Path
 
@@ -32,27 +34,44 @@ from meterbook.app.context import AppContext
 from meterbook.app.formatting import billed_note, month_title, warning_color
 from meterbook.app.icons import draw_icons
 from meterbook.app.models.conversations_model import summary_money
+from meterbook.app.pages import PAGES, PageEntry
 from meterbook.app.pages.base import Page
-from meterbook.app.pages.budgets import BudgetsPage
-from meterbook.app.pages.compare import ComparePage
-from meterbook.app.pages.conversations import ConversationsPage
-from meterbook.app.pages.dashboard import DashboardPage
-from meterbook.app.pages.imports import ImportsPage
-from meterbook.app.pages.planner_dialog import open_planner
-from meterbook.app.pages.plans import PlansPage
-from meterbook.app.pages.reports import ReportsPage
-from meterbook.app.pages.settings import SettingsPage
-from meterbook.app.pages.trends import TrendsPage
-from meterbook.app.pages.usage import UsagePage
 from meterbook.app.tasks import Latest
 from meterbook.app.view_state import restore_view_state, save_view_state
 from meterbook.store.overview import MonthStatus, month_status
 
-PAGES: tuple[type[Page], ...] = (
-    DashboardPage, UsagePage, ConversationsPage, TrendsPage, PlansPage, BudgetsPage, ComparePage,
-    ReportsPage, ImportsPage, SettingsPage,
-)  # fmt: skip
 MAX_RECENT = 8
+# The pages whose "this month" the window's clock fixes (tests pass a fixed `now`).
+CLOCKED_PAGES = ("dashboard", "budgets")
+
+
+class PagesOnVisit(Mapping[str, Page]):
+    """The window's pages by key, in the sidebar's order. Every key is there from the start;
+    its page is built by `build` on first access (a visit, a command that needs it, a test)."""
+
+    def __init__(self, build: Callable[[PageEntry], Page]):
+        self._entries = {entry.key: entry for entry in PAGES}
+        self._build = build
+        self._built: dict[str, Page] = {}
+
+    def __getitem__(self, key: str) -> Page:
+        page = self._built.get(key)
+        if page is None:
+            page = self._built[key] = self._build(self._entries[key])
+        return page
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries  # without building it
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def built(self) -> dict[str, Page]:
+        """The pages built so far (the others have nothing to save or refresh)."""
+        return dict(self._built)
 
 
 class MainWindow(QMainWindow):
@@ -65,9 +84,11 @@ class MainWindow(QMainWindow):
         self.db_name = ctx.db.display_name + (" (read-only)" if ctx.db.read_only else "")
         self.setWindowTitle(f"Meterbook — {self.db_name}")
         self.setAcceptDrops(True)
-        self.pages: dict[str, Page] = {}
+        self.pages = PagesOnVisit(self._build_page)
+        # The Dashboard's month as last picked (ctx.month_selected), for a page built later.
+        self.selected_month: date | None = None
+        ctx.usage_slice.connect(self._usage_slice)
         self._build_body()
-        self.pages["dashboard"].now = self.pages["budgets"].now = now
         self.alert_tray = AlertTray(ctx, parent=self)  # new alerts pop up where there is a tray
         self._build_actions()
         self._build_status()
@@ -90,14 +111,11 @@ class MainWindow(QMainWindow):
         self.sidebar.setFixedWidth(190)
         self.sidebar.setIconSize(QSize(20, 20))
         self.stack = QStackedWidget()
-        for page_class in PAGES:
-            page = page_class(self.ctx)
-            self.pages[page.key] = page
-            self.stack.addWidget(page)
-            item = QListWidgetItem(page.title)
-            item.setData(Qt.ItemDataRole.UserRole, page.key)
+        for entry in PAGES:
+            item = QListWidgetItem(entry.title)
+            item.setData(Qt.ItemDataRole.UserRole, entry.key)
             self.sidebar.addItem(item)
-        self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.sidebar.currentRowChanged.connect(self._show_row)
         layout.addWidget(self.sidebar)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(body)
@@ -142,15 +160,14 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self._action("&Settings…", lambda: self.show_page("settings"),
                                          QKeySequence.StandardKey.Preferences))
         view_menu = menu.addMenu("&View")
-        for number, page in enumerate(self.pages.values(), start=1):
+        for number, entry in enumerate(PAGES, start=1):
             shortcut = f"Ctrl+{number}" if number < 10 else None
-            view_menu.addAction(self._action(page.title, lambda _=False, k=page.key:
+            view_menu.addAction(self._action(entry.title, lambda _=False, k=entry.key:
                                              self.show_page(k), shortcut))
         view_menu.addSeparator()
         view_menu.addAction(self.refresh_action)
         tools_menu = menu.addMenu("&Tools")
-        self.planner_action = self._action("Plan a &budget…", lambda: setattr(
-            self, "planner", open_planner(self.ctx, self, self.now)))
+        self.planner_action = self._action("Plan a &budget…", self.plan_budget)
         tools_menu.addAction(self.planner_action)
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(self._action("&About Meterbook", self.about))
@@ -181,6 +198,29 @@ class MainWindow(QMainWindow):
 
     # -- pages -----------------------------------------------------------------------------------
 
+    def _build_page(self, entry: PageEntry) -> Page:
+        """A page on its first visit (PagesOnVisit): built, put in the stack, its column widths
+        and splitters as the person left them, and told what it missed while it did not exist."""
+        clock = {"now": self.now} if entry.key in CLOCKED_PAGES else {}
+        page = entry.page_class()(self.ctx, **clock)
+        self.stack.addWidget(page)
+        restore_view_state(self.settings, entry.key, page)
+        if self.selected_month is not None and entry.key == "budgets":
+            page.select_month(self.selected_month)
+        elif self.selected_month is not None and entry.key == "reports":
+            page._dashboard_month(self.selected_month)
+        return page
+
+    def _show_row(self, row: int) -> None:
+        if 0 <= row < len(PAGES):
+            self.stack.setCurrentWidget(self.pages[PAGES[row].key])
+
+    def _usage_slice(self, wanted: tuple) -> None:
+        """A chart's bar clicked before the Usage page was ever shown: the page is built now
+        and shown the slice (once built, it follows ctx.usage_slice itself)."""
+        if "usage" not in self.pages.built():
+            self.pages["usage"].show_slice(*wanted)
+
     def show_page(self, key: str) -> None:
         keys = list(self.pages)
         if key in keys:
@@ -190,6 +230,9 @@ class MainWindow(QMainWindow):
         return self.stack.currentWidget()
 
     def _status_follows(self, first_day: date) -> None:
+        # The pages built already follow ctx.month_selected themselves; one built later is
+        # given the month by _build_page.
+        self.selected_month = first_day
         self.status_month = f"{first_day:%Y-%m}"
         self.refresh_status()
 
@@ -270,6 +313,12 @@ class MainWindow(QMainWindow):
             f"{done.database.name}.{kept}"))
         self.ctx.switch_database.emit(str(done.database))
 
+    def plan_budget(self) -> None:
+        """Tools > Plan a budget…: the planner dialog (its module imported only now)."""
+        from meterbook.app.pages.planner_dialog import open_planner
+
+        self.planner = open_planner(self.ctx, self, self.now)
+
     def new_database(self) -> None:
         self.pages["settings"].new_database()
 
@@ -327,15 +376,13 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
-        for key, page in self.pages.items():
-            restore_view_state(self.settings, key, page)
         last = self.settings.value("window/page", "dashboard")
         self.show_page(last if last in self.pages else "dashboard")
 
     def closeEvent(self, event) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/page", self.current_page().key)
-        for key, page in self.pages.items():
+        for key, page in self.pages.built().items():
             save_view_state(self.settings, key, page)
         # Cancelling an import rolls it back: the database stays as it was.
         self.ctx.tasks.shutdown()

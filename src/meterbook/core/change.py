@@ -47,6 +47,13 @@ PART_LABELS = {
 _FACTORS = ("volume", "mix", "size", "price")
 METHOD = ("Shapley (symmetric) decomposition of cost = requests x model share x tokens per "
           "request x cost per token, per vendor and model")
+# The method in a few sentences: the reports' "Method" line and the Dashboard's tooltip.
+DECOMPOSITION = (
+    f"Why it changed: {METHOD}. Each part is a factor's effect averaged over every order in "
+    "which the factors could change, so the parts add up exactly to the difference; a model "
+    "new or gone this period counts as model mix. Fixed charges and lines billed without "
+    "usage counts are parts of their own. Parts are rounded to cents by the largest "
+    "remainder, so the shown parts add up to the shown difference.")
 
 
 @dataclass(frozen=True)

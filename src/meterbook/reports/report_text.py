@@ -5,19 +5,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from meterbook.core.change import METHOD, PART_LABELS, PARTS
+from meterbook.core.change import DECOMPOSITION, METHOD, PART_LABELS, PARTS
 from meterbook.core.money import format_display
 from meterbook.reports.monthly import MonthlyReport, Reconciliation, tokens
 
 MONEY, INT, TEXT = "money", "int", "text"
 UNIT_MONEY = "unit_money"  # money per request or conversation: shown to 4 places
-
-DECOMPOSITION = (
-    f"Why it changed: {METHOD}. Each part is a factor's effect averaged over every order in "
-    "which the factors could change, so the parts add up exactly to the difference; a model "
-    "new or gone this period counts as model mix. Fixed charges and lines billed without "
-    "usage counts are parts of their own. Parts are rounded to cents by the largest "
-    "remainder, so the shown parts add up to the shown difference.")
 
 # The "why it changed" section opens with this one sentence, naming the method.
 CHANGE_SENTENCE = (f"The difference is split by the {METHOD}, so the parts below add up "

@@ -37,9 +37,7 @@ from PySide6.QtWidgets import (
 
 from meterbook.app.alert_banner import AlertBanner
 from meterbook.app.change_panel import ChangePanel
-from meterbook.app.charts.cumulative import CumulativeSpend
 from meterbook.app.charts.palette import palette_of
-from meterbook.app.charts.stacked_bars import StackedBars
 from meterbook.app.context import AppContext
 from meterbook.app.formatting import (
     billed_note,
@@ -53,14 +51,13 @@ from meterbook.app.formatting import (
 )  # fmt: skip
 from meterbook.app.models.conversations_model import summary_money
 from meterbook.app.pages.base import Page
-from meterbook.app.pages.rate_dialogs import add_missing_rates
 from meterbook.app.tables import configure_table
 from meterbook.app.tasks import Latest
 from meterbook.core.periods import next_month, parse_month, zone
 from meterbook.core.records import to_epoch_us
 from meterbook.store.budget_chart import BudgetChart, budget_chart
 from meterbook.store.overview import Dashboard, MonthFigures, dashboard, previous_month
-from meterbook.store.spend_series import SpendSeries, spend_series
+from meterbook.store.spend_series import SpendSeries, opening_month, spend_series
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
@@ -139,16 +136,18 @@ class DashboardPage(Page):
         self.figures: Dashboard | None = None
         self._reads = Latest(ctx.tasks, self, "read the Dashboard's figures")
         self._chart_reads = Latest(ctx.tasks, self, "read the Dashboard's charts")
-        self._charts_month: str | None = None  # the month whose charts are read or shown
+        # The month whose charts are read or shown; None: the month the Dashboard opens on.
+        self._charts_month: str | None = None
         self.series: SpendSeries | None = None  # what the charts show
-        self._build()
-        ctx.month_selected.connect(self.select_month)
         # Start-up order (issue 8, item 8): the Dashboard is the first page a person sees, so
-        # its figures and charts are read now, on worker threads, while the rest of the window
-        # is still being built (SQLite's queries leave Python's lock free), rather than once
-        # it is shown.
+        # its figures and charts are read now, on worker threads, while its widgets (the two
+        # charts take a good part of a second) and the rest of the window are still being
+        # built (SQLite's queries leave Python's lock free), rather than once it is shown.
+        # Their answers come through the event loop, so after the widgets exist.
         self._stale = False
         self.refresh()
+        self._build()
+        ctx.month_selected.connect(self.select_month)
 
     @property
     def now(self) -> datetime | None:
@@ -239,6 +238,11 @@ class DashboardPage(Page):
         self.charts.setObjectName("dashboard-charts")
         self.charts.setFrameShape(QFrame.Shape.StyledPanel)
         self.charts_layout = QHBoxLayout(self.charts)
+        # pyqtgraph (a third of a second to import) only now, once the reads are on their
+        # way (__init__): they run while it loads.
+        from meterbook.app.charts.cumulative import CumulativeSpend
+        from meterbook.app.charts.stacked_bars import StackedBars
+
         self.daily_chart = StackedBars()
         self.cumulative_chart = CumulativeSpend()
         self.charts_layout.addWidget(self.daily_chart, 3)
@@ -368,21 +372,14 @@ class DashboardPage(Page):
             self.error.setStyleSheet(f"color: {warning_color(self.palette()).name()};")
             self.error.show()
 
-        try:
-            tz = ctx.report_timezone()
-        except Exception as exc:  # as a worker's failure would be: said on the page
-            failed(exc)
-            return
-
         def job() -> Dashboard:
-            return dashboard(ctx.db, tz, now=now, month=month)
+            return dashboard(ctx.db, ctx.report_timezone(), now=now, month=month)
 
         self._reads.read(job, self.show_figures, failed)
-        # The charts are read alongside the figures, for the month asked for or this one;
-        # show_figures reads them again only if the figures show another month (the latest
-        # with usage when this one has none).
-        self._read_charts(month or f"{(now or datetime.now(UTC)).astimezone(zone(tz)):%Y-%m}",
-                          tz)
+        # The charts are read alongside the figures, for the month asked for or the one the
+        # figures will show (this one, or the latest with usage when this one has none: the
+        # read finds which); they are read again only if the figures show another month.
+        self._read_charts(month)
 
     def is_loaded(self) -> bool:
         """The figures of the latest refresh are on screen (for benchmarks and tests)."""
@@ -460,25 +457,36 @@ class DashboardPage(Page):
         self.review_unpriced.setVisible(bool(this.unpriced_requests))
         self._show_imports(f)
         self.change_panel.show_month(f.month, f.timezone, f.is_current)
-        if f.month != self._charts_month:
+        if self._charts_month is not None and f.month != self._charts_month:
             self._read_charts(f.month, f.timezone)
 
     # -- the charts ------------------------------------------------------------------------------
 
-    def _read_charts(self, month: str, tz: str) -> None:
+    def _read_charts(self, month: str | None, tz: str | None = None) -> None:
+        """Read the charts of `month` (None: the month the Dashboard opens on) in the report
+        zone `tz` (None: the saved one, read by the job)."""
         if self.ctx.tasks.stopped:  # the figures came in as the window closed
             return
         self._charts_month = month
-        engine, first = self.ctx.db.engine, first_day(month)
-        after = date(*next_month(first.year, first.month), 1)
-        today = (self.now or datetime.now(UTC)).astimezone(zone(tz)).date()
+        ctx, now = self.ctx, self.now
 
         def job() -> tuple[SpendSeries, BudgetChart]:
-            with engine.connect() as conn:
-                return (spend_series(conn, tz, first, after, "day", "vendor"),
-                        budget_chart(conn, first.year, first.month, today, tz))
+            tz_name = tz or ctx.report_timezone()
+            today = (now or datetime.now(UTC)).astimezone(zone(tz_name)).date()
+            with ctx.db.engine.connect() as conn:
+                first = first_day(month or opening_month(conn, tz_name, now))
+                after = date(*next_month(first.year, first.month), 1)
+                return (spend_series(conn, tz_name, first, after, "day", "vendor"),
+                        budget_chart(conn, first.year, first.month, today, tz_name))
 
-        self._chart_reads.read(job, lambda read: self.show_charts(*read))
+        def done(read: tuple[SpendSeries, BudgetChart]) -> None:
+            self.show_charts(*read)
+            # The figures, in first, chose another month (usage imported between the reads):
+            # their month's charts.
+            if self.figures is not None and f"{read[0].first:%Y-%m}" != self.figures.month:
+                self._read_charts(self.figures.month, self.figures.timezone)
+
+        self._chart_reads.read(job, done)
 
     def show_charts(self, series: SpendSeries, budgets: BudgetChart) -> None:
         if self.ctx.is_closed:  # answered as the window closed: its colours cannot be read
@@ -535,6 +543,10 @@ class DashboardPage(Page):
         self.add_rates.setVisible(bool(missing))
 
     def _add_missing_rates(self) -> None:
+        # Imported on first use: the rate editor (and the ORM it writes with) is no part of
+        # a start (issue 8, item 8).
+        from meterbook.app.pages.rate_dialogs import add_missing_rates
+
         if self.figures is not None and self.figures.choice.missing_rates:
             add_missing_rates(self.window(), self.ctx, self.figures.currency,
                               self.figures.choice.missing_rates)
