@@ -95,9 +95,8 @@ def _versions_of(engine: PricingEngine, cols: np.ndarray,
     None when a row's meter is not in `meters`."""
     number = {id(v): k for k, v in enumerate(engine.versions)}
     known = np.array(sorted(meters), dtype=np.int64)
-    meter = cols[:, METER]
-    at = np.minimum(np.searchsorted(known, meter), max(len(known) - 1, 0))
-    if not len(known) or not np.array_equal(known[at], meter):
+    at = positions_in(known, cols[:, METER])
+    if at is None:
         return None  # a meter `meters` lacks: the engine says which
     single = np.full(len(known), -1, dtype=np.int64)
     changing = []
@@ -115,6 +114,22 @@ def _versions_of(engine: PricingEngine, cols: np.ndarray,
         step = np.searchsorted(np.array(starts, dtype=np.int64), ts[mine], side="right")
         vid[mine] = np.array(winners, dtype=np.int64)[step - 1]
     return vid
+
+
+def positions_in(known: np.ndarray, values: np.ndarray) -> np.ndarray | None:
+    """Where each value is in `known` (sorted distinct int64); None when one is not there.
+    Meter ids are small: a look-up table then, a binary search per value otherwise."""
+    if not len(known) or not len(values):
+        return None if len(values) else np.zeros(0, dtype=np.int64)
+    low, high = int(values.min()), int(values.max())
+    if low >= 0 and high < 2**22:
+        table = np.full(high + 1, -1, dtype=np.int64)
+        inside = np.flatnonzero((known >= 0) & (known <= high))
+        table[known[inside]] = inside
+        at = table[values]
+        return None if int(at.min()) < 0 else at
+    at = np.minimum(np.searchsorted(known, values), len(known) - 1)
+    return at if np.array_equal(known[at], values) else None
 
 
 def _groups(keys: np.ndarray) -> list[tuple[int, np.ndarray]]:

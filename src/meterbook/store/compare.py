@@ -22,6 +22,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from itertools import chain
 from zoneinfo import ZoneInfo
 
@@ -147,15 +148,37 @@ class ModelFigures:
     flat: calc.Subsidy  # under the break-even flat price
     alternatives: dict[str, calc.Subsidy]  # scenario name -> subsidy under it
     flat_equivalents: list[FlatEquivalent]
-    record_requests: list[int]  # each record's requests
-    record_nano: dict[str, list[int | None]]  # scenario -> each record's charge (None: unpriced)
+    records: RecordCharges
 
     def request_costs(self, scenario: str = "saved") -> list[Decimal]:
         """Each priced record's cost per request under a scenario, for a histogram (worked
         out when asked: only the page's chosen vendor and model needs it)."""
-        charges = self.record_nano.get(scenario, ())
-        pairs = zip(self.record_requests, charges, strict=False)
-        return [from_nano(v) for v in calc.per_request_nano(pairs)]
+        return self.records.request_costs(scenario)
+
+
+@dataclass(eq=False)
+class RecordCharges:
+    """One vendor and model's records: each one's requests and, per scenario, its charge (nano)
+    and whether it has one. Kept as arrays (a million records): Python values only for what
+    is asked."""
+
+    requests: np.ndarray
+    nano: dict[str, np.ndarray]
+    priced: dict[str, np.ndarray]
+
+    def request_costs(self, scenario: str) -> list[Decimal]:
+        if scenario not in self.nano:
+            return []
+        counted = self.priced[scenario] & (self.requests != 0)
+        costs = calc.per_request_array(self.requests[counted], self.nano[scenario][counted])
+        return [from_nano(v) for v in costs.tolist()]
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, RecordCharges) and self.nano.keys() == other.nano.keys()
+                and np.array_equal(self.requests, other.requests)
+                and all(np.array_equal(self.priced[k], other.priced[k])
+                        and np.array_equal(self.nano[k][self.priced[k]],
+                                           other.nano[k][other.priced[k]]) for k in self.nano))
 
 
 @dataclass
@@ -193,13 +216,17 @@ class _Picked:
     starts: list[int] = field(default_factory=list)  # when each of `months` starts
     requests: Counter = field(default_factory=Counter)  # month -> requests
 
-    @property
+    @cached_property
     def cell(self) -> np.ndarray:
         return self.month * len(self.groups) + self.group
 
-    @property
+    @cached_property
     def record_requests(self) -> np.ndarray:
-        return self.cols[self.index, REQUESTS]
+        return self.of(self.cols[:, REQUESTS])
+
+    def of(self, column: np.ndarray) -> np.ndarray:
+        """A column of every row read, for the records in scope (itself when all are)."""
+        return column if len(self.index) == len(column) else column[self.index]
 
 
 @dataclass
@@ -392,11 +419,12 @@ class _Tally:
     def __init__(self, picked: _Picked, plans: dict, charges: _Charges, home: str, rates):
         self.picked, self.plans, self.charges, self.home = picked, plans, charges, home
         self.rates = rates
-        index = picked.index
-        self.nano = charges.nano[index]
-        self.priced = charges.priced[index]
-        self.plan_ids = charges.plan[index]
-        self.pricing_plans = {plans[pid].name for pid in np.unique(self.plan_ids).tolist()
+        self.nano = picked.of(charges.nano)
+        self.priced = picked.of(charges.priced)
+        self.plan_ids = picked.of(charges.plan)
+        # Whether a vendor and model's main plan can be a flat one (else none is looked for).
+        self.any_flat = any(calc.is_flat_per_request(p) for p in plans.values())
+        self.pricing_plans = {plans[pid].name for pid in calc.distinct(self.plan_ids)
                               if pid in plans}
         unpriced = _sums(picked.month[~self.priced], picked.record_requests[~self.priced],
                          len(picked.months))
@@ -430,8 +458,10 @@ class _Tally:
                 rate = self.rates.get((cur, month)) or Decimal(0)
                 converted.append((k, to_nano(EXACT.multiply(from_nano(int(self.nano[k])),
                                                             rate))))
-        if any(abs(v) >= 2**62 for _, v in converted):
-            self.nano = self.nano.astype(object)
+        # A copy either way: self.nano may be the scenario's own array (or the matrix read),
+        # which must keep the charges in the plans' currencies.
+        big = any(abs(v) >= 2**62 for _, v in converted)
+        self.nano = self.nano.astype(object if big else self.nano.dtype)
         for k, value in converted:
             self.nano[k] = value
 
@@ -463,12 +493,6 @@ class _Tally:
         best = max(range(len(found)), key=lambda j: (counts[j], -first[j]))
         return self.plans[int(found[best])]
 
-    def record_charges(self, members: np.ndarray) -> list[int | None]:
-        """Each of these records' charge (None: unpriced), for ModelFigures."""
-        out = self.nano[members].tolist()
-        for j in np.flatnonzero(~self.priced[members]).tolist():
-            out[j] = None
-        return out
 
 
 def _usage_by_billing_month(cols: np.ndarray, plans: dict, charges: _Charges
@@ -506,15 +530,15 @@ def _model_figures(picked: _Picked, names: list[str], tallies: list[_Tally]
         n = requests[ks]
         saved_nano, saved_priced = saved.nano[ks], saved.priced[ks]
         saved_cost = saved.group_sheet.usage_cost(str(group))
-        record_nano = {SAVED: saved.record_charges(ks)}
+        records = RecordCharges(n, {SAVED: saved_nano}, {SAVED: saved_priced})
         subsidies, equivalents = {}, []
         counted = (n != 0) & saved_priced
         for name, tally in zip(names[1:], tallies[1:], strict=True):
-            record_nano[name] = tally.record_charges(ks)
+            records.nano[name], records.priced[name] = tally.nano[ks], tally.priced[ks]
             both = counted & tally.priced[ks]
             subsidies[name] = calc.alternative_subsidy_of(n[both], saved_nano[both],
                                                           tally.nano[ks][both])
-            flat = tally.main_plan(ks)
+            flat = tally.main_plan(ks) if tally.any_flat else None
             if flat is not None and calc.is_flat_per_request(flat):
                 base = saved.main_plan(ks)
                 cost = tally.group_sheet.usage_cost(str(group))
@@ -526,7 +550,7 @@ def _model_figures(picked: _Picked, names: list[str], tallies: list[_Tally]
             vendor, model, calc.BreakEven(priced, saved_cost),
             calc.spread(calc.per_request_array(n[counted], saved_nano[counted])),
             calc.flat_subsidy_of(n[counted], saved_nano[counted]), subsidies, equivalents,
-            n.tolist(), record_nano))
+            records))
     return out
 
 
