@@ -46,7 +46,7 @@ from meterbook.store import plan_ops
 from meterbook.store.cost_query import CostQuery, covered_months, month_after
 from meterbook.store.database import Database
 from meterbook.store.repricing import scope_start
-from meterbook.store.sql import fetch_all, in_list
+from meterbook.store.sql import fetch_all, in_list, sql
 from meterbook.store.usage_store import Meters
 
 SAVED = "saved"
@@ -57,6 +57,7 @@ _FAR = 2**62
 _CHARGE, _PLAN = 9, 10
 _WIDTH = 11
 _UNPRICED, _BILLED_ONLY = -1, -2
+_SLICE = 50_000  # rows converted at a time
 
 
 class MissingRates(Exception):
@@ -319,17 +320,29 @@ def _read_columns(conn: Connection, scope: Scope) -> np.ndarray:
                                 None if scope.to_us is None else month_after(scope.to_us))
     cond = (" WHERE " + " AND ".join(where)) if where else ""
     # No ORDER BY: the engine orders the rows of volume tiers itself (by instant, then id).
-    with gc_paused():  # a million tuples, no cycles: the collector would rescan them
-        rows = fetch_all(conn, f"""SELECT id, timestamp_us, meter_id, requests,
-            input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, units_micro,
-            coalesce(charge_nano, 0), coalesce(plan_version_id, CASE WHEN billed_nano IS NULL
-            THEN {_UNPRICED} ELSE {_BILLED_ONLY} END)
-            FROM usage_record LEFT JOIN usage_charge ON record_id = id{cond}""", params)
-        # Every column is an integer column of the database (int64 in both backends).
-        n = len(rows)
-        flat = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=n * _WIDTH)
-        del rows  # freed while the collector sleeps: else its next pass walks them all
-    return np.asfortranarray(flat.reshape(n, _WIDTH))
+    statement = f"""SELECT id, timestamp_us, meter_id, requests,
+        input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, units_micro,
+        coalesce(charge_nano, 0), coalesce(plan_version_id, CASE WHEN billed_nano IS NULL
+        THEN {_UNPRICED} ELSE {_BILLED_ONLY} END)
+        FROM usage_record LEFT JOIN usage_charge ON record_id = id{cond}"""
+    # In slices: the tuples of one slice at a time (not a million at once, several hundred MB),
+    # each turned column-major while it is still in the cache.
+    parts = []
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql(conn, statement), params)
+        with gc_paused():  # tuples without cycles: the collector would only rescan them
+            while rows := cursor.fetchmany(_SLICE):
+                # Every column is an integer column of the database (int64 in both backends).
+                flat = np.fromiter(chain.from_iterable(rows), dtype=np.int64,
+                                   count=len(rows) * _WIDTH)
+                parts.append(np.ascontiguousarray(flat.reshape(len(rows), _WIDTH).T))
+                del rows  # freed while the collector sleeps: else its next pass walks them
+    finally:
+        cursor.close()
+    if not parts:
+        return np.zeros((0, _WIDTH), dtype=np.int64, order="F")
+    return np.concatenate(parts, axis=1).T  # (rows, _WIDTH), each column contiguous
 
 
 def _period_sql(start: int | None, end: int | None) -> tuple[list[str], tuple]:
