@@ -23,7 +23,8 @@ from meterbook.core.quick_plans import (
     volume_tiered,
 )
 from meterbook.store import readers
-from meterbook.store.compare import MissingRates, Scope, compare, save_alternative
+from meterbook.store.compare import MissingRates, Scope, compare
+from meterbook.store.compare_save import save_alternative
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 

@@ -42,9 +42,7 @@ from meterbook.core.pricing import METER, REQUESTS, TS, PricingEngine
 from meterbook.core.pricing_columns import price_columns
 from meterbook.core.quick_plans import Alternative
 from meterbook.core.records import from_epoch_us
-from meterbook.store import plan_ops
 from meterbook.store.cost_query import CostQuery, covered_months, month_after
-from meterbook.store.database import Database
 from meterbook.store.repricing import scope_start
 from meterbook.store.sql import fetch_all, in_list, sql
 from meterbook.store.usage_store import Meters
@@ -571,9 +569,3 @@ def _label(us: int | None, tz: ZoneInfo) -> str | None:
     if us is None:
         return None
     return f"{from_epoch_us(us).astimezone(tz):%Y-%m-%d}"
-
-
-def save_alternative(db: Database, alternative: Alternative) -> plan_ops.SavedPlans:
-    """"Save as plan": the alternative's versions saved through the plan-saving path (checked
-    with the saved plans, re-priced), after which it prices as any plan."""
-    return plan_ops.save_plan_set(db, list(alternative.plans), f"compare: {alternative.name}")

@@ -71,7 +71,7 @@ from meterbook.core.glob import matches
 from meterbook.core.plans import Plan, PlanFileError
 from meterbook.store import readers
 from meterbook.store.compare import SAVED, Comparison, MissingRates, compare
-from meterbook.store.compare import save_alternative as save_plan
+from meterbook.store.compare_save import save_alternative as save_plan
 from meterbook.store.spend_series import Distribution, usage_span
 from meterbook.store.usage_store import Meters
 
