@@ -331,6 +331,8 @@ class ComparePage(Page):
 
     def run_compare(self) -> None:
         self._recompare.stop()  # this comparison answers the change that was waiting
+        if self.ctx.tasks.stopped:
+            return  # the window is closing: a change still waiting is not asked
         db, chosen, asked = self.ctx.db, list(self.chosen), self.asked()
 
         def job() -> _Answer:
