@@ -68,6 +68,24 @@ def test_json_has_the_scenarios_in_order_saved_first_with_money_as_strings(saved
         "2026-03", "3.500000000", 3)
 
 
+def test_conversations_are_counted_in_the_scope_and_per_month(saved, tmp_path):
+    # The database counts them (no text read per record): openai only, all usage. r1 and r2
+    # are c1 in March; r5 in April has no conversation: 1 in all, March 1, April 0.
+    alt = write_file(tmp_path, "cheaper.toml", ALTERNATIVE)
+    doc = saved("compare", "--plans", str(alt), "--vendor", "openai", "--format", "json").json
+    first = doc["scenarios"][0]
+    assert first["conversations"] == 1
+    assert [(m["month"], m["conversations"]) for m in first["months"]] == [
+        ("2026-03", 1), ("2026-04", 0)]
+    # Saved openai cost 2.00 + 0.50 + 0.50 = 3.00 over that one conversation.
+    assert first["cost_per_conversation"] == "3"
+    # anthropic, April only: r6 is c2 (c2 also had r3 in March, outside the period).
+    doc = saved("compare", "--plans", str(alt), "--vendor", "anthropic", "--month", "2026-04",
+                "--format", "json").json
+    assert [(m["month"], m["conversations"]) for m in doc["scenarios"][0]["months"]] == [
+        ("2026-04", 1)]
+
+
 def test_break_even_per_vendor_and_model_and_no_requests_never_zero(saved, tmp_path):
     alt = write_file(tmp_path, "cheaper.toml", ALTERNATIVE)
     doc = saved("compare", "--plans", str(alt), "--format", "json").json

@@ -298,6 +298,34 @@ def test_a_month_is_compared_on_its_own(qtbot, window, american):
     assert scenario_rows(page)["saved plans"][1:6] == ["$4.50", "", "", "4", "0"]
 
 
+def saved_total(page) -> str:
+    rows = scenario_rows(page)
+    return rows["saved plans"][1] if "saved plans" in rows else ""
+
+
+def test_changing_the_period_or_scope_compares_again_without_a_click(qtbot, window,
+                                                                     american):
+    page = opened(qtbot, window)
+    remove_every_alternative(qtbot, page)
+    assert saved_total(page) == "$13.00"  # all usage (the header's sum)
+    # The periods list: All usage, April 2026, March 2026, Custom dates. One arrow key down:
+    # April alone, compared with no click: r5 0.50 (3 requests) + r6 4.00 (1) = 4.50.
+    page.period.setFocus()
+    qtbot.keyClick(page.period, Qt.Key.Key_Down)
+    qtbot.waitUntil(lambda: saved_total(page) == "$4.50", timeout=WAIT)
+    assert scenario_rows(page)["saved plans"][4:6] == ["4", "0"]
+    # Down again: March. r1 2.00 + r2 0.50 + r3 6.00 = 8.50 over 1 + 1 + 2 + 1 = 5 requests,
+    # r4's one (mistral, no plan) unpriced.
+    qtbot.keyClick(page.period, Qt.Key.Key_Down)
+    qtbot.waitUntil(lambda: saved_total(page) == "$8.50", timeout=WAIT)
+    assert scenario_rows(page)["saved plans"][4:6] == ["5", "1"]
+    # The scope too: anthropic only, over March: r3 6.00 over 2 requests.
+    page.vendor.setFocus()
+    qtbot.keyClicks(page.vendor, "anthropic")
+    qtbot.waitUntil(lambda: saved_total(page) == "$6.00", timeout=WAIT)
+    assert scenario_rows(page)["saved plans"][4:6] == ["2", "0"]
+
+
 def test_the_keyboard_walks_the_question_in_reading_order(qtbot, window):
     page = opened(qtbot, window)
     seen = tab_round(qtbot, window, window.sidebar)

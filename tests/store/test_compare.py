@@ -23,7 +23,8 @@ from meterbook.core.quick_plans import (
     volume_tiered,
 )
 from meterbook.store import readers
-from meterbook.store.compare import MissingRates, Scope, compare, save_alternative
+from meterbook.store.compare import MissingRates, Scope, compare
+from meterbook.store.compare_save import save_alternative
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
@@ -169,3 +170,28 @@ def test_a_quick_form_with_errors_is_refused_with_every_problem():
 def readers_plans(db):
     with db.engine.connect() as conn:
         return readers.load_plans(conn)
+
+
+def test_an_alternative_in_another_currency_is_converted_and_its_minimum_counts_its_own_money(
+        db):
+    from sqlmodel import Session
+
+    from meterbook.store.settings import set_rate
+
+    with Session(db.engine) as session:
+        set_rate(session, currency="EUR", month="2026-03", rate="1.10")
+        set_rate(session, currency="EUR", month="2026-04", rate="1.20")
+        session.commit()
+    euro = checked("euro", [Plan(name="Euro", vendor="openai", currency="EUR", request=D(1),
+                                 monthly_minimum=D(4))])
+    alt = run(db, [euro]).scenarios[1]
+    # 1.00 EUR a request. March: r1 + r2 = 2 EUR x 1.10 = 2.20; the minimum tops 2 EUR up to 4:
+    # 2 EUR x 1.10 = 2.20. April: r5's 3 requests = 3 EUR x 1.20 = 3.60; top-up 4 - 3 = 1 EUR
+    # x 1.20 = 1.20. (The top-up compares euros with euros, not the converted dollars.)
+    assert [(m.month, m.usage_cost, m.fixed_cost) for m in alt.months] == [
+        ("2026-03", D("2.20"), D("2.20")), ("2026-04", D("3.60"), D("1.20"))]
+    assert (alt.usage_cost, alt.fixed_cost, alt.cost) == (D("5.80"), D("2.20") + D("1.20"),
+                                                          D("9.20"))
+    # Per request, in dollars: r1 and r2 1.10 each, r5 3 EUR / 3 = 1.20 (gpt-4o: r1 and r5).
+    gpt4o = run(db, [euro]).model("openai", "gpt-4o")
+    assert sorted(gpt4o.request_costs("euro")) == [D("1.1"), D("1.2")]

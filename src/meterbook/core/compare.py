@@ -83,10 +83,25 @@ def per_request_nano(records: Iterable[tuple[int, int | None]]) -> list[int]:
 
 
 def per_request_array(requests: np.ndarray, charges: np.ndarray) -> np.ndarray:
-    """charge / requests per record (requests > 0), rounded half-to-even like div_round."""
-    q, r = np.divmod(charges, requests)
+    """charge / requests per record (requests > 0), rounded half-to-even like div_round.
+    Records of one request (most of them, in chat traffic) are their charge: only the others
+    are divided (an integer division of a million values is most of the time here)."""
+    several = np.flatnonzero(requests != 1)
+    out = charges.copy()
+    n = requests[several]
+    q, r = np.divmod(charges[several], n)
     twice = 2 * r
-    return q + ((twice > requests) | ((twice == requests) & (q % 2 == 1)))
+    out[several] = q + ((twice > n) | ((twice == n) & (q % 2 == 1)))
+    return out
+
+
+def distinct(values: np.ndarray) -> list[int]:
+    """The distinct integers of an array, ascending: counted when they are small (requests per
+    record, plan ids), else sorted."""
+    if len(values) and values.dtype != object and int(values.min()) >= -1 and int(
+            values.max()) < 2**22:
+        return (np.flatnonzero(np.bincount(values + 1)) - 1).tolist()
+    return np.unique(values).tolist()
 
 
 def int_array(values: Sequence[int]) -> np.ndarray:
@@ -168,7 +183,7 @@ def flat_subsidy_of(requests: np.ndarray, charges: np.ndarray) -> Subsidy:
     if not n_all:
         return Subsidy(0, 0, Decimal(0), Decimal(0))
     more = np.zeros(len(charges), dtype=bool)
-    for n in np.unique(requests).tolist():
+    for n in distinct(requests):
         threshold = min(max((n * total - 1) // n_all, -(2**63)), 2**63 - 1)
         same = requests == n
         more[same] = charges[same] <= threshold

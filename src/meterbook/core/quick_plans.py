@@ -5,7 +5,7 @@ and the tests build the same alternative. Every alternative is checked as a plan
 (`checked`): written out as TOML and read back by plan_files.read_plans, then checked as a set
 (plan_checks), so a quick form refuses exactly what `plans import` refuses, every problem at
 once. An alternative then prices through the one engine (core/pricing.py), and "save as plan"
-(store/compare.save_alternative) saves its versions like any plan file.
+(store/compare_save.save_alternative) saves its versions like any plan file.
 """
 
 from __future__ import annotations

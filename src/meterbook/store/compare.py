@@ -5,7 +5,9 @@ plans, and each alternative is priced here by the one engine (core/pricing.py), 
 
 One read of the records for the whole set of scenarios: the records of the period, widened to
 whole billing months (volume tiers and monthly minimums count a plan's whole month, whatever the
-scope), then each alternative prices them in memory. The scope (vendor, model, project) chooses
+scope), as one int64 matrix; then each alternative prices them in memory, column-wise. Only
+integers are read (a million rows of Python values is most of the time): conversations are
+counted by the database. The scope (vendor, model, project) chooses
 which records are tallied; fixed charges count for the plans of the scope's vendor that priced
 something in it (README, "Decisions").
 
@@ -20,12 +22,15 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
+from itertools import chain
 from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy.engine import Connection
 
 from meterbook.core import compare as calc
+from meterbook.core.bulk import gc_paused
 from meterbook.core.compare import int_array
 from meterbook.core.cost import CostSheet, NotingRates, missing_rates_text
 from meterbook.core.fixed_charges import fixed_charges
@@ -34,22 +39,23 @@ from meterbook.core.money import EXACT, from_nano, to_nano
 from meterbook.core.periods import MonthIndex, zone
 from meterbook.core.plans import Plan
 from meterbook.core.pricing import METER, REQUESTS, TS, PricingEngine
-from meterbook.core.pricing_columns import columns_of, price_columns
+from meterbook.core.pricing_columns import price_columns
 from meterbook.core.quick_plans import Alternative
 from meterbook.core.records import from_epoch_us
-from meterbook.store import plan_ops
 from meterbook.store.cost_query import CostQuery, covered_months, month_after
-from meterbook.store.database import Database
 from meterbook.store.repricing import scope_start
-from meterbook.store.sql import fetch_all, sql
+from meterbook.store.sql import fetch_all, in_list, sql
 from meterbook.store.usage_store import Meters
 
 SAVED = "saved"
 _FAR = 2**62
-# Row layout read here: the engine's first nine columns, then the stored charge (0 when none),
-# whether there is one, its plan (-1 when none), whether the vendor billed it (all integers,
-# read into one int64 matrix), then the conversation.
-_CHARGE, _PRICED, _PLAN, _BILLED, _CONVERSATION = 9, 10, 11, 12, 13
+# Row layout read here: the engine's first nine columns, then the stored charge (0 when none)
+# and its plan version, or for a record without one _UNPRICED, or _BILLED_ONLY when the vendor
+# billed it (one column for both: each column read costs a tenth of a second a million rows).
+_CHARGE, _PLAN = 9, 10
+_WIDTH = 11
+_UNPRICED, _BILLED_ONLY = -1, -2
+_SLICE = 50_000  # rows converted at a time
 
 
 class MissingRates(Exception):
@@ -141,15 +147,37 @@ class ModelFigures:
     flat: calc.Subsidy  # under the break-even flat price
     alternatives: dict[str, calc.Subsidy]  # scenario name -> subsidy under it
     flat_equivalents: list[FlatEquivalent]
-    record_requests: list[int]  # each record's requests
-    record_nano: dict[str, list[int | None]]  # scenario -> each record's charge (None: unpriced)
+    records: RecordCharges
 
     def request_costs(self, scenario: str = "saved") -> list[Decimal]:
         """Each priced record's cost per request under a scenario, for a histogram (worked
         out when asked: only the page's chosen vendor and model needs it)."""
-        charges = self.record_nano.get(scenario, ())
-        pairs = zip(self.record_requests, charges, strict=False)
-        return [from_nano(v) for v in calc.per_request_nano(pairs)]
+        return self.records.request_costs(scenario)
+
+
+@dataclass(eq=False)
+class RecordCharges:
+    """One vendor and model's records: each one's requests and, per scenario, its charge (nano)
+    and whether it has one. Kept as arrays (a million records): Python values only for what
+    is asked."""
+
+    requests: np.ndarray
+    nano: dict[str, np.ndarray]
+    priced: dict[str, np.ndarray]
+
+    def request_costs(self, scenario: str) -> list[Decimal]:
+        if scenario not in self.nano:
+            return []
+        counted = self.priced[scenario] & (self.requests != 0)
+        costs = calc.per_request_array(self.requests[counted], self.nano[scenario][counted])
+        return [from_nano(v) for v in costs.tolist()]
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, RecordCharges) and self.nano.keys() == other.nano.keys()
+                and np.array_equal(self.requests, other.requests)
+                and all(np.array_equal(self.priced[k], other.priced[k])
+                        and np.array_equal(self.nano[k][self.priced[k]],
+                                           other.nano[k][other.priced[k]]) for k in self.nano))
 
 
 @dataclass
@@ -177,22 +205,27 @@ class _Picked:
     """The records in scope, as positions in the rows read, with what every scenario needs;
     numpy arrays parallel to `index` (a million records are summed column-wise)."""
 
-    rows: list[tuple]
-    cols: np.ndarray  # the engine's nine columns of every row read
+    cols: np.ndarray  # every row read (_WIDTH columns, column-major)
     index: np.ndarray  # positions of the records in scope
     month: np.ndarray  # each one's month number (report zone), into `months`
     group: np.ndarray  # each one's (vendor, model) number, into `groups`
     groups: list[tuple[str, str]]
+    meters: list[int]  # the meters in scope
     months: list[str] = field(default_factory=list)  # the months of the records, in order
+    starts: list[int] = field(default_factory=list)  # when each of `months` starts
     requests: Counter = field(default_factory=Counter)  # month -> requests
 
-    @property
+    @cached_property
     def cell(self) -> np.ndarray:
         return self.month * len(self.groups) + self.group
 
-    @property
+    @cached_property
     def record_requests(self) -> np.ndarray:
-        return self.cols[self.index, REQUESTS]
+        return self.of(self.cols[:, REQUESTS])
+
+    def of(self, column: np.ndarray) -> np.ndarray:
+        """A column of every row read, for the records in scope (itself when all are)."""
+        return column if len(self.index) == len(column) else column[self.index]
 
 
 @dataclass
@@ -220,14 +253,16 @@ def compare(conn: Connection, scope: Scope, saved: list[tuple[int, Plan]],
     noting = NotingRates(rates or {})
     meters = Meters(conn)
     info = meters.info()
-    rows = _read_rows(conn, scope)
-    picked = _pick(rows, meters, scope)
+    picked = _pick(_read_columns(conn, scope), meters, scope)
     months = covered_months(conn, CostQuery(tz=scope.tz, from_us=scope.from_us,
                                             to_us=scope.to_us)) if len(picked.index) else []
-    conversations = _conversations(picked)
+    conversations = _conversations(conn, scope, picked,
+                                   len(picked.meters) == len(meters.keys))
     cols = picked.cols
-    scenarios = [(SAVED, dict(saved), _Charges(cols[:, _CHARGE], cols[:, _PRICED] == 1,
-                                               cols[:, _PLAN]))]
+    stored_plan = cols[:, _PLAN]
+    priced = stored_plan >= 0
+    scenarios = [(SAVED, dict(saved), _Charges(cols[:, _CHARGE], priced,
+                                               np.where(priced, stored_plan, -1)))]
     for alt in alternatives:
         scenarios.append((alt.name, dict(enumerate(alt.plans)),
                           _price_alternative(alt, picked, info)))
@@ -242,9 +277,7 @@ def compare(conn: Connection, scope: Scope, saved: list[tuple[int, Plan]],
         result.difference, result.difference_percent = calc.difference(result.cost,
                                                                        results[0].cost)
     models = _model_figures(picked, [s[0] for s in scenarios], tallies)
-    in_scope = cols[picked.index]
-    billed_only = int(np.count_nonzero((in_scope[:, _BILLED] == 1)
-                                       & (in_scope[:, _PRICED] == 0)))
+    billed_only = int(np.count_nonzero(stored_plan[picked.index] == _BILLED_ONLY))
     return Comparison(home_currency, _label(scope.from_us, scope.tz),
                       _label(scope.to_us, scope.tz), results, models, len(picked.index),
                       billed_only)
@@ -255,18 +288,20 @@ def _price_alternative(alt: Alternative, picked: _Picked, info: dict) -> _Charge
     (its vendors') and needs (those in scope, unless a volume tier or a monthly minimum counts
     the plan's whole month); the others are unpriced. Column-wise (core/pricing_columns) when
     that is exact, else row by row by the engine itself."""
-    rows, cols = picked.rows, picked.cols
+    cols = picked.cols
+    n = len(cols)
     vendors = {p.vendor.lower() for p in alt.plans}
     covered = [mid for mid, key in info.items() if key[0].lower() in vendors]
     whole_months = any(p.volume is not None or p.monthly_minimum for p in alt.plans)
     can = np.isin(cols[:, METER], covered)
     positions = np.flatnonzero(can) if whole_months else picked.index[can[picked.index]]
     engine = PricingEngine(alt.plans)
-    out = _Charges(np.zeros(len(rows), dtype=np.int64), np.zeros(len(rows), dtype=bool),
-                   np.full(len(rows), -1, dtype=np.int64))
-    found = price_columns(engine, cols if len(positions) == len(rows) else cols[positions], info)
+    out = _Charges(np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool),
+                   np.full(n, -1, dtype=np.int64))
+    found = price_columns(engine, cols if len(positions) == n else cols[positions], info)
     if found is None:
-        priced = _Charges.of(engine.price([rows[i] for i in positions.tolist()], info))
+        rows = [tuple(r) for r in cols[positions, :9].tolist()]
+        priced = _Charges.of(engine.price(rows, info))
         out.nano = out.nano.astype(priced.nano.dtype)
         out.nano[positions], out.priced[positions] = priced.nano, priced.priced
         out.plan[positions] = priced.plan
@@ -276,25 +311,51 @@ def _price_alternative(alt: Alternative, picked: _Picked, info: dict) -> _Charge
     return out
 
 
-def _read_rows(conn: Connection, scope: Scope) -> list[tuple]:
-    """The records of the period widened to whole billing months, with their saved charge."""
-    where, params = [], []
-    if scope.from_us is not None:
-        where.append("timestamp_us >= ?")
-        params.append(scope_start(scope.from_us))
-    if scope.to_us is not None:
-        where.append("timestamp_us < ?")
-        params.append(month_after(scope.to_us))
+def _read_columns(conn: Connection, scope: Scope) -> np.ndarray:
+    """The records of the period widened to whole billing months, with their saved charge,
+    as a column-major int64 matrix (_WIDTH columns)."""
+    where, params = _period_sql(None if scope.from_us is None else scope_start(scope.from_us),
+                                None if scope.to_us is None else month_after(scope.to_us))
     cond = (" WHERE " + " AND ".join(where)) if where else ""
     # No ORDER BY: the engine orders the rows of volume tiers itself (by instant, then id).
-    return fetch_all(conn, sql(conn, f"""SELECT id, timestamp_us, meter_id, requests,
+    statement = f"""SELECT id, timestamp_us, meter_id, requests,
         input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, units_micro,
-        coalesce(charge_nano, 0), charge_nano IS NOT NULL, coalesce(plan_version_id, -1),
-        billed_nano IS NOT NULL, conversation_id
-        FROM usage_record LEFT JOIN usage_charge ON record_id = id{cond}"""), tuple(params))
+        coalesce(charge_nano, 0), coalesce(plan_version_id, CASE WHEN billed_nano IS NULL
+        THEN {_UNPRICED} ELSE {_BILLED_ONLY} END)
+        FROM usage_record LEFT JOIN usage_charge ON record_id = id{cond}"""
+    # In slices: the tuples of one slice at a time (not a million at once, several hundred MB),
+    # each turned column-major while it is still in the cache.
+    parts = []
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql(conn, statement), params)
+        with gc_paused():  # tuples without cycles: the collector would only rescan them
+            while rows := cursor.fetchmany(_SLICE):
+                # Every column is an integer column of the database (int64 in both backends).
+                flat = np.fromiter(chain.from_iterable(rows), dtype=np.int64,
+                                   count=len(rows) * _WIDTH)
+                parts.append(np.ascontiguousarray(flat.reshape(len(rows), _WIDTH).T))
+                del rows  # freed while the collector sleeps: else its next pass walks them
+    finally:
+        cursor.close()
+    if not parts:
+        return np.zeros((0, _WIDTH), dtype=np.int64, order="F")
+    return np.concatenate(parts, axis=1).T  # (rows, _WIDTH), each column contiguous
 
 
-def _pick(rows: list[tuple], meters: Meters, scope: Scope) -> _Picked:
+def _period_sql(start: int | None, end: int | None) -> tuple[list[str], tuple]:
+    """Conditions on timestamp_us for [start, end) (None: no bound), and their parameters."""
+    where, params = [], []
+    if start is not None:
+        where.append("timestamp_us >= ?")
+        params.append(start)
+    if end is not None:
+        where.append("timestamp_us < ?")
+        params.append(end)
+    return where, tuple(params)
+
+
+def _pick(cols: np.ndarray, meters: Meters, scope: Scope) -> _Picked:
     lo = -_FAR if scope.from_us is None else scope.from_us
     hi = _FAR if scope.to_us is None else scope.to_us
     group_of: dict[int, int] = {}  # meter id -> group number, for meters in scope
@@ -304,7 +365,6 @@ def _pick(rows: list[tuple], meters: Meters, scope: Scope) -> _Picked:
             if key[:2] not in groups:
                 groups.append(key[:2])
             group_of[mid] = groups.index(key[:2])
-    cols = columns_of(rows, _CONVERSATION)  # never None: SQLite's integers are int64
     meter = cols[:, METER]
     known = np.array(sorted(group_of), dtype=np.int64)
     at = np.minimum(np.searchsorted(known, meter), max(len(known) - 1, 0))
@@ -312,7 +372,7 @@ def _pick(rows: list[tuple], meters: Meters, scope: Scope) -> _Picked:
     index = np.flatnonzero((known[at] == meter) & (ts >= lo) & (ts < hi)) if len(known) else []
     if not len(index):
         empty = np.zeros(0, dtype=np.int64)
-        return _Picked(rows, cols, empty, empty, empty, [])
+        return _Picked(cols, empty, empty, empty, [], [])
     ts = ts[index]
     months = MonthIndex(scope.tz, int(ts.min()), int(ts.max()) + 1)
     number = np.searchsorted(np.array(months.starts, dtype=np.int64), ts, side="right") - 1
@@ -320,7 +380,8 @@ def _pick(rows: list[tuple], meters: Meters, scope: Scope) -> _Picked:
     per_month = _sums(number, cols[index, REQUESTS], len(months.labels))
     present = np.unique(number).tolist()
     requests = Counter({months.labels[m]: per_month[m] for m in present})
-    return _Picked(rows, cols, index, number, group, groups, months.labels, requests)
+    return _Picked(cols, index, number, group, groups, sorted(group_of), months.labels,
+                   months.starts, requests)
 
 
 def _sums(keys: np.ndarray, values: np.ndarray, size: int) -> list[int]:
@@ -336,12 +397,25 @@ def _sums(keys: np.ndarray, values: np.ndarray, size: int) -> list[int]:
     return found.tolist()
 
 
-def _conversations(picked: _Picked) -> dict[str | None, int]:
-    """Distinct conversations per month (None: the whole period); records without one count
-    for none."""
-    rows = picked.rows
-    pairs = {(m, rows[i][_CONVERSATION]) for i, m in zip(
-        picked.index.tolist(), picked.month.tolist(), strict=True) if rows[i][_CONVERSATION]}
+def _conversations(conn: Connection, scope: Scope, picked: _Picked, every_meter: bool
+                   ) -> dict[str | None, int]:
+    """Distinct conversations per month (None: the whole period) of the records in scope;
+    records without one count for none. Counted by the database from the distinct (month,
+    conversation) pairs: far fewer than the records, and no text column read per record."""
+    if not len(picked.index):
+        return {None: 0}
+    # The month number of a record as _pick gives it (month k starts at picked.starts[k]);
+    # integers of our own, written into the text so that both backends type them alike.
+    whens = " ".join(f"WHEN timestamp_us < {int(start)} THEN {k}"
+                     for k, start in enumerate(picked.starts[1:]))
+    month = f"CASE {whens} ELSE {len(picked.starts) - 1} END" if whens else "0"
+    where, params = _period_sql(scope.from_us, scope.to_us)
+    where.append("conversation_id <> ''")  # neither none nor empty
+    if not every_meter:
+        where.append("meter_id IN " + in_list(conn, picked.meters))
+        params += tuple(picked.meters)
+    pairs = fetch_all(conn, f"""SELECT DISTINCT {month}, conversation_id
+        FROM usage_record WHERE {" AND ".join(where)}""", params)
     counts: dict[str | None, int] = dict(Counter(picked.months[m] for m, _ in pairs))
     counts[None] = len({conv for _, conv in pairs})
     return counts
@@ -356,11 +430,12 @@ class _Tally:
     def __init__(self, picked: _Picked, plans: dict, charges: _Charges, home: str, rates):
         self.picked, self.plans, self.charges, self.home = picked, plans, charges, home
         self.rates = rates
-        index = picked.index
-        self.nano = charges.nano[index]
-        self.priced = charges.priced[index]
-        self.plan_ids = charges.plan[index]
-        self.pricing_plans = {plans[pid].name for pid in np.unique(self.plan_ids).tolist()
+        self.nano = picked.of(charges.nano)
+        self.priced = picked.of(charges.priced)
+        self.plan_ids = picked.of(charges.plan)
+        # Whether a vendor and model's main plan can be a flat one (else none is looked for).
+        self.any_flat = any(calc.is_flat_per_request(p) for p in plans.values())
+        self.pricing_plans = {plans[pid].name for pid in calc.distinct(self.plan_ids)
                               if pid in plans}
         unpriced = _sums(picked.month[~self.priced], picked.record_requests[~self.priced],
                          len(picked.months))
@@ -394,8 +469,10 @@ class _Tally:
                 rate = self.rates.get((cur, month)) or Decimal(0)
                 converted.append((k, to_nano(EXACT.multiply(from_nano(int(self.nano[k])),
                                                             rate))))
-        if any(abs(v) >= 2**62 for _, v in converted):
-            self.nano = self.nano.astype(object)
+        # A copy either way: self.nano may be the scenario's own array (or the matrix read),
+        # which must keep the charges in the plans' currencies.
+        big = any(abs(v) >= 2**62 for _, v in converted)
+        self.nano = self.nano.astype(object if big else self.nano.dtype)
         for k, value in converted:
             self.nano[k] = value
 
@@ -427,12 +504,6 @@ class _Tally:
         best = max(range(len(found)), key=lambda j: (counts[j], -first[j]))
         return self.plans[int(found[best])]
 
-    def record_charges(self, members: np.ndarray) -> list[int | None]:
-        """Each of these records' charge (None: unpriced), for ModelFigures."""
-        out = self.nano[members].tolist()
-        for j in np.flatnonzero(~self.priced[members]).tolist():
-            out[j] = None
-        return out
 
 
 def _usage_by_billing_month(cols: np.ndarray, plans: dict, charges: _Charges
@@ -470,15 +541,15 @@ def _model_figures(picked: _Picked, names: list[str], tallies: list[_Tally]
         n = requests[ks]
         saved_nano, saved_priced = saved.nano[ks], saved.priced[ks]
         saved_cost = saved.group_sheet.usage_cost(str(group))
-        record_nano = {SAVED: saved.record_charges(ks)}
+        records = RecordCharges(n, {SAVED: saved_nano}, {SAVED: saved_priced})
         subsidies, equivalents = {}, []
         counted = (n != 0) & saved_priced
         for name, tally in zip(names[1:], tallies[1:], strict=True):
-            record_nano[name] = tally.record_charges(ks)
+            records.nano[name], records.priced[name] = tally.nano[ks], tally.priced[ks]
             both = counted & tally.priced[ks]
             subsidies[name] = calc.alternative_subsidy_of(n[both], saved_nano[both],
                                                           tally.nano[ks][both])
-            flat = tally.main_plan(ks)
+            flat = tally.main_plan(ks) if tally.any_flat else None
             if flat is not None and calc.is_flat_per_request(flat):
                 base = saved.main_plan(ks)
                 cost = tally.group_sheet.usage_cost(str(group))
@@ -490,7 +561,7 @@ def _model_figures(picked: _Picked, names: list[str], tallies: list[_Tally]
             vendor, model, calc.BreakEven(priced, saved_cost),
             calc.spread(calc.per_request_array(n[counted], saved_nano[counted])),
             calc.flat_subsidy_of(n[counted], saved_nano[counted]), subsidies, equivalents,
-            n.tolist(), record_nano))
+            records))
     return out
 
 
@@ -498,9 +569,3 @@ def _label(us: int | None, tz: ZoneInfo) -> str | None:
     if us is None:
         return None
     return f"{from_epoch_us(us).astimezone(tz):%Y-%m-%d}"
-
-
-def save_alternative(db: Database, alternative: Alternative) -> plan_ops.SavedPlans:
-    """"Save as plan": the alternative's versions saved through the plan-saving path (checked
-    with the saved plans, re-priced), after which it prices as any plan."""
-    return plan_ops.save_plan_set(db, list(alternative.plans), f"compare: {alternative.name}")

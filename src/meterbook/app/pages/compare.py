@@ -7,9 +7,11 @@ cost of each month per scenario, the break-even flat price per vendor and model,
 per-request cost histogram with the flat price drawn across it.
 
 Every comparison runs on a reader thread (Latest: only the newest answer is drawn); "Save as
-plan" goes through the one writer. On a first visit with no alternative chosen, the flat form
-is pre-filled with a round price near the break-even of the costliest model and added, so the
-page opens on an answer rather than on empty forms.
+plan" goes through the one writer. A change of period or scope compares again by itself, once
+the owner pauses (RECOMPARE_MS): stepping through months with the arrow keys asks once. On a
+first visit with no alternative chosen, the flat form is pre-filled with a round price near the
+break-even of the costliest model and added, so the page opens on an answer rather than on
+empty forms.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -69,11 +71,14 @@ from meterbook.core.glob import matches
 from meterbook.core.plans import Plan, PlanFileError
 from meterbook.store import readers
 from meterbook.store.compare import SAVED, Comparison, MissingRates, compare
-from meterbook.store.compare import save_alternative as save_plan
+from meterbook.store.compare_save import save_alternative as save_plan
 from meterbook.store.spend_series import Distribution, usage_span
 from meterbook.store.usage_store import Meters
 
 ALL = "All"
+# A million records take a second or two to compare: wait for the owner to stop changing the
+# period or scope (arrow keys through the months, typing a date) before asking.
+RECOMPARE_MS = 300
 NOTHING_TO_PRICE = ("No usage in this period and scope: nothing to compare. Pick another period "
                     "or scope above, or import usage files on the Imports page.")
 
@@ -101,6 +106,8 @@ class ComparePage(Page):
         self.suggested = False  # the first visit's alternative was offered (once)
         self.comparing = False  # a comparison is on its way
         self._reads = Latest(ctx.tasks, self, "compare pricing")
+        self._recompare = QTimer(self, singleShot=True, interval=RECOMPARE_MS)
+        self._recompare.timeout.connect(self.run_compare)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("<h2>Compare pricing</h2>"))
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -138,11 +145,16 @@ class ComparePage(Page):
         for widget in (self.from_date, QLabel("to"), self.to_date):
             dates.addWidget(widget)
         self.period.currentIndexChanged.connect(self._period_changed)
+        self.period.currentIndexChanged.connect(self._asked_changed)
+        for edit in (self.from_date, self.to_date):
+            edit.dateChanged.connect(self._dates_changed)
         self.vendor, self.model, self.project = QComboBox(), QComboBox(), QComboBox()
         for combo, name in ((self.vendor, "Vendor"), (self.model, "Model"),
                             (self.project, "Project")):
             combo.setAccessibleName(name)
         self.vendor.activated.connect(self._vendor_changed)
+        self.model.activated.connect(self._asked_changed)
+        self.project.activated.connect(self._asked_changed)
         form.addWidget(self.period)
         form.addLayout(dates)
         scoped = QHBoxLayout()
@@ -236,6 +248,16 @@ class ComparePage(Page):
 
     def _vendor_changed(self) -> None:
         self._fill_scope(self.answer.keys if self.answer else [])
+        self._asked_changed()
+
+    def _dates_changed(self) -> None:
+        if self.period.currentData() == "custom":  # else the dates only show the span
+            self._asked_changed()
+
+    def _asked_changed(self) -> None:
+        """The period or scope changed: compare again when the owner pauses. (The lists
+        refilled from an answer block their signals, so an answer never asks again.)"""
+        self._recompare.start()
 
     def _fill_scope(self, keys: list[tuple[str, str, str]]) -> None:
         vendor = self.vendor.currentText() or ALL
@@ -308,6 +330,9 @@ class ComparePage(Page):
         self.run_compare()
 
     def run_compare(self) -> None:
+        self._recompare.stop()  # this comparison answers the change that was waiting
+        if self.ctx.tasks.stopped:
+            return  # the window is closing: a change still waiting is not asked
         db, chosen, asked = self.ctx.db, list(self.chosen), self.asked()
 
         def job() -> _Answer:
@@ -337,7 +362,7 @@ class ComparePage(Page):
 
     def is_loaded(self) -> bool:
         """The answer to the last question is shown (screenshots wait for it)."""
-        return not self.comparing
+        return not self.comparing and not self._recompare.isActive()
 
     def _failed(self, exc: BaseException) -> None:
         self.comparing = False
