@@ -74,3 +74,16 @@ def test_a_failed_read_with_its_own_handler_is_left_to_it(qtbot, ctx):
     latest.read(lambda: 1 / 0, lambda _r: None, errors.append)
     qtbot.waitUntil(lambda: len(errors) == 1)
     assert isinstance(errors[0], ZeroDivisionError) and said == []
+
+
+def test_a_read_asked_while_the_app_closes_is_dropped_quietly(qtbot, ctx):
+    # A page's timer can fire after the window began closing (seen as "cannot schedule new
+    # futures after shutdown" from the Usage page under load): no answer, no error.
+    shown: list[str] = []
+    failures: list[str] = []
+    ctx.tasks.failed.connect(failures.append)
+    ctx.tasks.shutdown()
+    task = ctx.tasks.read(lambda: "too late", shown.append, failures.append)
+    qtbot.wait(100)
+    assert task.done.is_set()
+    assert shown == [] and failures == []

@@ -103,6 +103,9 @@ class Tasks(QObject):
                 return job()
 
         task = Task(title, run, on_done, on_error, reading=True)
+        if self.stopped:  # closing: a late ask (a page's timer, a follow-up) gets no answer
+            task.done.set()
+            return task
         self._pool.submit(self._run, task)
         return task
 
