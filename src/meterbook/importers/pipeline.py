@@ -9,13 +9,10 @@ the same pipeline.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import multiprocessing
 import os
 import signal
 import sqlite3
-import sys
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -25,6 +22,7 @@ from pathlib import Path
 from sqlalchemy.engine import Connection
 
 from meterbook.core.bulk import gc_paused
+from meterbook.core.forked import die_with, fork_is_safe
 from meterbook.core.pause_points import pause_point
 from meterbook.core.pricing import PricingEngine
 from meterbook.core.records import UsageRecord, to_epoch_us
@@ -370,7 +368,7 @@ _FORK_FROM_BYTES = 32 << 20
 
 
 def _fork_pays(sources) -> bool:
-    return (sys.platform == "linux" and threading.active_count() == 1
+    return (fork_is_safe()
             and all(isinstance(source, FileSource) for source in sources)
             and sum(source.size for source in sources) >= _FORK_FROM_BYTES)
 
@@ -434,7 +432,7 @@ def _child_reads(reader: _Reader, send, receive=None, parent: int | None = None)
     """The forked reader: chunks, then counts and what the chunks learnt, through the pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     if parent is not None:
-        _die_with(parent)
+        die_with(parent)
     # The fork copied the parent's end of the pipe: closed here, a parent that dies (kill -9)
     # leaves no reader of the pipe, so the next send fails and this process ends, instead of
     # waiting for ever on a full pipe.
@@ -465,21 +463,6 @@ def _child_reads(reader: _Reader, send, receive=None, parent: int | None = None)
     finally:
         with contextlib.suppress(OSError):
             send.close()
-
-
-_PR_SET_PDEATHSIG = 1  # linux/prctl.h
-
-
-def _die_with(parent: int) -> None:
-    """End this forked reader when the importing process ends, however it ends. A kill -9
-    gives the parent no chance to stop it, and a reader that is reading, not writing into the
-    pipe, would not notice the pipe's end: Linux kills it when its parent dies (prctl
-    PR_SET_PDEATHSIG; only forked where there is one thread, so the parent thread is the
-    process). A parent that died before that call is seen by its process id."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:
-        os._exit(1)
 
 
 def staged(conn: Connection) -> bool:

@@ -43,6 +43,7 @@ from meterbook.core.pricing_columns import price_columns
 from meterbook.core.quick_plans import Alternative
 from meterbook.core.records import from_epoch_us
 from meterbook.store.cost_query import CostQuery, covered_months, month_after
+from meterbook.store.halves import read_in_halves
 from meterbook.store.repricing import scope_start
 from meterbook.store.sql import fetch_all, in_list, sql
 from meterbook.store.usage_store import Meters
@@ -313,34 +314,43 @@ def _price_alternative(alt: Alternative, picked: _Picked, info: dict) -> _Charge
 
 def _read_columns(conn: Connection, scope: Scope) -> np.ndarray:
     """The records of the period widened to whole billing months, with their saved charge,
-    as a column-major int64 matrix (_WIDTH columns)."""
+    as a column-major int64 matrix (_WIDTH columns). A big SQLite file is read in two halves
+    at once (store/halves.py), else in one statement."""
     where, params = _period_sql(None if scope.from_us is None else scope_start(scope.from_us),
                                 None if scope.to_us is None else month_after(scope.to_us))
-    cond = (" WHERE " + " AND ".join(where)) if where else ""
     # No ORDER BY: the engine orders the rows of volume tiers itself (by instant, then id).
-    statement = f"""SELECT id, timestamp_us, meter_id, requests,
+    statement = sql(conn, f"""SELECT id, timestamp_us, meter_id, requests,
         input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, units_micro,
         coalesce(charge_nano, 0), coalesce(plan_version_id, CASE WHEN billed_nano IS NULL
         THEN {_UNPRICED} ELSE {_BILLED_ONLY} END)
-        FROM usage_record LEFT JOIN usage_charge ON record_id = id{cond}"""
-    # In slices: the tuples of one slice at a time (not a million at once, several hundred MB),
-    # each turned column-major while it is still in the cache.
-    parts = []
-    cursor = conn.connection.cursor()
-    try:
-        cursor.execute(sql(conn, statement), params)
-        with gc_paused():  # tuples without cycles: the collector would only rescan them
-            while rows := cursor.fetchmany(_SLICE):
-                # Every column is an integer column of the database (int64 in both backends).
-                flat = np.fromiter(chain.from_iterable(rows), dtype=np.int64,
-                                   count=len(rows) * _WIDTH)
-                parts.append(np.ascontiguousarray(flat.reshape(len(rows), _WIDTH).T))
-                del rows  # freed while the collector sleeps: else its next pass walks them
-    finally:
-        cursor.close()
+        FROM usage_record LEFT JOIN usage_charge ON record_id = id
+        WHERE {" AND ".join(where) or "1 = 1"}""")
+    parts = read_in_halves(conn, statement, params, _int_blocks, _WIDTH)
+    if parts is None:
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(statement, params)
+            parts = _int_blocks(cursor)
+        finally:
+            cursor.close()
     if not parts:
         return np.zeros((0, _WIDTH), dtype=np.int64, order="F")
     return np.concatenate(parts, axis=1).T  # (rows, _WIDTH), each column contiguous
+
+
+def _int_blocks(cursor) -> list[np.ndarray]:
+    """A cursor's rows as (_WIDTH, n) int64 blocks: in slices, the tuples of one slice at a
+    time (not a million at once, several hundred MB), each turned column-major while it is
+    still in the cache."""
+    parts = []
+    with gc_paused():  # tuples without cycles: the collector would only rescan them
+        while rows := cursor.fetchmany(_SLICE):
+            # Every column is an integer column of the database (int64 in both backends).
+            flat = np.fromiter(chain.from_iterable(rows), dtype=np.int64,
+                               count=len(rows) * _WIDTH)
+            parts.append(np.ascontiguousarray(flat.reshape(len(rows), _WIDTH).T))
+            del rows  # freed while the collector sleeps: else its next pass walks them
+    return parts
 
 
 def _period_sql(start: int | None, end: int | None) -> tuple[list[str], tuple]:
