@@ -87,3 +87,12 @@ def test_a_read_asked_while_the_app_closes_is_dropped_quietly(qtbot, ctx):
     qtbot.wait(100)
     assert task.done.is_set()
     assert shown == [] and failures == []
+
+
+def test_an_answer_that_comes_in_as_the_app_closes_is_not_shown(qtbot, ctx):
+    # The read ends while the window closes; its answer reaches the UI thread afterwards.
+    shown: list[str] = []
+    ctx.tasks.read(lambda: "late", shown.append)
+    ctx.tasks.shutdown()  # waits for the read: its answer is now on its way
+    qtbot.wait(100)
+    assert shown == []

@@ -31,7 +31,7 @@ from meterbook.core.periods import parse_day, zone
 from meterbook.importers.pipeline import import_files
 from meterbook.store import readers
 from meterbook.store.cost_query import CostQuery, run_cost_query
-from meterbook.store.overview import month_status
+from meterbook.store.overview import month_status, opening_month
 from meterbook.store.spend_series import (
     FEES,
     NO_PROJECT,
@@ -40,7 +40,6 @@ from meterbook.store.spend_series import (
     cost_per_conversation,
     cost_per_request,
     histogram_bins,
-    opening_month,
     save_series_colours,
     series_colours,
     spend_series,

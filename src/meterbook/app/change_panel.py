@@ -119,8 +119,6 @@ class ChangePanel(QFrame):
     def show_month(self, month: str, tz_name: str, so_far: bool = False) -> None:
         """Read and show the change from the month before `month` ('YYYY-MM'); `so_far`: the
         month is still running (its part of a month is set against a whole one)."""
-        if self.ctx.tasks.stopped:  # the figures came in as the window closed
-            return
         db = self.ctx.db
         title = month_title(month) + (" so far" if so_far else "")
         self.clear()  # never the month before's change under this month's figures

@@ -85,13 +85,9 @@ def open_window(db_path: str | None, parent_settings: QSettings | None = None, *
         handle_switches(window)
         # Load the import formats on a worker thread rather than on the first drop, once the
         # start is over: the Dashboard's reads and drawing come first (issue 8, item 8).
-        QTimer.singleShot(FORMATS_AFTER_MS, window, functools.partial(_load_formats, window))
+        QTimer.singleShot(FORMATS_AFTER_MS, window, functools.partial(window.ctx.tasks.read,
+                                                                      _formats))
         return window
-
-
-def _load_formats(window: MainWindow) -> None:
-    if not window.ctx.tasks.stopped:
-        window.ctx.tasks.read(_formats)
 
 
 def _formats() -> object:

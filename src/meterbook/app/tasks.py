@@ -147,6 +147,8 @@ class Tasks(QObject):
     def _on_finished(self, payload: tuple) -> None:
         task, result = payload
         self._forget(task)
+        if task.reading and self.stopped:  # the window is closing: nobody shows the answer
+            return
         if task.on_done:
             task.on_done(result)
 

@@ -98,12 +98,11 @@ class _Reader:
         """The month to show: `month` when given, else this month, unless this month has no
         usage and an earlier one does: then the latest month with usage."""
         months = self.usage_months()
-        current = f"{(now or datetime.now(UTC)).astimezone(zone(self.tz_name)):%Y-%m}"
+        current = _this_month(now, self.tz_name)
         latest_instead = False
         if month is None:
-            month = current
-            if months and months[-1] < current:
-                month, latest_instead = months[-1], True
+            month = _month_to_open(current, months[-1] if months else None)
+            latest_instead = month != current
         return MonthChoice(month, current, months, latest_instead, self.missing_rates())
 
     def usage_months(self) -> tuple[str, ...]:
@@ -305,3 +304,21 @@ def dashboard(db: Database, tz_name: str, now: datetime | None = None,
         conversations_unpriced=talks - priced_talks,
         imports=imports,
     )
+
+
+def _this_month(now: datetime | None, tz_name: str) -> str:
+    return f"{(now or datetime.now(UTC)).astimezone(zone(tz_name)):%Y-%m}"
+
+
+def _month_to_open(current: str, latest: str | None) -> str:
+    """This month, unless the latest month with usage is an earlier one: then that one."""
+    return latest if latest is not None and latest < current else current
+
+
+def opening_month(conn: Connection, tz_name: str, now: datetime | None = None) -> str:
+    """'YYYY-MM': the month the Dashboard opens on, by MonthChoice's rule, from one look-up
+    of the rollup's latest hour (not a look-up per month): the Dashboard's charts are read
+    with it beside the figures at start, not after them (issue 8, item 8)."""
+    last = conn.exec_driver_sql("SELECT max(hour) FROM usage_rollup").scalar_one()
+    latest = None if last is None else f"{hour_start(last).astimezone(zone(tz_name)):%Y-%m}"
+    return _month_to_open(_this_month(now, tz_name), latest)

@@ -30,10 +30,8 @@ from meterbook.core.money import from_nano
 from meterbook.core.periods import (
     US_PER_DAY,
     US_PER_HOUR,
-    hour_start,
     is_whole_hour_zone,
     local_midnight_us,
-    zone,
 )  # fmt: skip
 from meterbook.core.plans import Plan
 from meterbook.core.records import from_epoch_us
@@ -461,17 +459,3 @@ def histogram_bins(values: list[Decimal], per_decade: int = 4
     counts[0] += places[0]  # zeros and anything below the first edge
     counts[-1] += len(values) - places[-1]  # the largest, should float rounding put it on top
     return edges, counts
-
-
-def opening_month(conn: Connection, tz_name: str, now: datetime | None = None) -> str:
-    """'YYYY-MM': the month the Dashboard opens on, as overview's MonthChoice picks it (this
-    month, unless it has no usage and an earlier one has: then the latest month with usage),
-    from one look-up of the rollup's latest hour. The Dashboard's charts are read with it
-    beside the figures at start, not after them (issue 8, item 8)."""
-    tz = zone(tz_name)
-    current = f"{(now or datetime.now(UTC)).astimezone(tz):%Y-%m}"
-    last = conn.exec_driver_sql("SELECT max(hour) FROM usage_rollup").scalar_one()
-    if last is None:
-        return current
-    latest = f"{hour_start(last).astimezone(tz):%Y-%m}"
-    return min(latest, current)

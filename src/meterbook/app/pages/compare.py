@@ -331,8 +331,6 @@ class ComparePage(Page):
 
     def run_compare(self) -> None:
         self._recompare.stop()  # this comparison answers the change that was waiting
-        if self.ctx.tasks.stopped:
-            return  # the window is closing: a change still waiting is not asked
         db, chosen, asked = self.ctx.db, list(self.chosen), self.asked()
 
         def job() -> _Answer:
@@ -373,8 +371,6 @@ class ComparePage(Page):
         self.note.setStyleSheet(f"color: {warning_color(self.palette()).name()};")
 
     def _answered(self, answer: _Answer) -> None:
-        if self.ctx.tasks.stopped:
-            return
         self.answer, self.comparing = answer, False
         self._fill_periods(answer.span)
         self._fill_scope(answer.keys)

@@ -56,8 +56,14 @@ from meterbook.app.tasks import Latest
 from meterbook.core.periods import next_month, parse_month, zone
 from meterbook.core.records import to_epoch_us
 from meterbook.store.budget_chart import BudgetChart, budget_chart
-from meterbook.store.overview import Dashboard, MonthFigures, dashboard, previous_month
-from meterbook.store.spend_series import SpendSeries, opening_month, spend_series
+from meterbook.store.overview import (
+    Dashboard,
+    MonthFigures,
+    dashboard,
+    opening_month,
+    previous_month,
+)  # fmt: skip
+from meterbook.store.spend_series import SpendSeries, spend_series
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
@@ -465,8 +471,6 @@ class DashboardPage(Page):
     def _read_charts(self, month: str | None, tz: str | None = None) -> None:
         """Read the charts of `month` (None: the month the Dashboard opens on) in the report
         zone `tz` (None: the saved one, read by the job)."""
-        if self.ctx.tasks.stopped:  # the figures came in as the window closed
-            return
         self._charts_month = month
         ctx, now = self.ctx, self.now
 

@@ -221,8 +221,6 @@ class ReportsPage(Page):
         self._mark_stale()
 
     def refresh(self) -> None:
-        if self.ctx.tasks.stopped:
-            return
         db, now = self.ctx.db, self.now
         self._choice_reads.read(lambda: read_choices(db, now), self._show_choices,
                                 self._failed)
@@ -271,7 +269,7 @@ class ReportsPage(Page):
 
     def _read_preview(self) -> None:
         choice = self.current_choice()
-        if choice is None or self.ctx.tasks.stopped:  # stopped: the window is closing
+        if choice is None:
             return
         db, now = self.ctx.db, _when(self.now)
         self.report, self._answered = None, False

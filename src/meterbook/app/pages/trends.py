@@ -189,8 +189,6 @@ class TrendsPage(Page):
         self._spend_reads.read(job, self._spanned)
 
     def _spanned(self, answer) -> None:
-        if self.ctx.tasks.stopped:  # the answer came in as the window closed
-            return
         self.tz, self.span = answer
         if self.span is None:
             self.note.setText("No usage yet: import usage files to see how spend changes.")
