@@ -14,7 +14,7 @@ import os
 import re
 import shutil
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote
 
@@ -30,7 +30,7 @@ MIGRATIONS_DIR = resource_path("migrations")
 # The newest revision in migrations/versions (a test keeps the two in step). Knowing it here lets
 # an up-to-date database open without loading Alembic, which takes a noticeable part of a
 # second at every start of the command.
-SCHEMA_HEAD = "0003_budgets"
+SCHEMA_HEAD = "0004_record_checks"
 DB_ENV_VAR = "METERBOOK_DB"
 
 # Applied to every SQLite connection. WAL lets the UI read while the writer writes; NORMAL is
@@ -77,7 +77,7 @@ class Database:
     (a SQLite file that this user may not write: every read works, every write is refused)."""
 
     engine: Engine
-    url: str
+    url: str = field(repr=False)  # may hold a PostgreSQL password: kept out of messages
     read_only: bool = False
 
     @property
