@@ -93,14 +93,30 @@ def test_a_postgresql_database_of_the_last_release_upgrades_to_the_triggers(pg_c
         conn.exec_driver_sql(_INSERT.format(id=1, batch=1, meter=1))
     engine.dispose()
     with open_database(url) as db:  # opening upgrades it
-        keys = count(db, """SELECT count(*) FROM information_schema.table_constraints
-            WHERE table_name = 'usage_record' AND constraint_type = 'FOREIGN KEY'""")
-        triggers = count(db, """SELECT count(*) FROM information_schema.triggers
-            WHERE starts_with(trigger_name, 'meterbook_')""")
-        assert (keys, triggers) == (0, 6)  # insert, update; delete, update of two parents
+        # insert, update of records; delete, update of both parents; keys compared bytewise
+        assert schema(db) == (0, 6, ["C", "C"])
         assert count(db, "SELECT count(*) FROM usage_record") == 1
         refused(db, _INSERT.format(id=2, batch=2, meter=1))
         refused(db, "DELETE FROM meter")
+        with db.engine.begin() as conn:  # and back: the release before had foreign keys
+            config = alembic_config(url)
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0003_budgets")
+        assert schema(db) == (2, 0, [None, None])
+        assert count(db, "SELECT count(*) FROM usage_record") == 1
+
+
+def schema(db) -> tuple[int, int, list]:
+    """usage_record's foreign keys, Meterbook's triggers, the collations of its two keys."""
+    with db.engine.connect() as conn:
+        keys = conn.exec_driver_sql("""SELECT count(*) FROM information_schema.table_constraints
+            WHERE table_name = 'usage_record' AND constraint_type = 'FOREIGN KEY'""").scalar()
+        triggers = conn.exec_driver_sql("""SELECT count(*) FROM information_schema.triggers
+            WHERE starts_with(trigger_name, 'meterbook_')""").scalar()
+        collations = [c for (c,) in conn.exec_driver_sql("""SELECT collation_name
+            FROM information_schema.columns WHERE table_name = 'usage_record'
+            AND column_name IN ('conversation_id', 'dedupe_key') ORDER BY column_name""")]
+    return keys, triggers, collations
 
 
 def test_a_key_met_twice_keeps_its_first_record_and_a_second_import_adds_nothing(store_url,

@@ -9,6 +9,11 @@ deletion (FOR KEY SHARE) as the foreign keys locked them. The parents' side is k
 deleting a batch or a meter that records still use, or changing its id, is refused, as the
 foreign keys' NO ACTION refused it. The errors are PostgreSQL's own foreign_key_violation.
 
+The two texts that are indexed for every record, the identity key and the conversation, are
+compared byte by byte (COLLATE "C"), as SQLite compares them: a server whose databases sort by
+a language's rules (en_US, ICU) spent a fifth of the import comparing keys that way, and sorted
+conversations otherwise than SQLite. Their indexes are rebuilt by the change.
+
 Nothing changes on SQLite, where the foreign keys stay (SQLite checks them cheaply), nor for
 usage_charge's key to usage_record (its cascade is used by undo and costs little).
 
@@ -27,6 +32,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # Written out rather than shared with the code: a released migration must not change.
+_BYTEWISE = ("dedupe_key", "conversation_id")
 _KEYS = (("fk_usage_record_batch_id_import_batch", "batch_id", "import_batch"),
          ("fk_usage_record_meter_id_meter", "meter_id", "meter"))
 
@@ -87,6 +93,8 @@ def upgrade() -> None:
         return
     for name, _, _ in _KEYS:
         op.drop_constraint(name, "usage_record", type_="foreignkey")
+    for column in _BYTEWISE:
+        op.execute(f'ALTER TABLE usage_record ALTER COLUMN {column} TYPE varchar COLLATE "C"')
     op.execute(_NEW_RECORDS)
     for event in ("INSERT", "UPDATE"):
         op.execute(f"CREATE TRIGGER meterbook_record_parents_{event.lower()} AFTER {event} "
@@ -114,3 +122,6 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION meterbook_record_parents()")
     for name, column, table in _KEYS:
         op.create_foreign_key(name, "usage_record", table, [column], ["id"])
+    for column in _BYTEWISE:
+        op.execute(f'ALTER TABLE usage_record ALTER COLUMN {column} TYPE varchar '
+                   'COLLATE "default"')
