@@ -77,15 +77,16 @@ _ADD_ROLLUP = f"""
         coalesce(sum(c.charge_nano), 0), coalesce(sum(r.billed_nano), 0),
         coalesce(sum(CASE WHEN r.billed_nano IS NULL THEN c.charge_nano END), 0),
         coalesce(sum(CASE WHEN r.billed_nano IS NULL THEN r.requests END), 0)
-    FROM usage_record r LEFT JOIN usage_charge c ON c.record_id = r.id
+    FROM usage_record r LEFT JOIN usage_charge c
+        ON c.record_id = r.id AND c.record_id BETWEEN %(first)s AND %(last)s
     {{waiting}}
-    WHERE r.id BETWEEN %s AND %s {{not_waiting}}
+    WHERE r.id BETWEEN %(first)s AND %(last)s {{not_waiting}}
     GROUP BY 1, 2, 3, 4
     ON CONFLICT (hour, meter_id, plan_version_id, currency) DO UPDATE SET
         {", ".join(f"{c} = u.{c} + excluded.{c}" for c in _SUMMED)}"""
 _ADD_ALL = _ADD_ROLLUP.format(waiting="", not_waiting="")
 _ADD_BUT_WAITING = _ADD_ROLLUP.format(
-    waiting="LEFT JOIN unnest(%s::bigint[]) AS w(id) ON w.id = r.id",
+    waiting="LEFT JOIN unnest(%(waiting)s::bigint[]) AS w(id) ON w.id = r.id",
     not_waiting="AND w.id IS NULL")
 _VENDOR, _METER, _REQUEST_ID = 0, 2, STAGE_COLUMNS.index("request_id")
 
@@ -146,9 +147,10 @@ class CopyWriter(WriterThread):
                             waiting.append(first_id + n)
             last_id = first_id + len(rows) - 1
             if waiting:
-                cursor.execute(_ADD_BUT_WAITING, (waiting, first_id, last_id))
+                cursor.execute(_ADD_BUT_WAITING, {"waiting": waiting, "first": first_id,
+                                                  "last": last_id})
             else:
-                cursor.execute(_ADD_ALL, (first_id, last_id))
+                cursor.execute(_ADD_ALL, {"first": first_id, "last": last_id})
         return len(kept)
 
 
