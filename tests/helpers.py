@@ -26,6 +26,17 @@ from meterbook.store.settings import set_report_timezone
 # found from here so that the tests run wherever the repository is checked out.
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
+# Chat: 1.00 per 1k input, 2.00 per 1k output.
+CHAT_1_2_PLANS = """
+[[plan]]
+name = "Chat"
+vendor = "openai"
+model = "gpt-*"
+token_unit = 1000
+input = "1.00"
+output = "2.00"
+"""
+
 # Chat: 0.50 per 1k input, 0.25 per 1k cached, 2.00 per 1k output, 5.00 a month.
 CHAT_PLANS = """
 [[plan]]

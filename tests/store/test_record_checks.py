@@ -9,20 +9,12 @@ from alembic import command
 from sqlalchemy import create_engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import NullPool
-from tests.helpers import WORKED_USAGE, import_text, save_plans
+from tests.helpers import CHAT_1_2_PLANS, WORKED_USAGE, import_text, save_plans
 
 from meterbook.store.batches import undo_batch
 from meterbook.store.database import alembic_config, open_database
 
-PLANS = """
-[[plan]]
-name = "Chat"
-vendor = "openai"
-model = "gpt-*"
-token_unit = 1000
-input = "1.00"
-output = "2.00"
-"""
+PLANS = CHAT_1_2_PLANS  # 1.00 per 1k input tokens, 2.00 per 1k output tokens
 
 _INSERT = ("INSERT INTO usage_record (id, batch_id, timestamp_us, meter_id, requests, "
            "input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, units_micro, "

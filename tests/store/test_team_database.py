@@ -18,7 +18,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
-from tests.helpers import save_plans, write_file
+from tests.helpers import CHAT_1_2_PLANS, save_plans, write_file
 
 from meterbook.cli import main
 from meterbook.importers.pipeline import import_files
@@ -30,16 +30,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 # For the tests that run the command (`cli`) on databases of their own, on the cluster.
 on_the_server = pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)
 
-# 1.00 per 1k input tokens, 2.00 per 1k output tokens.
-PLANS = """
-[[plan]]
-name = "Chat"
-vendor = "openai"
-model = "gpt-*"
-token_unit = 1000
-input = "1.00"
-output = "2.00"
-"""
+PLANS = CHAT_1_2_PLANS  # 1.00 per 1k input tokens, 2.00 per 1k output tokens
 
 
 def usage(first: int, count: int) -> str:

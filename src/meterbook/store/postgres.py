@@ -11,7 +11,7 @@ is a no-op. Undo and re-pricing take the same lock.
 Writes use PostgreSQL's own fast path: each chunk's new records are COPYed straight into
 usage_record and their charges into usage_charge, and one INSERT ... SELECT adds them to
 usage_rollup, instead of a round trip per row. (Measured on a million lines: COPY into a stage
-table, then INSERT ... SELECT ... ON CONFLICT into usage_record, took half as long again.)
+table, then INSERT ... SELECT ... ON CONFLICT into usage_record, took a fifth longer.)
 """
 
 from __future__ import annotations
