@@ -7,6 +7,8 @@ with SIGKILL there, and compares the database with the copy taken before: the sa
 for line, and `PRAGMA integrity_check` ok. A new job is one more line of KILLS once it has its
 pause points; the budget check and the report are in test_faults_budget_report.py (their
 database and clock differ), their full disk and read-only cases in test_faults_disk.py.
+An import into a team's PostgreSQL database is killed the same way; there the committed rows
+of every table are compared.
 """
 
 from __future__ import annotations
@@ -209,6 +211,52 @@ def test_the_app_killed_during_an_import_leaves_the_database_and_no_process(
                                  str(tmp_path / "april.csv")], point, tmp_path)
     assert paused == proc.pid  # the app imports on a thread of its own
     kill_and_check(proc, paused, database, before)
+
+
+@pytest.mark.parametrize("point", ["import:batch-created", "import:chunk-written",
+                                   "import:before-commit"])
+def test_an_import_into_postgresql_killed_at_any_moment_leaves_it_as_it_was(pg_cluster,
+                                                                           tmp_path, point):
+    """A team's database: the server rolls the killed import back, and lets go of the import
+    lock (postgres.USAGE_LOCK), so the next import goes through."""
+    name = pg_cluster.new_database()
+    url = pg_cluster.url(name)
+    with open_database(url) as db:
+        save_plans(db, CHAT_CLAUDE_PLANS)
+        import_files(db, [usage_file(tmp_path / "march.csv", 3)])
+    april = usage_file(tmp_path / "april.csv", 4)
+    before = server_snapshot(url)
+    assert before["usage_record"][0] == LINES
+    proc, paused = start_paused([sys.executable, "-c", RUN, "--db", url, "import", str(april)],
+                                point, tmp_path)
+    kill_job(proc, paused)
+    assert server_snapshot(url) == before
+    again = subprocess.run([sys.executable, "-c", RUN, "--db", url, "import", str(april),
+                            "--format", "json"], env={**os.environ, "PYTHONPATH": str(SOURCES)},
+                           capture_output=True, text=True, timeout=WAIT)
+    assert again.returncode == 0, again.stderr
+    assert server_snapshot(url)["usage_record"][0] == 2 * LINES
+    pg_cluster.give_back(name)
+
+
+_DIGEST = """SELECT count(*), md5(coalesce(string_agg(r::text, '|' ORDER BY r::text), ''))
+    FROM "{table}" r"""
+
+
+def server_snapshot(url: str) -> dict[str, tuple[int, str]]:
+    """Each table's row count and a digest of its rows, as committed on the server."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            tables = [t for (t,) in conn.exec_driver_sql(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")]
+            return {t: tuple(conn.exec_driver_sql(_DIGEST.format(table=t)).one())
+                    for t in tables}
+    finally:
+        engine.dispose()
 
 
 # --- a full disk ------------------------------------------------------------------------------

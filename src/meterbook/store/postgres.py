@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Connection
 
+from meterbook.core.pause_points import pause_point
 from meterbook.core.records import STAGE_COLUMNS
 from meterbook.store.rollup import US_PER_HOUR
 from meterbook.store.usage_store import write_meters
@@ -151,6 +152,7 @@ class CopyWriter(WriterThread):
                                                   "last": last_id})
             else:
                 cursor.execute(_ADD_ALL, {"first": first_id, "last": last_id})
+        pause_point("import:chunk-written")
         return len(kept)
 
 
