@@ -129,3 +129,23 @@ def test_a_key_met_twice_keeps_its_first_record_and_a_second_import_adds_nothing
         again = import_text(db, tmp_path, usage, "two.csv")
         assert (again.batch, again.added, again.duplicates) == (None, 0, 3)
         assert count(db, "SELECT sum(records) FROM usage_rollup") == 2
+
+
+def test_a_record_stored_meanwhile_by_another_program_fails_the_import_plainly(
+        pg_cluster, tmp_path, monkeypatch):
+    """Meterbook's own writers wait for the import lock; a program that does not could store
+    a key between the import's check and its COPY: the import then stops whole, saying so."""
+    from meterbook.store import postgres
+    from meterbook.store.errors import DatabaseError
+
+    name = pg_cluster.new_database()
+    with open_database(pg_cluster.url(name)) as db:
+        save_plans(db, PLANS)
+        import_text(db, tmp_path, WORKED_USAGE)
+        # The check misses what is stored, as it would a record written after it.
+        monkeypatch.setattr(postgres, "_first_of_each", lambda keys, stored: range(len(keys)))
+        with pytest.raises(DatabaseError, match=r"another program .* nothing was imported"):
+            import_text(db, tmp_path, WORKED_USAGE, "again.csv")
+        assert count(db, "SELECT count(*) FROM usage_record") == 6
+        assert count(db, "SELECT count(*) FROM import_batch") == 1
+    pg_cluster.give_back(name)

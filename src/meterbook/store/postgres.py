@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from meterbook.core.pause_points import pause_point
 from meterbook.core.records import STAGE_COLUMNS
+from meterbook.store.errors import DatabaseError
 from meterbook.store.rollup import US_PER_HOUR
 from meterbook.store.usage_store import write_meters
 from meterbook.store.writer_thread import WriterThread
@@ -89,6 +90,11 @@ _ADD_ALL = _ADD_ROLLUP.format(waiting="", not_waiting="")
 _ADD_BUT_WAITING = _ADD_ROLLUP.format(
     waiting="LEFT JOIN unnest(%(waiting)s::bigint[]) AS w(id) ON w.id = r.id",
     not_waiting="AND w.id IS NULL")
+# Only a program that writes records without USAGE_LOCK can make the key check miss one.
+_STORED_MEANWHILE = (
+    "while this import ran, another program (not Meterbook, which waits its turn) stored a "
+    "record with the same identity as one of the file's; nothing was imported: import the "
+    "file again")
 _VENDOR, _METER, _REQUEST_ID = 0, 2, STAGE_COLUMNS.index("request_id")
 
 
@@ -115,6 +121,8 @@ class CopyWriter(WriterThread):
         self.submit((meters, rows[:], prices, first_id))
 
     def _write(self, job) -> int:
+        from psycopg.errors import UniqueViolation  # here: psycopg is there only for PostgreSQL
+
         meters, rows, prices, first_id = job
         write_meters(self.conn, meters)
         # A record with a request id has "" for its key in the stage row: it is built here.
@@ -130,11 +138,14 @@ class CopyWriter(WriterThread):
             kept = _first_of_each(keys, stored)
             if not kept:
                 return 0
-            with cursor.copy(_COPY_RECORDS) as copy:
-                write = copy.write_row
-                batch_id = self.batch_id
-                for n in kept:
-                    write((first_id + n, batch_id, keys[n], *rows[n][1:]))
+            try:
+                with cursor.copy(_COPY_RECORDS) as copy:
+                    write = copy.write_row
+                    batch_id = self.batch_id
+                    for n in kept:
+                        write((first_id + n, batch_id, keys[n], *rows[n][1:]))
+            except UniqueViolation:
+                raise DatabaseError(_STORED_MEANWHILE) from None
             plan_ids = self.plan_ids
             waiting = []  # priced later, by month (volume tiers): no charge, no rollup yet
             with cursor.copy(_COPY_CHARGES) as copy:
