@@ -22,7 +22,7 @@ from meterbook.core.pause_points import pause_point
 from meterbook.core.records import STAGE_COLUMNS
 from meterbook.store.errors import DatabaseError
 from meterbook.store.rollup import US_PER_HOUR
-from meterbook.store.usage_store import write_meters
+from meterbook.store.usage_store import request_key, write_meters
 from meterbook.store.writer_thread import WriterThread
 
 # Any fixed 64-bit number, the same in every Meterbook: "mb" "usage" in ASCII.
@@ -47,8 +47,8 @@ def lock_usage_writes(conn: Connection) -> None:
 # fill. What ON CONFLICT did is done before the COPY: the chunk's identity keys already stored
 # are asked for (one index probe each), and a key met twice in a chunk keeps its first record.
 # That is safe because every Meterbook write of records (imports, undo, re-pricing) holds
-# USAGE_LOCK; a writer that does not would make the COPY fail on the unique key, and the import
-# roll back whole.
+# USAGE_LOCK; a writer that does not could make the COPY fail on the unique key: the import
+# then rolls back whole and says why (_STORED_MEANWHILE).
 _RECORD_COLUMNS = ("id", "batch_id", "dedupe_key",
                    *STAGE_COLUMNS[1:STAGE_COLUMNS.index("currency") + 1])
 # Text COPY with NULL '': a stage row's absent texts and amounts are "" (core/records.py),
@@ -127,7 +127,7 @@ class CopyWriter(WriterThread):
         write_meters(self.conn, meters)
         # A record with a request id has "" for its key in the stage row: it is built here.
         vendors = self.vendors
-        keys = [row[0] or f"r:{vendors[row[_METER]][_VENDOR]}:{row[_REQUEST_ID]}"
+        keys = [row[0] or request_key(vendors[row[_METER]][_VENDOR], row[_REQUEST_ID])
                 for row in rows]
         with self.raw.cursor() as cursor:
             joined = _SEPARATOR.join(keys)

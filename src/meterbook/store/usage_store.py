@@ -110,7 +110,7 @@ def record_tuple(record_id: int, batch_id: int, row: tuple, vendor: str) -> tupl
 
 def request_key(vendor: str, request_id: str) -> str:
     """The identity of a record with a request_id (importers/identity.py OccurrenceCounter);
-    staging.py builds the same in SQL."""
+    staging.py builds the same in SQL, postgres.py with this."""
     return f"r:{vendor}:{request_id}"
 
 
